@@ -1,0 +1,51 @@
+# Two commands matter on a fresh machine: `make run` (serve the app) and `make test` (pass the tests).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint check bench worker beat install browser clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's chromium for the browser tests (Playwright's own browser download is not possible offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "chromium is not installed: browser tests will be skipped (run as root to install it)"; fi; }
+
+# Serve the app on 127.0.0.1:8000 with the embedded default (a SQLite file, tasks run in-process).
+run: export DEBUG ?= 1
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_campaign chengjiang_2021
+	$(MANAGE) create_first_admin
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: install browser
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(MANAGE) makemigrations --check --dry-run
+
+# Benchmarks run on PostgreSQL: DATABASE_URL must point at it.
+bench: install
+	$(BIN)/python -m benchmarks
+
+worker: install
+	$(BIN)/celery -A chengjiang_enroll worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A chengjiang_enroll beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) staticfiles var db.sqlite3

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _sync_roles(**kwargs: object) -> None:
+    from campaigns.roles import roles_sync
+
+    roles_sync()
+
+
+class CampaignsConfig(AppConfig):
+    name = "campaigns"
+    verbose_name = _("专项行动与组织")
+
+    def ready(self) -> None:
+        # Django creates permissions after migrate; the role groups follow them (see campaigns.roles).
+        post_migrate.connect(_sync_roles, dispatch_uid="campaigns.sync_roles")

@@ -1,0 +1,47 @@
+import getpass
+import os
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from campaigns.models import Role
+from campaigns.services import department_lookup, town_lookup, user_create
+
+
+class Command(BaseCommand):
+    help = "创建用户。密码取自环境变量 NEW_USER_PASSWORD,未设置时交互输入。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, help="admin | office | town | department")
+        parser.add_argument("--town", help="所属镇(街道),全称或简称")
+        parser.add_argument("--department", help="所属部门")
+        parser.add_argument("--email", default="")
+
+    def handle(self, *args: object, **options: str) -> None:
+        role = options["role"]
+        if role not in Role.values:
+            raise CommandError(f"未知角色:{role}(可选:{', '.join(Role.values)})")
+        try:
+            town = town_lookup(name=options["town"]) if options["town"] else None
+            department = department_lookup(name=options["department"]) if options["department"] else None
+            password = os.environ.get("NEW_USER_PASSWORD") or self._ask_password()
+            user = user_create(
+                username=options["username"],
+                password=password,
+                role=role,
+                town=town,
+                department=department,
+                email=options["email"],
+            )
+        except ValidationError as exc:
+            raise CommandError(";".join(exc.messages)) from exc
+        self.stdout.write(f"已创建用户 {user.username}({user.get_role_display()})")
+
+    def _ask_password(self) -> str:
+        first = getpass.getpass("密码:")
+        if first != getpass.getpass("再次输入密码:"):
+            raise CommandError("两次输入的密码不一致")
+        if not first:
+            raise CommandError("密码不能为空")
+        return first

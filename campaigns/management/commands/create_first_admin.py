@@ -1,0 +1,23 @@
+import secrets
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from campaigns.models import Role, User
+from campaigns.services import user_create
+
+
+class Command(BaseCommand):
+    help = "系统中还没有任何用户时,创建首个管理员并一次性显示随机生成的密码。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--username", default="admin")
+
+    def handle(self, *args: object, username: str, **options: object) -> None:
+        if User.objects.exists():
+            return
+        password = secrets.token_urlsafe(12)
+        user_create(username=username, password=password, role=Role.ADMIN)
+        User.objects.filter(username=username).update(is_superuser=True)
+        self.stdout.write(
+            self.style.WARNING(f"首个管理员已创建:用户名 {username},密码 {password}(仅显示这一次,请登录后修改)")
+        )

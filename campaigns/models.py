@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from campaigns.scoping import CountyScopedQuerySet, TownScopedQuerySet
+
+
+class County(models.Model):
+    """A county-level unit (县/县级市/区) that runs campaigns: the tenant of this application."""
+
+    name = models.CharField(_("名称"), max_length=50)
+    division_code = models.CharField(_("行政区划代码"), max_length=6, unique=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("县(市、区)")
+        verbose_name_plural = _("县(市、区)")
+        ordering = ["division_code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignQuerySet(CountyScopedQuerySet):
+    def current(self, *, on: datetime.date | None = None) -> Campaign | None:
+        """The campaign in force on a day: the latest one that has started by then (else the earliest)."""
+        on = on or timezone.localdate()
+        return self.filter(start__lte=on).order_by("-start").first() or self.order_by("start").first()
+
+
+class Campaign(models.Model):
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("县(市、区)"))
+    name = models.CharField(_("名称"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    document_number = models.CharField(_("文号"), max_length=50, blank=True)
+    start = models.DateField(_("开始日期"))
+    target_date = models.DateField(_("目标日期"))
+    # The reporting schedule (月调度): periods are months, each due on `report_due_day` of the next month.
+    report_first_period = models.DateField(_("首个报告月份"), help_text=_("该月第一天,例如 2021-04-01"))
+    report_last_period = models.DateField(_("末个报告月份"), help_text=_("该月第一天,例如 2021-11-01"))
+    report_due_day = models.PositiveSmallIntegerField(_("每月报送截止日"), default=2)
+    summary_due = models.DateField(_("总结报送截止日期"), null=True, blank=True)
+
+    objects = CampaignQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("专项行动")
+        verbose_name_plural = _("专项行动")
+        ordering = ["-start"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "year", "name"], name="campaign_unique_name_per_county_year"),
+            models.CheckConstraint(condition=Q(target_date__gt=models.F("start")), name="campaign_target_after_start"),
+            models.CheckConstraint(
+                condition=Q(report_last_period__gte=models.F("report_first_period")),
+                name="campaign_report_periods_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(report_due_day__gte=1, report_due_day__lte=28), name="campaign_report_due_day_in_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Phase(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="phases", verbose_name=_("专项行动"))
+    name = models.CharField(_("阶段"), max_length=50)
+    order = models.PositiveSmallIntegerField(_("顺序"))
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"))
+    description = models.TextField(_("主要内容"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("阶段")
+        verbose_name_plural = _("阶段")
+        ordering = ["campaign", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "order"], name="phase_unique_order"),
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="phase_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Town(models.Model):
+    class Kind(models.TextChoices):
+        TOWN = "town", _("镇")
+        SUBDISTRICT = "subdistrict", _("街道")
+        TOWNSHIP = "township", _("乡")
+
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="towns", verbose_name=_("县(市、区)"))
+    name = models.CharField(_("名称"), max_length=50)
+    short_name = models.CharField(_("简称"), max_length=20, help_text=_("不含“镇”“街道”后缀,例如:龙街"))
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = CountyScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("镇(街道)")
+        verbose_name_plural = _("镇(街道)")
+        ordering = ["county", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "name"], name="town_unique_name"),
+            models.UniqueConstraint(fields=["county", "short_name"], name="town_unique_short_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VillageQuerySet(TownScopedQuerySet):
+    pass
+
+
+class Village(models.Model):
+    class Kind(models.TextChoices):
+        VILLAGE = "village", _("村")
+        COMMUNITY = "community", _("社区")
+
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="villages", verbose_name=_("镇(街道)"))
+    name = models.CharField(_("名称"), max_length=50)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.VILLAGE)
+
+    objects = VillageQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("村(社区)")
+        verbose_name_plural = _("村(社区)")
+        ordering = ["town", "name"]
+        constraints = [models.UniqueConstraint(fields=["town", "name"], name="village_unique_name_in_town")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    county = models.ForeignKey(
+        County, on_delete=models.PROTECT, related_name="departments", verbose_name=_("县(市、区)")
+    )
+    name = models.CharField(_("简称"), max_length=20)
+    full_name = models.CharField(_("全称"), max_length=100, blank=True)
+    duty = models.TextField(_("工作职责"))
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = CountyScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("市直部门")
+        verbose_name_plural = _("市直部门")
+        ordering = ["county", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["county", "name"], name="department_unique_name")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("管理员")
+    OFFICE = "office", _("领导小组办公室")
+    TOWN = "town", _("镇(街道)经办人")
+    DEPARTMENT = "department", _("部门经办人")
+
+
+class User(AbstractUser):
+    """A member of staff. The role decides what they may do; the town or department decides whose data."""
+
+    role = models.CharField(_("角色"), max_length=12, choices=Role.choices, blank=True)
+    county = models.ForeignKey(
+        County,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("县(市、区)"),
+        help_text=_("管理员和办公室用户所属的县(市、区);留空表示可见全部。"),
+    )
+    town = models.ForeignKey(
+        Town, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("镇(街道)")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("部门")
+    )
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+
+    objects = UserManager()
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(town__isnull=True) | Q(role="town"), name="user_town_only_for_town_staff"
+            ),
+            models.CheckConstraint(
+                condition=Q(department__isnull=True) | Q(role="department"),
+                name="user_department_only_for_department_staff",
+            ),
+        ]
+
+    @property
+    def sees_all_towns(self) -> bool:
+        return self.is_superuser or self.role in (Role.ADMIN, Role.OFFICE)
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return self.has_perm("enrolment.view_unmasked_personal_data")
+
+    @property
+    def unit(self) -> Town | Department | None:
+        """The reporting unit this user works for, if any."""
+        return self.town or self.department

@@ -1,0 +1,37 @@
+"""The menu each role sees. Built here, in Python, so templates hold no permission checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import Role, User
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+_EVERYONE = frozenset(Role.values)
+_STAFF_ADMIN = frozenset({Role.ADMIN})
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem(_("工作台"), "home", _EVERYONE),
+    NavItem(_("管理后台"), "admin:index", _STAFF_ADMIN),
+]
+
+
+def nav_items_for(user: User) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    role = Role.ADMIN if user.is_superuser and not user.role else user.role
+    return [item for item in NAV_ITEMS if role in item.roles]

@@ -1,0 +1,78 @@
+"""The four roles as Django groups, and the permissions each holds.
+
+The groups are kept in step with this table after every ``migrate`` (as Django creates permissions then),
+so a permission added here reaches every user of the role without a data migration.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+from campaigns.models import Role
+
+_ALL = ("add", "change", "delete", "view")
+
+# app_label -> model -> actions, or "app_label.codename" for custom permissions.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.ADMIN: [
+        *(f"campaigns.{a}_{m}" for m in ("campaign", "phase", "town", "village", "department", "user") for a in _ALL),
+        *(f"targets.{a}_{m}" for m in ("indicator", "target") for a in _ALL),
+        *(
+            f"enrolment.{a}_{m}"
+            for m in (
+                "batch",
+                "pushentry",
+                "dataimport",
+                "enrolmentrecord",
+                "constructionproject",
+                "pneumoconiosisroster",
+            )
+            for a in _ALL
+        ),
+        "enrolment.view_entrypush",
+        "enrolment.view_unmasked_personal_data",
+        "enrolment.export_entries",
+        "reporting.view_report",
+    ],
+    Role.OFFICE: [
+        *(f"campaigns.view_{m}" for m in ("campaign", "phase", "town", "village", "department")),
+        *(f"targets.view_{m}" for m in ("indicator", "target")),
+        *(f"enrolment.view_{m}" for m in ("batch", "pushentry", "enrolmentrecord", "constructionproject")),
+        "enrolment.view_pneumoconiosisroster",
+        "enrolment.export_entries",
+        "reporting.view_report",
+        "reporting.review_report",
+    ],
+    Role.TOWN: [
+        "campaigns.view_village",
+        "targets.view_target",
+        "enrolment.view_pushentry",
+        "enrolment.change_pushentry",
+        "enrolment.export_entries",
+        "enrolment.view_enrolmentrecord",
+        "enrolment.add_enrolmentrecord",
+        "reporting.view_report",
+        "reporting.file_report",
+    ],
+    Role.DEPARTMENT: [
+        "targets.view_target",
+        "reporting.view_report",
+        "reporting.file_report",
+    ],
+}
+
+
+def roles_sync() -> None:
+    """Create the role groups and give each exactly the permissions of ROLE_PERMISSIONS."""
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=Role(role).label)
+        wanted = Q(pk__in=[])
+        for name in names:
+            app_label, codename = name.split(".")
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(wanted))
+
+
+def group_for(role: str) -> Group:
+    return Group.objects.get(name=Role(role).label)

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from campaigns.models import Department, Role, Town, User
+from campaigns.roles import group_for
+
+
+def town_lookup(*, name: str, county_id: int | None = None) -> Town:
+    """A town by its full name (龙街街道) or short name (龙街); ValidationError if none or several."""
+    name = name.strip()
+    towns = Town.objects.filter(Q(name=name) | Q(short_name=name))
+    if county_id is not None:
+        towns = towns.filter(county_id=county_id)
+    found = list(towns[:2])
+    if not found:
+        raise ValidationError(_("找不到镇(街道):%(name)s") % {"name": name})
+    if len(found) > 1:
+        raise ValidationError(_("镇(街道)名称不唯一:%(name)s,请使用全称") % {"name": name})
+    return found[0]
+
+
+def department_lookup(*, name: str, county_id: int | None = None) -> Department:
+    name = name.strip()
+    departments = Department.objects.filter(Q(name=name) | Q(full_name=name))
+    if county_id is not None:
+        departments = departments.filter(county_id=county_id)
+    found = list(departments[:2])
+    if not found:
+        raise ValidationError(_("找不到部门:%(name)s") % {"name": name})
+    if len(found) > 1:
+        raise ValidationError(_("部门名称不唯一:%(name)s,请使用全称") % {"name": name})
+    return found[0]
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    town: Town | None = None,
+    department: Department | None = None,
+    email: str = "",
+    full_name: str = "",
+) -> User:
+    """Create a staff account in one role, tied to its town or department as the role requires."""
+    if role not in Role.values:
+        raise ValidationError(_("未知角色:%(role)s(可选:%(roles)s)") % {"role": role, "roles": ", ".join(Role.values)})
+    if role == Role.TOWN and town is None:
+        raise ValidationError(_("镇(街道)经办人必须指定所属镇(街道)"))
+    if role == Role.DEPARTMENT and department is None:
+        raise ValidationError(_("部门经办人必须指定所属部门"))
+    if role != Role.TOWN and town is not None:
+        raise ValidationError(_("只有镇(街道)经办人可以指定镇(街道)"))
+    if role != Role.DEPARTMENT and department is not None:
+        raise ValidationError(_("只有部门经办人可以指定部门"))
+    if User.objects.filter(username=username).exists():
+        raise ValidationError(_("用户名已存在:%(username)s") % {"username": username})
+
+    user = User(
+        username=username,
+        email=email,
+        first_name=full_name,
+        role=role,
+        town=town,
+        department=department,
+        is_staff=role == Role.ADMIN,
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    user.groups.add(group_for(role))
+    return user

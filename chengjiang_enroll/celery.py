@@ -1,0 +1,15 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chengjiang_enroll.settings")
+
+app = Celery("chengjiang_enroll")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.task(name="chengjiang_enroll.ping")
+def ping() -> str:
+    """A trivial task: proves a worker is consuming from the broker."""
+    return "pong"

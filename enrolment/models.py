@@ -1,0 +1,393 @@
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from campaigns.models import Campaign, Department, Town, Village
+from campaigns.scoping import CountyScopedQuerySet, TownScopedQuerySet
+
+
+class Insurance(models.TextChoices):
+    EMPLOYEE_PENSION = "employee_pension", _("企业职工基本养老保险")
+    UNEMPLOYMENT = "unemployment", _("失业保险")
+    WORK_INJURY = "work_injury", _("工伤保险")
+    RESIDENT_PENSION = "resident_pension", _("城乡居民基本养老保险")
+
+
+class ListKind(models.TextChoices):
+    """The five kinds of list the municipal level pushes (public codes)."""
+
+    EMPLOYER = "employer", _("未参保用人单位")
+    EMPLOYED_PERSON = "employed_person", _("已就业未参保人员")
+    PERSON = "person", _("未参保人员")
+    INTERRUPTED = "interrupted", _("中断缴费人员")
+    PNEUMOCONIOSIS_EMPLOYER = "pneumoconiosis_employer", _("未参保尘肺病重点企业")
+
+    @classmethod
+    def employer_kinds(cls) -> frozenset[str]:
+        return frozenset({cls.EMPLOYER, cls.PNEUMOCONIOSIS_EMPLOYER})
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+def _upload_to(instance: ImportBase, filename: str) -> str:
+    return f"imports/{instance._meta.model_name}/{instance.sha256[:2]}/{instance.sha256}{Path(filename).suffix.lower()}"
+
+
+def _rejected_to(instance: ImportBase, filename: str) -> str:
+    return f"imports/{instance._meta.model_name}/rejected/{filename}"
+
+
+class ImportBase(models.Model):
+    """One uploaded file and what became of each of its rows. Shared by every kind of import."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+", verbose_name=_("专项行动"))
+    file = models.FileField(_("文件"), upload_to=_upload_to)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(_("数据行数"), default=0)
+    rows_done = models.PositiveIntegerField(_("已处理行数"), default=0)
+    rejected = models.PositiveIntegerField(_("拒收"), default=0)
+    rejected_file = models.FileField(_("拒收清单"), upload_to=_rejected_to, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def digest(path: Path | str) -> str:
+        sha = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                sha.update(chunk)
+        return sha.hexdigest()
+
+    @property
+    def progress(self) -> float:
+        return self.rows_done / self.rows_total if self.rows_total else 0.0
+
+
+class BatchQuerySet(CountyScopedQuerySet):
+    county_field = "campaign__county"
+
+
+class Batch(ImportBase):
+    """A push list (推送清单) as the municipal level sent it: one file of one kind."""
+
+    kind = models.CharField(_("清单类型"), max_length=30, choices=ListKind.choices)
+    label = models.CharField(_("批次"), max_length=100)
+    imported = models.PositiveIntegerField(_("导入"), default=0)
+    duplicates = models.PositiveIntegerField(_("重复"), default=0)
+
+    objects = BatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("推送批次")
+        verbose_name_plural = _("推送批次")
+        ordering = ["-uploaded_at"]
+        constraints = [
+            # A failed upload may be tried again; a file that went in may not go in twice.
+            models.UniqueConstraint(
+                fields=["campaign", "kind", "sha256"],
+                condition=~Q(status=ImportStatus.FAILED),
+                name="batch_unique_file_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.label}"
+
+
+class EntryStatus(models.TextChoices):
+    PENDING = "pending", _("待核查")
+    ENROLLED = "enrolled", _("已参保")
+    NOT_DUE = "not_due", _("无需参保")
+    REFUSED = "refused", _("拒绝参保")
+    UNREACHABLE = "unreachable", _("无法联系")
+
+    @classmethod
+    def closed(cls) -> frozenset[str]:
+        return frozenset({cls.ENROLLED, cls.NOT_DUE})
+
+
+class NotDueReason(models.TextChoices):
+    DECEASED = "deceased", _("已死亡")
+    STUDENT = "student", _("在校学生")
+    INSURED_ELSEWHERE = "insured_elsewhere", _("已在外地参保")
+    MOVED_AWAY = "moved_away", _("户籍迁出或长期外出")
+    IN_PRISON = "in_prison", _("服刑人员")
+    DUPLICATE = "duplicate", _("重复推送")
+    OTHER = "other", _("其他")
+
+
+class PushEntryQuerySet(TownScopedQuerySet):
+    def for_campaign(self, campaign: Campaign) -> PushEntryQuerySet:
+        return self.filter(campaign=campaign)
+
+
+class PushEntry(models.Model):
+    """One person or employer on a push list: the town's unit of work until enrolled or shown not due."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+", verbose_name=_("专项行动"))
+    kind = models.CharField(_("清单类型"), max_length=30, choices=ListKind.choices)
+    # The citizen ID number (persons) or unified social credit code (employers), normalised.
+    key = models.CharField(_("证件号码/统一社会信用代码"), max_length=18)
+    name = models.CharField(_("姓名/单位名称"), max_length=200)
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+", verbose_name=_("镇(街道)"))
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("村(社区)")
+    )
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="entries", verbose_name=_("首次推送批次"))
+    pushed_times = models.PositiveIntegerField(_("推送次数"), default=1)
+    last_pushed_batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("最近推送批次")
+    )
+
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    employer_name = models.CharField(_("工作单位"), max_length=200, blank=True)
+    last_paid = models.DateField(_("最后缴费年月"), null=True, blank=True)
+    interrupted_insurance = models.CharField(_("中断险种"), max_length=100, blank=True)
+    legal_rep = models.CharField(_("法定代表人"), max_length=50, blank=True)
+    employees = models.PositiveIntegerField(_("从业人数"), null=True, blank=True)
+    industry = models.CharField(_("行业"), max_length=100, blank=True)
+
+    status = models.CharField(_("核查状态"), max_length=12, choices=EntryStatus.choices, default=EntryStatus.PENDING)
+    not_due_reason = models.CharField(_("无需参保原因"), max_length=20, choices=NotDueReason.choices, blank=True)
+    enrolled_insurance = models.CharField(_("参保险种"), max_length=20, choices=Insurance.choices, blank=True)
+    enrolled_on = models.DateField(_("参保日期"), null=True, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+    # Bumped on every change: an offline workbook carries the version it was downloaded at, so an upload
+    # can tell a stale row from a fresh one and report a conflict instead of overwriting.
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    status_changed_at = models.DateTimeField(_("状态更新时间"), null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("状态更新人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = PushEntryQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        verbose_name = _("推送清单条目")
+        verbose_name_plural = _("推送清单条目")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "kind", "key"], name="entry_unique_key_per_kind"),
+            models.CheckConstraint(
+                condition=~Q(status=EntryStatus.NOT_DUE) | ~Q(not_due_reason=""), name="entry_not_due_has_reason"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["town", "status", "id"], name="entry_town_status"),
+            models.Index(fields=["town", "kind", "id"], name="entry_town_kind"),
+            models.Index(fields=["town", "village", "id"], name="entry_town_village"),
+            models.Index(fields=["batch", "status"], name="entry_batch_status"),
+            models.Index(fields=["key"], name="entry_key"),
+        ]
+        permissions = [
+            ("view_unmasked_personal_data", _("可查看未脱敏的个人信息")),
+            ("export_entries", _("可导出推送清单")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.pk}"
+
+
+class EntryPush(models.Model):
+    """Each time an entry's key arrived in a batch, the first time included."""
+
+    entry = models.ForeignKey(PushEntry, on_delete=models.CASCADE, related_name="pushes", verbose_name=_("条目"))
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="pushes", verbose_name=_("批次"))
+    row_number = models.PositiveIntegerField(_("行号"))
+
+    class Meta:
+        verbose_name = _("推送记录")
+        verbose_name_plural = _("推送记录")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number}"
+
+
+class DataImportQuerySet(CountyScopedQuerySet):
+    county_field = "campaign__county"
+
+
+class DataImport(ImportBase):
+    """An upload of achieved work: the social-insurance system's enrolment export, projects, rosters."""
+
+    class Source(models.TextChoices):
+        ENROLMENTS = "enrolments", _("参保记录")
+        CONSTRUCTION_PROJECTS = "construction_projects", _("新开工工程建设项目")
+        PNEUMOCONIOSIS_ROSTERS = "pneumoconiosis_rosters", _("尘肺病重点行业企业")
+
+    source = models.CharField(_("数据类型"), max_length=30, choices=Source.choices)
+    created = models.PositiveIntegerField(_("新增"), default=0)
+    updated = models.PositiveIntegerField(_("更新"), default=0)
+
+    objects = DataImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("数据导入")
+        verbose_name_plural = _("数据导入")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} · {self.file_name}"
+
+
+class EnrolmentRecordQuerySet(TownScopedQuerySet):
+    def for_campaign(self, campaign: Campaign) -> EnrolmentRecordQuerySet:
+        return self.filter(campaign=campaign)
+
+
+class EnrolmentRecord(models.Model):
+    """A person insured under one insurance type during a campaign: what progress counts."""
+
+    class Source(models.TextChoices):
+        ENTRY = "entry", _("推送清单核查")
+        MANUAL = "manual", _("手工录入")
+        IMPORT = "import", _("业务系统导入")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+", verbose_name=_("专项行动"))
+    id_number = models.CharField(_("公民身份号码"), max_length=18)
+    name = models.CharField(_("姓名"), max_length=100)
+    insurance = models.CharField(_("险种"), max_length=20, choices=Insurance.choices)
+    enrolled_on = models.DateField(_("参保日期"))
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+", verbose_name=_("镇(街道)"))
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("村(社区)")
+    )
+    contribution = models.DecimalField(_("个人缴费金额(元)"), max_digits=10, decimal_places=2, null=True, blank=True)
+    is_transfer = models.BooleanField(_("城乡居民转入"), default=False)
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
+    entry = models.ForeignKey(
+        PushEntry,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="records",
+        verbose_name=_("推送清单条目"),
+    )
+    data_import = models.ForeignKey(
+        DataImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("导入批次")
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = EnrolmentRecordQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("参保记录")
+        verbose_name_plural = _("参保记录")
+        ordering = ["-enrolled_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "id_number", "insurance"], name="record_unique_person_insurance"
+            ),
+            models.CheckConstraint(condition=Q(contribution__gte=0), name="record_contribution_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "insurance", "enrolled_on", "town"], name="record_progress"),
+            models.Index(fields=["town", "enrolled_on"], name="record_town_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_insurance_display()} · {self.pk}"
+
+
+class ConstructionProjectQuerySet(TownScopedQuerySet):
+    pass
+
+
+class ConstructionProject(models.Model):
+    """A newly started construction project: it must take work-injury insurance before its permit."""
+
+    name = models.CharField(_("项目名称"), max_length=200)
+    permit_number = models.CharField(_("施工许可证号"), max_length=100)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("主管部门")
+    )
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+", verbose_name=_("镇(街道)"))
+    permit_date = models.DateField(_("施工许可日期"))
+    injury_insured = models.BooleanField(_("已参加工伤保险"), default=False)
+    insured_on = models.DateField(_("工伤保险参保日期"), null=True, blank=True)
+
+    objects = ConstructionProjectQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("新开工工程建设项目")
+        verbose_name_plural = _("新开工工程建设项目")
+        ordering = ["-permit_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "permit_number"], name="project_unique_permit"),
+        ]
+        indexes = [models.Index(fields=["permit_date", "town"], name="project_permit_date")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PneumoconiosisRosterQuerySet(TownScopedQuerySet):
+    pass
+
+
+class PneumoconiosisRoster(models.Model):
+    """A pneumoconiosis key-industry enterprise's workers and how many are covered, as of a date."""
+
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18)
+    enterprise = models.CharField(_("企业名称"), max_length=200)
+    town = models.ForeignKey(Town, on_delete=models.PROTECT, related_name="+", verbose_name=_("镇(街道)"))
+    industry = models.CharField(_("行业"), max_length=100, blank=True)
+    workers = models.PositiveIntegerField(_("劳动者人数"))
+    covered_workers = models.PositiveIntegerField(_("参加工伤保险人数"))
+    as_of = models.DateField(_("统计日期"))
+
+    objects = PneumoconiosisRosterQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("尘肺病重点行业企业")
+        verbose_name_plural = _("尘肺病重点行业企业")
+        ordering = ["-as_of", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["uscc", "as_of"], name="roster_unique_per_date"),
+            models.CheckConstraint(
+                condition=Q(covered_workers__lte=models.F("workers")), name="roster_covered_within_workers"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.enterprise
