@@ -143,7 +143,8 @@ STORAGES = {
 # Uploaded lists, rejected-row workbooks and report attachments hold personal data: they live outside
 # STATIC and are only ever served through views that check access, never from a public MEDIA_URL.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
-MEDIA_URL = None
+# A URL that nothing serves: FileField.url needs one, but files are only ever streamed by access-checked views.
+MEDIA_URL = "/protected/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000

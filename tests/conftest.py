@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -73,3 +76,71 @@ def login() -> object:
 
 
 __all__ = ["TEST_PASSWORD"]
+
+
+def unavailable(reason: str) -> None:
+    """Skip a test whose service or browser is missing, except in CI, where everything must be there."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must provide this: {reason}")
+    pytest.skip(reason)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser_page(live_server: object) -> Iterator[object]:
+    """A Playwright page in Debian's headless chromium, pointed at the live test server.
+
+    ``browser_page.login(user)`` signs in through the real login form.
+    """
+    if not os.path.exists(CHROMIUM):
+        unavailable("chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - playwright is in requirements.txt
+        unavailable("playwright is not installed")
+    # Playwright's sync API runs an event loop; Django must allow ORM calls from the test thread anyway.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        context = browser.new_context(base_url=live_server.url, locale="zh-CN", accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+
+        def login(user: User, password: str = TEST_PASSWORD) -> None:
+            page.goto("/accounts/login/")
+            page.fill("#id_username", user.username)
+            page.fill("#id_password", password)
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
+
+        page.login = login
+        yield page
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def celery_worker_on_broker(transactional_db: None) -> Iterator[object]:
+    """A real Celery worker (in a thread) consuming from the configured broker, not eager mode.
+
+    Tests using it must use the ``transactional_db`` (the worker thread has its own connection).
+    """
+    from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
+
+    from chengjiang_enroll.celery import app
+
+    if not settings.CELERY_BROKER_URL:
+        unavailable("CELERY_BROKER_URL is not set: no broker for a real worker")
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = True
