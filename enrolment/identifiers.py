@@ -34,8 +34,9 @@ class IdentifierError(ValueError):
 
 
 # What Excel shows or exports for a long number: "5.30422E+17", or "530422199001011234.0" once a float
-# has been turned back into text by some tool in between.
-_NUMBER_AS_TEXT = re.compile(r"\d+(?:\.\d*)?[eE][+-]?\d+|\d+\.\d*")
+# has been turned back into text by some tool in between. The exponent sign is required: without it,
+# "91530000000005E583" is a perfectly valid credit code.
+_NUMBER_AS_TEXT = re.compile(r"\d+(?:\.\d*)?[eE][+-]\d+|\d+\.\d*")
 
 
 def _stored_as_number(what: str) -> IdentifierError:
@@ -157,8 +158,7 @@ def normalize_uscc(value: object) -> str:
             continue
         if char in _USCC_LOOKALIKES:
             raise IdentifierError(
-                f"{_USCC}中不能出现字母 I、O、S、V、Z：第 {position} 位是“{char}”，"
-                f"是否应为“{_USCC_LOOKALIKES[char]}”？"
+                f"{_USCC}中不能出现字母 I、O、S、V、Z：第 {position} 位是“{char}”，是否应为“{_USCC_LOOKALIKES[char]}”？"
             )
         raise IdentifierError(f"{_USCC}含有非法字符“{char}”（第 {position} 位），只能是数字和大写字母")
     if _uscc_check_char(text[:17]) != text[17]:
