@@ -75,7 +75,7 @@ def test_it_rejects_a_15_digit_number_with_a_bad_birth_date() -> None:
         normalize_id_number("110105490231002")
 
 
-@pytest.mark.parametrize("number", [530422199001011234, 5.304221990010113e17, Decimal("530422199001011234")])
+@pytest.mark.parametrize("number", [530422199001011234, 5.304221990010113e17, Decimal(530422199001011234)])
 def test_it_rejects_an_id_stored_as_a_number(number: object) -> None:
     with pytest.raises(IdentifierError, match="被存成了数字.*设置为文本格式"):
         normalize_id_number(number)
