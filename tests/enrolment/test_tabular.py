@@ -137,6 +137,20 @@ def test_it_reports_a_header_without_data(tmp_path: Path) -> None:
         open_table(path, COLUMNS)
 
 
+def test_it_reads_the_first_visible_sheet(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    helper = workbook.active
+    helper.title = "乡镇列表"
+    helper.append(["姓名", "身份证号码"])
+    helper.append(["不应读取", ID_NUMBER])
+    helper.sheet_state = "hidden"
+    workbook.create_sheet("名单").append(["姓名", "身份证号码"])
+    workbook["名单"].append(["张三", ID_NUMBER])
+    workbook.save(tmp_path / "list.xlsx")
+    _, [row] = read_all(tmp_path / "list.xlsx")
+    assert row.values["name"] == "张三"
+
+
 def test_it_reports_an_empty_sheet(tmp_path: Path) -> None:
     with pytest.raises(FileProblem, match="文件是空的"):
         open_table(write_xlsx(tmp_path / "list.xlsx", []), COLUMNS)
