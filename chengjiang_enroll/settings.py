@@ -5,6 +5,7 @@ on a fresh machine without any server. Production sets DATABASE_URL (PostgreSQL)
 SECRET_KEY and ALLOWED_HOSTS; with DEBUG off the secure settings are on unless overridden.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -39,9 +40,10 @@ if DEBUG:
     # A development server may run without a key; sessions then last until the process restarts.
     from django.core.management.utils import get_random_secret_key
 
-    SECRET_KEY = env.str("SECRET_KEY", default=get_random_secret_key())
+    SECRET_KEY = os.environ.get("SECRET_KEY") or get_random_secret_key()
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default="")
+    # Read raw: django-environ would treat a key that starts with "$" as a reference to another variable.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
     if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
 
