@@ -1,0 +1,57 @@
+"""``python manage.py import_pushlist PATH --kind KIND [--batch LABEL] [--dry-run] [--campaign ID]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from campaigns.models import Campaign
+from enrolment.models import ListKind
+from enrolment.services.pushlist_import import ImportRefused, pushlist_import
+from enrolment.tabular import FileProblem
+
+
+class Command(BaseCommand):
+    help = "导入一个推送清单文件（xlsx 或 csv）。最后一行输出 imported=N duplicates=D rejected=M。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", help="清单文件路径（.xlsx 或 .csv）")
+        kinds = ", ".join(f"{value}={label}" for value, label in ListKind.choices)
+        # Checked in handle(), not with argparse choices, so a wrong kind gets a Chinese message.
+        parser.add_argument("--kind", required=True, help=f"清单类型：{kinds}")
+        parser.add_argument("--batch", default="", help="批次名称（默认：文件名）")
+        parser.add_argument("--dry-run", action="store_true", help="只检查并统计，不写入数据库")
+        parser.add_argument("--campaign", type=int, default=None, help="专项行动 ID（默认：当前专项行动）")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["path"])
+        if not path.is_file():
+            raise CommandError(f"找不到文件：{path}")
+        campaign = self._campaign(options["campaign"])
+        try:
+            result = pushlist_import(
+                campaign=campaign,
+                kind=options["kind"],
+                path=path,
+                label=options["batch"],
+                dry_run=options["dry_run"],
+            )
+        except (ImportRefused, FileProblem) as problem:
+            raise CommandError(problem.message) from problem
+        if result.rejected_path:
+            self.stdout.write(result.rejected_path)
+        self.stdout.write(result.counts_line)
+
+    @staticmethod
+    def _campaign(campaign_id: int | None) -> Campaign:
+        if campaign_id is not None:
+            campaign = Campaign.objects.filter(pk=campaign_id).first()
+            if campaign is None:
+                raise CommandError(f"找不到 ID 为 {campaign_id} 的专项行动")
+            return campaign
+        campaign = Campaign.objects.current()
+        if campaign is None:
+            raise CommandError("还没有专项行动，请先导入专项行动数据（load_campaign）")
+        return campaign

@@ -1,0 +1,815 @@
+"""Importing a push list (推送清单): parse, normalise, validate and deduplicate every row, then store the batch.
+
+One code path serves the command line, the Celery task behind the upload page and the Django admin.
+
+The work is split in two:
+
+* `pushlist_analyse` reads the file and checks every row in Python, writing nothing. It keeps only what
+  will be stored (normalised values) and the rejected rows (with their original cells), one row at a time,
+  so memory stays bounded by the size of the list rather than the size of the spreadsheet's Python objects.
+* `_store` writes the result in one transaction with a constant number of set-based statements: on
+  PostgreSQL the keys are COPYed into a temporary table and ONE ``UPDATE … FROM … RETURNING`` both finds
+  the entries already held and records that they were pushed again; the new entries and the push records
+  are COPYed in. Other databases (SQLite in the embedded mode) use bulk_create and chunked ``IN`` lookups.
+
+Progress: the import runs inside one transaction, so a progress figure written inside it would be invisible
+to the batch page until the end. It is written outside: always to the cache, and on PostgreSQL also to the
+batch row through a second, autocommit database connection (the worker and the web server rarely share a
+local-memory cache, but they always share the database). The main transaction never touches the batch row
+until it has finished reading, so the two connections cannot wait on each other's row lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.core.cache import cache
+from django.core.files import File
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.models import Campaign, Town, User, Village
+from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
+from enrolment.models import Batch, EntryPush, ImportStatus, ListKind, PushEntry
+from enrolment.tabular import Column, DataRow, FileProblem, open_table, parse_month, parse_whole_number
+from enrolment.text import normalize_text
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "PROGRESS_EVERY",
+    "Analysis",
+    "ImportRefused",
+    "ImportResult",
+    "batch_create",
+    "batch_import",
+    "batch_progress",
+    "columns_for",
+    "pushlist_analyse",
+    "pushlist_import",
+]
+
+PROGRESS_EVERY = 5000
+# How many rows a preview keeps to show the user what the file looked like.
+PREVIEW_ROWS = 20
+_SQLITE_CHUNK = 500
+
+
+class ImportRefused(Exception):
+    """The upload is refused before anything is read (same file twice, unknown kind); a Chinese message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- columns -----------------------------------------------------------------------------------------
+
+_TOWN_HEADERS = ("所属镇(街道)", "镇(街道)", "乡镇(街道)", "乡镇", "镇街")
+_VILLAGE_HEADERS = ("所属村(社区)", "村(社区)", "村(居)委会", "社区")
+_ID_HEADERS = ("公民身份号码", "身份证号码", "身份证号", "证件号码")
+_USCC_HEADERS = ("统一社会信用代码", "信用代码")
+
+
+def columns_for(kind: str) -> tuple[Column, ...]:
+    """The columns read for a kind of list; ``key`` is the ID number or the credit code."""
+    employer = kind in ListKind.employer_kinds()
+    columns = [
+        Column("name", ("单位名称",) if employer else ("姓名",), required=True),
+        Column("key", _USCC_HEADERS if employer else _ID_HEADERS, required=True),
+        Column("town", _TOWN_HEADERS, required=True),
+        Column("village", _VILLAGE_HEADERS),
+        Column("phone", ("联系电话", "手机号码", "电话")),
+        Column("address", ("地址", "注册地址", "经营地址", "户籍地址")),
+    ]
+    if kind == ListKind.EMPLOYED_PERSON:
+        columns.append(Column("employer_name", ("工作单位", "就业单位")))
+    if kind == ListKind.INTERRUPTED:
+        columns += [
+            Column("last_paid", ("最后缴费年月", "中断缴费年月")),
+            Column("insurance", ("险种", "中断险种")),
+        ]
+    if employer:
+        columns += [
+            Column("legal_rep", ("法定代表人", "负责人")),
+            Column("employees", ("从业人数", "职工人数", "用工人数")),
+            Column("industry", ("行业", "行业类别", "所属行业")),
+        ]
+    return tuple(columns)
+
+
+# --- analysis (reads, writes nothing) ------------------------------------------------------------------
+
+# The normalised values of a row to store, in this order (a tuple: 100,000 of them must stay small).
+_ROW_FIELDS = (
+    "row_number",
+    "key",
+    "name",
+    "town_id",
+    "village",
+    "phone",
+    "address",
+    "employer_name",
+    "last_paid",
+    "interrupted_insurance",
+    "legal_rep",
+    "employees",
+    "industry",
+)
+_KEY, _TOWN, _VILLAGE = 1, 3, 4
+
+# Text columns and the model field each is stored in, with its label for messages.
+_TEXT_FIELDS = (
+    ("phone", "phone", "联系电话"),
+    ("address", "address", "地址"),
+    ("employer_name", "employer_name", "工作单位"),
+    ("insurance", "interrupted_insurance", "中断险种"),
+    ("legal_rep", "legal_rep", "法定代表人"),
+    ("industry", "industry", "行业"),
+)
+
+
+@dataclass
+class Analysis:
+    """What a file holds, row by row, before anything is stored."""
+
+    kind: str
+    headers: tuple[str, ...]
+    rows_total: int = 0
+    # First occurrence of each valid key, as _ROW_FIELDS tuples, in file order.
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    # Later rows repeating a key of `rows`: (row number, key).
+    repeats: list[tuple[int, str]] = field(default_factory=list)
+    rejected: list[tuple[int, tuple[Any, ...], str]] = field(default_factory=list)
+    # The first rows of the file as read, for a preview: (row number, cells).
+    preview: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)
+    # Keys already held from earlier batches (filled in by the held-key lookup).
+    held: set[str] = field(default_factory=set)
+
+    @property
+    def duplicates(self) -> int:
+        return len(self.repeats) + sum(1 for row in self.rows if row[_KEY] in self.held)
+
+    @property
+    def imported(self) -> int:
+        return len(self.rows) - len(self.held)
+
+
+def _text(value: object) -> str:
+    """A free-text cell: whitespace runs collapsed to one space, full-width ASCII folded."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a phone number typed into a number cell
+    return " ".join(normalize_text(part) for part in str(value).split())
+
+
+class _RowChecker:
+    def __init__(self, *, campaign: Campaign, kind: str) -> None:
+        self.employer = kind in ListKind.employer_kinds()
+        self.normalize_key = normalize_uscc if self.employer else normalize_id_number
+        self.name_label = "单位名称" if self.employer else "姓名"
+        self.towns: dict[str, int] = {}
+        for town_id, name, short_name in Town.objects.filter(county_id=campaign.county_id).values_list(
+            "id", "name", "short_name"
+        ):
+            self.towns[normalize_text(name)] = town_id
+            if short_name:
+                self.towns.setdefault(normalize_text(short_name), town_id)
+        self.max_length = {f.name: f.max_length for f in PushEntry._meta.concrete_fields if f.max_length}
+        self.village_max = Village._meta.get_field("name").max_length
+
+    def check(self, row: DataRow) -> tuple[tuple[Any, ...] | None, str]:
+        values = row.values
+        reasons: list[str] = []
+        try:
+            key = self.normalize_key(values["key"])
+        except IdentifierError as error:
+            key = ""
+            reasons.append(error.message)
+        # Person names lose every space ("张 三" is 张三); employer names keep single spaces between words.
+        name = _text(values["name"]) if self.employer else normalize_text(values["name"])
+        if not name:
+            reasons.append(f"缺少{self.name_label}")
+        elif len(name) > self.max_length["name"]:
+            reasons.append(f"{self.name_label}过长（超过 {self.max_length['name']} 个字）")
+        town_text = normalize_text(values["town"])
+        town_id = self.towns.get(town_text)
+        if not town_text:
+            reasons.append("缺少所属镇(街道)")
+        elif town_id is None:
+            reasons.append(f"所属镇(街道)“{town_text}”不是本市的镇(街道)")
+        village = normalize_text(values.get("village"))
+        if len(village) > self.village_max:
+            reasons.append(f"村(社区)名称过长（超过 {self.village_max} 个字）")
+        texts: dict[str, str] = {}
+        for column, model_field, label in _TEXT_FIELDS:
+            text = _text(values.get(column))
+            if len(text) > self.max_length[model_field]:
+                reasons.append(f"{label}过长（超过 {self.max_length[model_field]} 个字）")
+            texts[model_field] = text
+        employees = None
+        if values.get("employees") is not None and normalize_text(values["employees"]):
+            try:
+                employees = parse_whole_number(values["employees"])
+            except ValueError as error:
+                reasons.append(f"从业人数：{error}")
+        last_paid = None
+        if values.get("last_paid") is not None and normalize_text(values["last_paid"]):
+            try:
+                last_paid = parse_month(values["last_paid"])
+            except ValueError as error:
+                reasons.append(f"最后缴费年月：{error}")
+        if reasons:
+            return None, "；".join(reasons)
+        return (
+            row.number,
+            key,
+            name,
+            town_id,
+            village,
+            texts["phone"],
+            texts["address"],
+            texts["employer_name"],
+            last_paid,
+            texts["interrupted_insurance"],
+            texts["legal_rep"],
+            employees,
+            texts["industry"],
+        ), ""
+
+
+class _Progress:
+    """Rows checked so far, written where the batch page can see it while the import transaction is open."""
+
+    def __init__(self, batch_id: int | None) -> None:
+        self.batch_id = batch_id
+        self.connection = None
+        if batch_id is None:
+            return
+        # A second connection only helps when the batch row is committed and unlocked: not inside an outer
+        # transaction (a test case, or a caller's atomic block), where it would wait on the caller's lock.
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self.connection = connections.create_connection(connection.alias)
+
+    def __call__(self, rows_done: int, rows_total: int = 0) -> None:
+        if self.batch_id is None:
+            return
+        cache.set(progress_cache_key(self.batch_id), (rows_done, rows_total), 3600)
+        if self.connection is None:
+            return
+        try:
+            with self.connection.cursor() as cursor:
+                # A lock we cannot get at once means someone else is working on the row: skip this update.
+                cursor.execute("SET lock_timeout = '500ms'")
+                cursor.execute(
+                    f"UPDATE {Batch._meta.db_table} SET rows_done = %s, rows_total = %s WHERE id = %s",
+                    [rows_done, rows_total, self.batch_id],
+                )
+        except Exception:  # progress is a courtesy: the import must not fail because of it
+            logger.warning("batch %s: progress update failed", self.batch_id, exc_info=True)
+            self.close()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def progress_cache_key(batch_id: int) -> str:
+    return f"pushlist-import-progress:{batch_id}"
+
+
+def batch_progress(batch: Batch) -> tuple[int, int]:
+    """(rows done, rows total) of a batch: the freshest of the batch row and the cache."""
+    if batch.status != ImportStatus.RUNNING:
+        return batch.rows_done, batch.rows_total
+    cached = cache.get(progress_cache_key(batch.pk))
+    if cached and cached[0] > batch.rows_done:
+        return cached
+    return batch.rows_done, batch.rows_total
+
+
+def pushlist_analyse(
+    *,
+    campaign: Campaign,
+    kind: str,
+    path: str | Path,
+    file_name: str | None = None,
+    progress: _Progress | None = None,
+) -> Analysis:
+    """Read and check every row of a push list; raises `FileProblem` for a file that cannot be imported."""
+    checker = _RowChecker(campaign=campaign, kind=kind)
+    first_of: dict[str, int] = {}
+    with open_table(path, columns_for(kind), original_name=file_name) as table:
+        analysis = Analysis(kind=kind, headers=table.headers)
+        rows, repeats, rejected, preview = analysis.rows, analysis.repeats, analysis.rejected, analysis.preview
+        count = 0
+        for row in table.rows:
+            count += 1
+            if count <= PREVIEW_ROWS:
+                preview.append((row.number, row.cells))
+            checked, reason = checker.check(row)
+            if checked is None:
+                rejected.append((row.number, row.cells, reason))
+            elif checked[_KEY] in first_of:
+                repeats.append((row.number, checked[_KEY]))
+            else:
+                first_of[checked[_KEY]] = row.number
+                rows.append(checked)
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(count)
+        analysis.rows_total = count
+    return analysis
+
+
+# --- storing ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    batch: Batch | None
+    rows_total: int
+    imported: int
+    duplicates: int
+    rejected: int
+    # The rejected-rows workbook on disk (the batch's file, or a temporary file for a dry run).
+    rejected_path: str | None
+    analysis: Analysis
+
+    @property
+    def counts_line(self) -> str:
+        return f"imported={self.imported} duplicates={self.duplicates} rejected={self.rejected}"
+
+
+def _copy_value(value: object) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, str):
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _copy(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    buffer = io.StringIO()
+    write = buffer.write
+    for row in rows:
+        write("\t".join([_copy_value(value) for value in row]))
+        write("\n")
+    buffer.seek(0)
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _lock_kind(cursor: Any, campaign: Campaign, kind: str) -> None:
+    # Two imports of the same kind into the same campaign take turns, so neither can insert a key the
+    # other has just found missing; imports of other kinds run side by side.
+    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [campaign.pk, ListKind.values.index(kind)])
+
+
+def _held_keys_postgresql(
+    cursor: Any, *, campaign: Campaign, analysis: Analysis, batch: Batch | None
+) -> dict[str, int]:
+    """Keys of this file already held, as key → entry id, found in one set operation.
+
+    With a batch, the same statement records the new push on each held entry (pushed_times, last batch).
+    """
+    counts = Counter(row[_KEY] for row in analysis.rows)
+    counts.update(key for _number, key in analysis.repeats)
+    cursor.execute("CREATE TEMPORARY TABLE pushlist_keys (key varchar(18) PRIMARY KEY, n integer) ON COMMIT DROP")
+    _copy(cursor, "pushlist_keys", ("key", "n"), counts.items())
+    entry = _quote(PushEntry._meta.db_table)
+    if batch is None:
+        cursor.execute(
+            f"SELECT e.key, e.id FROM {entry} e JOIN pushlist_keys k ON k.key = e.key "
+            "WHERE e.campaign_id = %s AND e.kind = %s",
+            [campaign.pk, analysis.kind],
+        )
+    else:
+        cursor.execute(
+            f"UPDATE {entry} e SET pushed_times = e.pushed_times + k.n, last_pushed_batch_id = %s "
+            "FROM pushlist_keys k WHERE e.campaign_id = %s AND e.kind = %s AND e.key = k.key "
+            "RETURNING e.key, e.id",
+            [batch.pk, campaign.pk, analysis.kind],
+        )
+    return dict(cursor.fetchall())
+
+
+def _held_keys_portable(*, campaign: Campaign, analysis: Analysis, batch: Batch | None) -> dict[str, int]:
+    keys = [row[_KEY] for row in analysis.rows]
+    held: dict[str, int] = {}
+    entries = PushEntry.objects.filter(campaign=campaign, kind=analysis.kind)
+    for start in range(0, len(keys), _SQLITE_CHUNK):
+        held.update(entries.filter(key__in=keys[start : start + _SQLITE_CHUNK]).values_list("key", "id"))
+    if batch is not None and held:
+        counts = Counter(key for key in (row[_KEY] for row in analysis.rows) if key in held)
+        counts.update(key for _number, key in analysis.repeats if key in held)
+        by_count: dict[int, list[int]] = {}
+        for key, n in counts.items():
+            by_count.setdefault(n, []).append(held[key])
+        for n, ids in by_count.items():
+            for start in range(0, len(ids), _SQLITE_CHUNK):
+                PushEntry.objects.filter(pk__in=ids[start : start + _SQLITE_CHUNK]).update(
+                    pushed_times=F("pushed_times") + n, last_pushed_batch=batch
+                )
+    return held
+
+
+def _held_keys(*, campaign: Campaign, analysis: Analysis, batch: Batch | None) -> dict[str, int]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            return _held_keys_postgresql(cursor.cursor, campaign=campaign, analysis=analysis, batch=batch)
+    return _held_keys_portable(campaign=campaign, analysis=analysis, batch=batch)
+
+
+def _villages(rows: Sequence[tuple[Any, ...]]) -> dict[tuple[int, str], int]:
+    """(town id, village name) → village id for every village the rows name, creating the unknown ones."""
+    wanted = {(row[_TOWN], row[_VILLAGE]) for row in rows if row[_VILLAGE]}
+    if not wanted:
+        return {}
+    town_ids = {town_id for town_id, _name in wanted}
+
+    def known() -> dict[tuple[int, str], int]:
+        found: dict[tuple[int, str], int] = {}
+        for village_id, town_id, name in Village.objects.filter(town_id__in=town_ids).values_list(
+            "id", "town_id", "name"
+        ):
+            found.setdefault((town_id, normalize_text(name)), village_id)
+        return found
+
+    villages = known()
+    missing = sorted(wanted - villages.keys())
+    if missing:
+        Village.objects.bulk_create(
+            [
+                Village(
+                    town_id=town_id,
+                    name=name,
+                    kind=Village.Kind.COMMUNITY if name.endswith("社区") else Village.Kind.VILLAGE,
+                )
+                for town_id, name in missing
+            ],
+            ignore_conflicts=True,
+        )
+        villages = known()
+    return villages
+
+
+# Where each PushEntry column comes from in a stored row tuple (see _ROW_FIELDS).
+_FROM_ROW = {
+    "key": _KEY,
+    "name": 2,
+    "town_id": _TOWN,
+    "phone": 5,
+    "address": 6,
+    "employer_name": 7,
+    "last_paid": 8,
+    "interrupted_insurance": 9,
+    "legal_rep": 10,
+    "employees": 11,
+    "industry": 12,
+}
+# Computed per row by the importer.
+_PER_ROW = ("village_id", "pushed_times")
+
+
+def _entry_constants(batch: Batch, campaign: Campaign) -> tuple[list[str], list[object]]:
+    """The PushEntry columns that are the same for every new entry of a batch, and their values.
+
+    Taken from the model (defaults, auto_now_add), so a field added later gets its default instead of
+    breaking the COPY.
+    """
+    template = PushEntry(campaign=campaign, kind=batch.kind, batch=batch, last_pushed_batch=batch)
+    columns: list[str] = []
+    values: list[object] = []
+    for model_field in PushEntry._meta.concrete_fields:
+        if model_field.primary_key or model_field.column in _FROM_ROW or model_field.column in _PER_ROW:
+            continue
+        columns.append(model_field.column)
+        values.append(model_field.get_db_prep_save(model_field.pre_save(template, add=True), connection))
+    return columns, values
+
+
+def _insert_postgresql(
+    cursor: Any, *, batch: Batch, campaign: Campaign, rows: Sequence[tuple[Any, ...]], times: Counter[str]
+) -> dict[str, int]:
+    villages = _villages(rows)
+    const_columns, constants = _entry_constants(batch, campaign)
+    const_text = "\t".join(_copy_value(value) for value in constants)
+    indexes = list(_FROM_ROW.values())
+    table = _quote(PushEntry._meta.db_table)
+
+    buffer = io.StringIO()
+    write = buffer.write
+    for row in rows:
+        values = [_copy_value(row[i]) for i in indexes]
+        village = villages.get((row[_TOWN], row[_VILLAGE])) if row[_VILLAGE] else None
+        values.append(_copy_value(village))
+        values.append(str(1 + times[row[_KEY]]))
+        write("\t".join(values))
+        write("\t")
+        write(const_text)
+        write("\n")
+    buffer.seek(0)
+    columns = [*_FROM_ROW, *_PER_ROW, *const_columns]
+    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+    cursor.execute(f"SELECT key, id FROM {table} WHERE batch_id = %s", [batch.pk])
+    return dict(cursor.fetchall())
+
+
+def _insert_portable(
+    *, batch: Batch, campaign: Campaign, rows: Sequence[tuple[Any, ...]], times: Counter[str]
+) -> dict[str, int]:
+    villages = _villages(rows)
+    PushEntry.objects.bulk_create(
+        (
+            PushEntry(
+                campaign=campaign,
+                kind=batch.kind,
+                key=row[_KEY],
+                name=row[2],
+                town_id=row[_TOWN],
+                village_id=villages.get((row[_TOWN], row[_VILLAGE])) if row[_VILLAGE] else None,
+                batch=batch,
+                pushed_times=1 + times[row[_KEY]],
+                last_pushed_batch=batch,
+                phone=row[5],
+                address=row[6],
+                employer_name=row[7],
+                last_paid=row[8],
+                interrupted_insurance=row[9],
+                legal_rep=row[10],
+                employees=row[11],
+                industry=row[12],
+            )
+            for row in rows
+        ),
+        batch_size=1000,
+    )
+    return dict(PushEntry.objects.filter(batch=batch).values_list("key", "id"))
+
+
+def _store(*, batch: Batch, campaign: Campaign, analysis: Analysis) -> None:
+    """Write the checked rows of a batch. Runs inside the caller's transaction."""
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        with connection.cursor() as wrapper:
+            cursor = wrapper.cursor
+            _lock_kind(cursor, campaign, analysis.kind)
+            held = _held_keys_postgresql(cursor, campaign=campaign, analysis=analysis, batch=batch)
+    else:
+        held = _held_keys_portable(campaign=campaign, analysis=analysis, batch=batch)
+    analysis.held = set(held)
+
+    new_rows = [row for row in analysis.rows if row[_KEY] not in held]
+    times = Counter(key for _number, key in analysis.repeats if key not in held)
+    if postgresql:
+        with connection.cursor() as wrapper:
+            created = _insert_postgresql(wrapper.cursor, batch=batch, campaign=campaign, rows=new_rows, times=times)
+    else:
+        created = _insert_portable(batch=batch, campaign=campaign, rows=new_rows, times=times)
+
+    entry_of = {**held, **created}
+    pushes = [(entry_of[row[_KEY]], batch.pk, row[0]) for row in analysis.rows]
+    pushes += [(entry_of[key], batch.pk, number) for number, key in analysis.repeats]
+    if postgresql:
+        with connection.cursor() as wrapper:
+            _copy(wrapper.cursor, _quote(EntryPush._meta.db_table), ("entry_id", "batch_id", "row_number"), pushes)
+    else:
+        EntryPush.objects.bulk_create(
+            (EntryPush(entry_id=entry, batch_id=batch_id, row_number=number) for entry, batch_id, number in pushes),
+            batch_size=1000,
+        )
+
+
+def _write_rejected(analysis: Analysis, path: str | Path) -> None:
+    from enrolment.tabular import write_rejected_workbook
+
+    write_rejected_workbook(path, analysis.headers, analysis.rejected)
+
+
+def _finish(batch: Batch, analysis: Analysis) -> None:
+    batch.rows_total = batch.rows_done = analysis.rows_total
+    batch.imported = analysis.imported
+    batch.duplicates = analysis.duplicates
+    batch.rejected = len(analysis.rejected)
+    batch.status = ImportStatus.DONE
+    batch.error = ""
+    batch.finished_at = timezone.now()
+    if analysis.rejected:
+        with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
+            _write_rejected(analysis, handle.name)
+            batch.rejected_file.save(f"batch-{batch.pk}-rejected.xlsx", File(handle), save=False)
+    batch.save()
+
+
+def _refuse_same_file(*, campaign: Campaign, kind: str, sha256: str, exclude: int | None = None) -> None:
+    earlier = (
+        Batch.objects.filter(campaign=campaign, kind=kind, sha256=sha256)
+        .exclude(status=ImportStatus.FAILED)
+        .exclude(pk=exclude)
+        .first()
+    )
+    if earlier is not None:
+        raise ImportRefused(
+            _("该文件已于 %(when)s 作为“%(label)s”导入（同一清单类型、内容完全相同），不能重复导入")
+            % {"when": timezone.localtime(earlier.uploaded_at).strftime("%Y-%m-%d %H:%M"), "label": earlier.label}
+        )
+
+
+def check_kind(kind: str) -> None:
+    if kind not in ListKind.values:
+        choices = "、".join(f"{value}（{label}）" for value, label in ListKind.choices)
+        raise ImportRefused(_("未知的清单类型“%(kind)s”，可选：%(choices)s") % {"kind": kind, "choices": choices})
+
+
+def _default_label(file_name: str) -> str:
+    return Path(file_name).stem[:100] or timezone.localdate().isoformat()
+
+
+def _delete_files(batch: Batch, *names: str) -> None:
+    for name in names:
+        file = getattr(batch, name)
+        if file:
+            file.storage.delete(file.name)
+
+
+def pushlist_import(
+    *,
+    campaign: Campaign,
+    kind: str,
+    path: str | Path,
+    file_name: str | None = None,
+    label: str = "",
+    uploaded_by: User | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Import a push list at once (the command line): all of it, or on any error none of it.
+
+    Raises `ImportRefused` (unknown kind, the same file again) or `FileProblem` before writing anything.
+    A dry run checks every row and counts duplicates against the entries held, and writes nothing in the
+    database; its rejected rows go to a temporary workbook.
+    """
+    check_kind(kind)
+    path = Path(path)
+    file_name = file_name or path.name
+    sha256 = Batch.digest(path)
+    _refuse_same_file(campaign=campaign, kind=kind, sha256=sha256)
+    analysis = pushlist_analyse(campaign=campaign, kind=kind, path=path, file_name=file_name)
+
+    if dry_run:
+        with transaction.atomic():
+            analysis.held = set(_held_keys(campaign=campaign, analysis=analysis, batch=None))
+            transaction.set_rollback(True)
+        rejected_path = None
+        if analysis.rejected:
+            handle, rejected_path = tempfile.mkstemp(prefix="pushlist-rejected-", suffix=".xlsx")
+            os.close(handle)
+            _write_rejected(analysis, rejected_path)
+        return _result(None, analysis, rejected_path)
+
+    batch = Batch(
+        campaign=campaign,
+        kind=kind,
+        label=label or _default_label(file_name),
+        file_name=file_name,
+        sha256=sha256,
+        uploaded_by=uploaded_by,
+        status=ImportStatus.RUNNING,
+        started_at=timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            with path.open("rb") as handle:
+                batch.file.save(file_name, File(handle), save=False)
+            batch.save()
+            _store(batch=batch, campaign=campaign, analysis=analysis)
+            _finish(batch, analysis)
+    except IntegrityError as error:
+        _delete_files(batch, "file", "rejected_file")
+        if Batch.objects.filter(campaign=campaign, kind=kind, sha256=sha256).exclude(status=ImportStatus.FAILED):
+            raise ImportRefused(_("该文件正在由另一个导入任务处理或已导入，不能重复导入")) from error
+        raise
+    except BaseException:
+        _delete_files(batch, "file", "rejected_file")
+        raise
+    return _result(batch, analysis, batch.rejected_file.path if batch.rejected_file else None)
+
+
+def _result(batch: Batch | None, analysis: Analysis, rejected_path: str | None) -> ImportResult:
+    return ImportResult(
+        batch=batch,
+        rows_total=analysis.rows_total,
+        imported=analysis.imported,
+        duplicates=analysis.duplicates,
+        rejected=len(analysis.rejected),
+        rejected_path=rejected_path,
+        analysis=analysis,
+    )
+
+
+@transaction.atomic
+def batch_create(
+    *,
+    campaign: Campaign,
+    kind: str,
+    upload: File,
+    file_name: str,
+    label: str = "",
+    uploaded_by: User | None = None,
+) -> Batch:
+    """Record an upload as a queued batch (the upload page and the admin); `batch_import` does the work."""
+    check_kind(kind)
+    sha = hashlib.sha256()
+    for chunk in upload.chunks():
+        sha.update(chunk)
+    sha256 = sha.hexdigest()
+    _refuse_same_file(campaign=campaign, kind=kind, sha256=sha256)
+    upload.seek(0)
+    batch = Batch(
+        campaign=campaign,
+        kind=kind,
+        label=label or _default_label(file_name),
+        file_name=file_name,
+        sha256=sha256,
+        uploaded_by=uploaded_by,
+        status=ImportStatus.QUEUED,
+    )
+    batch.file.save(file_name, upload, save=False)
+    try:
+        with transaction.atomic():
+            batch.save()
+    except IntegrityError as error:
+        _delete_files(batch, "file")
+        raise ImportRefused(_("该文件已导入或正在导入，不能重复导入")) from error
+    return batch
+
+
+def batch_import(*, batch_id: int) -> Batch | None:
+    """Run a queued batch: claim it (queued → running), import it all or nothing, record the outcome.
+
+    Returns None when the batch was not queued (already claimed by another worker, or done): a task
+    delivered twice does the work once. A file-level problem or a crash marks the batch failed, with
+    the reason, outside the import transaction; the same file may then be uploaded again.
+    """
+    claimed = Batch.objects.filter(pk=batch_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now(), rows_done=0, rows_total=0, error=""
+    )
+    if claimed != 1:
+        return None
+    batch = Batch.objects.select_related("campaign").get(pk=batch_id)
+    progress = _Progress(batch.pk)
+    try:
+        analysis = pushlist_analyse(
+            campaign=batch.campaign,
+            kind=batch.kind,
+            path=batch.file.path,
+            file_name=batch.file_name,
+            progress=progress,
+        )
+        progress(analysis.rows_total, analysis.rows_total)
+        progress.close()
+        with transaction.atomic():
+            _store(batch=batch, campaign=batch.campaign, analysis=analysis)
+            _finish(batch, analysis)
+    except FileProblem as problem:
+        _fail(batch, problem.message)
+    except Exception as error:  # noqa: BLE001 - whatever went wrong, the admin must see the batch failed
+        # The message of a database error may quote a row's values (ID numbers): keep only its kind.
+        logger.error("batch %s: import failed (%s)", batch_id, type(error).__name__)
+        message = _("导入时发生内部错误（%(error)s），数据库未作任何改动，请稍后重试或联系管理员")
+        _fail(batch, message % {"error": type(error).__name__})
+    finally:
+        progress.close()
+        cache.delete(progress_cache_key(batch_id))
+    batch.refresh_from_db()
+    return batch
+
+
+def _fail(batch: Batch, message: str) -> None:
+    _delete_files(batch, "rejected_file")
+    Batch.objects.filter(pk=batch.pk).update(
+        status=ImportStatus.FAILED, error=message, finished_at=timezone.now(), rejected_file=""
+    )
