@@ -26,6 +26,7 @@ _STAFF_ADMIN = frozenset({Role.ADMIN})
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("工作台"), "home", _EVERYONE),
+    NavItem(_("推送批次"), "batch-list", frozenset({Role.ADMIN, Role.OFFICE})),
     NavItem(_("管理后台"), "admin:index", _STAFF_ADMIN),
 ]
 

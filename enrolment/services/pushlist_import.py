@@ -56,6 +56,7 @@ __all__ = [
     "batch_create",
     "batch_import",
     "batch_progress",
+    "batch_submit",
     "columns_for",
     "pushlist_analyse",
     "pushlist_import",
@@ -764,6 +765,25 @@ def batch_create(
     except IntegrityError as error:
         _delete_files(batch, "file")
         raise ImportRefused(_("该文件已导入或正在导入，不能重复导入")) from error
+    return batch
+
+
+def batch_submit(
+    *,
+    campaign: Campaign,
+    kind: str,
+    upload: File,
+    file_name: str,
+    label: str = "",
+    uploaded_by: User | None = None,
+) -> Batch:
+    """Queue an upload for import: the batch is recorded now, the Celery task runs once it is committed."""
+    from enrolment.tasks import import_batch
+
+    batch = batch_create(
+        campaign=campaign, kind=kind, upload=upload, file_name=file_name, label=label, uploaded_by=uploaded_by
+    )
+    transaction.on_commit(lambda: import_batch.delay(batch.pk))
     return batch
 
 

@@ -1,0 +1,169 @@
+"""Admin for push lists. The import button runs the push-list import service, not import-export's row path.
+
+django-import-export provides the import/confirm URLs and the changelist button; the two steps are
+overridden: the upload is a dry run of `pushlist_import` (counts, the first rows and every rejected row with
+its reason — never a 100,000-row table), and the confirmation queues the same file as a batch for the
+same Celery task the upload page uses.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from import_export.admin import ImportMixin
+
+from campaigns.models import Campaign
+from enrolment.batches_forms import BatchUploadForm
+from enrolment.models import Batch, EntryPush, ListKind, PushEntry
+from enrolment.services.pushlist_import import ImportRefused, batch_submit, pushlist_import
+from enrolment.tabular import FileProblem
+
+_TMP_PREFIX = "pushlist-admin-"
+_TMP_NAME = re.compile(rf"{_TMP_PREFIX}[A-Za-z0-9_]+\.(?:xlsx|xlsm|csv)")
+
+
+class BatchConfirmForm(forms.Form):
+    tmp_name = forms.CharField(widget=forms.HiddenInput)
+    file_name = forms.CharField(widget=forms.HiddenInput, max_length=255)
+    kind = forms.ChoiceField(choices=ListKind.choices, widget=forms.HiddenInput)
+    label = forms.CharField(widget=forms.HiddenInput, max_length=100, required=False)
+
+    def clean_tmp_name(self) -> str:
+        name = self.cleaned_data["tmp_name"]
+        # Only a file this admin's preview step wrote: never a path the browser chose.
+        if not _TMP_NAME.fullmatch(name) or not (Path(tempfile.gettempdir()) / name).is_file():
+            raise forms.ValidationError(gettext_lazy("预览文件已失效，请重新上传"))
+        return name
+
+
+@admin.register(Batch)
+class BatchAdmin(ImportMixin, admin.ModelAdmin):
+    list_display = ("label", "kind", "status", "rows_total", "imported", "duplicates", "rejected", "uploaded_at")
+    list_filter = ("kind", "status", "campaign")
+    search_fields = ("label", "file_name")
+    list_select_related = ("campaign", "uploaded_by")
+    readonly_fields = [field.name for field in Batch._meta.fields]
+    import_template_name = "admin/enrolment/batch/import.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A batch is made by importing a file, never by filling in a form.
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Batch | None = None) -> bool:
+        return False
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("enrolment.add_batch")
+
+    def _campaign(self, request: HttpRequest) -> Campaign:
+        campaign = Campaign.objects.for_user(request.user).current()
+        if campaign is None:
+            raise PermissionDenied
+        return campaign
+
+    def import_action(self, request: HttpRequest, **kwargs: object) -> HttpResponse:
+        """Step 1: upload and preview (a dry run of the real import)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        campaign = self._campaign(request)
+        form = BatchUploadForm(request.POST or None, request.FILES or None)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form}
+        context["title"] = _("导入推送清单")
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            suffix = Path(upload.name).suffix.lower()
+            handle, tmp_path = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=suffix)
+            with os.fdopen(handle, "wb") as tmp:
+                for chunk in upload.chunks():
+                    tmp.write(chunk)
+            kind = form.cleaned_data["kind"]
+            try:
+                result = pushlist_import(
+                    campaign=campaign, kind=kind, path=tmp_path, file_name=upload.name, dry_run=True
+                )
+            except (ImportRefused, FileProblem) as problem:
+                os.remove(tmp_path)
+                form.add_error("file", problem.message)
+            else:
+                if result.rejected_path:
+                    os.remove(result.rejected_path)
+                context["result"] = result
+                context["confirm_form"] = BatchConfirmForm(
+                    initial={
+                        "tmp_name": Path(tmp_path).name,
+                        "file_name": upload.name,
+                        "kind": kind,
+                        "label": form.cleaned_data["label"],
+                    }
+                )
+                context["kind_label"] = ListKind(kind).label
+        return TemplateResponse(request, self.import_template_name, context)
+
+    @method_decorator(require_POST)
+    def process_import(self, request: HttpRequest, **kwargs: object) -> HttpResponse:
+        """Step 2: confirmed — queue the previewed file as a batch for the import task."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = BatchConfirmForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("预览文件已失效，请重新上传"))
+            return redirect("admin:enrolment_batch_import")
+        tmp_path = Path(tempfile.gettempdir()) / form.cleaned_data["tmp_name"]
+        try:
+            with tmp_path.open("rb") as handle:
+                batch = batch_submit(
+                    campaign=self._campaign(request),
+                    kind=form.cleaned_data["kind"],
+                    upload=File(handle),
+                    file_name=form.cleaned_data["file_name"],
+                    label=form.cleaned_data["label"],
+                    uploaded_by=request.user,
+                )
+        except ImportRefused as refused:
+            messages.error(request, refused.message)
+            return redirect("admin:enrolment_batch_import")
+        finally:
+            tmp_path.unlink(missing_ok=True)
+        messages.success(request, _("已确认导入“%(label)s”，正在后台导入") % {"label": batch.label})
+        return HttpResponseRedirect(reverse("batch-detail", args=[batch.pk]))
+
+
+@admin.register(PushEntry)
+class PushEntryAdmin(admin.ModelAdmin):
+    list_display = ("key", "name", "kind", "town", "village", "status", "pushed_times", "batch")
+    list_filter = ("kind", "status", "town", "batch")
+    # Exact match only: a LIKE over a million keys is a sequential scan, and a prefix search would list people.
+    search_fields = ("=key",)
+    list_select_related = ("town", "village", "batch")
+    show_full_result_count = False
+    raw_id_fields = ("village", "batch", "last_pushed_batch", "status_changed_by")
+    readonly_fields = ("campaign", "kind", "key", "batch", "pushed_times", "last_pushed_batch", "created_at")
+
+
+@admin.register(EntryPush)
+class EntryPushAdmin(admin.ModelAdmin):
+    list_display = ("entry", "batch", "row_number")
+    list_select_related = ("entry", "batch")
+    raw_id_fields = ("entry", "batch")
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: EntryPush | None = None) -> bool:
+        return False

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from enrolment.models import ListKind
+from enrolment.services.pushlist_import import columns_for
+from enrolment.tabular import FileProblem, open_table
+
+ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+
+
+class BatchUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("清单文件"),
+        help_text=_("xlsx 或 csv 文件（UTF-8 或 GB18030 编码）"),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx,.xlsm,.csv"}),
+    )
+    kind = forms.ChoiceField(
+        label=_("清单类型"), choices=ListKind.choices, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    label = forms.CharField(
+        label=_("批次名称"),
+        max_length=100,
+        required=False,
+        help_text=_("留空则使用文件名"),
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        kind = cleaned.get("kind")
+        if upload is None or kind is None:
+            return cleaned
+        suffix = Path(upload.name).suffix.lower()
+        if suffix not in ACCEPTED_SUFFIXES:
+            self.add_error(
+                "file", _("不支持的文件类型“%(suffix)s”，请上传 xlsx 或 csv 文件") % {"suffix": suffix or "无"}
+            )
+            return cleaned
+        # The header is checked now, so a missing column is reported on the form instead of a failed batch.
+        with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+            handle.flush()
+            try:
+                open_table(handle.name, columns_for(kind), original_name=upload.name).close()
+            except FileProblem as problem:
+                self.add_error("file", problem.message)
+        upload.seek(0)
+        return cleaned

@@ -1,0 +1,139 @@
+"""Push-list batches: the upload page (admins), the batch list and batch page (admins and the office)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from campaigns.models import Campaign, User
+from enrolment.batches_forms import BatchUploadForm
+from enrolment.batches_selectors import batch_funnel
+from enrolment.models import Batch, ImportStatus
+from enrolment.services.pushlist_import import ImportRefused, batch_progress, batch_submit
+
+
+def _batches_for(user: User):
+    if not user.has_perm("enrolment.view_batch"):
+        raise PermissionDenied
+    return Batch.objects.for_user(user).select_related("uploaded_by")
+
+
+def _batch_for(user: User, pk: int) -> Batch:
+    return get_object_or_404(_batches_for(user), pk=pk)
+
+
+@login_required
+@require_GET
+def batch_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(_batches_for(request.user), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "enrolment/batch_list.html",
+        {"page": page, "can_upload": request.user.has_perm("enrolment.add_batch")},
+    )
+
+
+@login_required
+@require_GET
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch_for(request.user, pk)
+    rows_done, rows_total = batch_progress(batch)
+    return render(
+        request,
+        "enrolment/batch_detail.html",
+        {
+            "batch": batch,
+            "funnel": batch_funnel(batch=batch) if batch.status == ImportStatus.DONE else None,
+            "rows_done": rows_done,
+            "rows_total": rows_total,
+            "in_progress": batch.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
+        },
+    )
+
+
+def _progress_payload(batch: Batch) -> dict[str, object]:
+    rows_done, rows_total = batch_progress(batch)
+    if batch.status == ImportStatus.DONE:
+        percent: int | None = 100
+    elif rows_total:
+        percent = min(99, rows_done * 100 // rows_total)
+    else:
+        percent = None  # still reading: the number of rows is not known yet
+    return {
+        "id": batch.pk,
+        "status": batch.status,
+        "status_label": batch.get_status_display(),
+        "rows_done": rows_done,
+        "rows_total": rows_total,
+        "percent": percent,
+        "imported": batch.imported,
+        "duplicates": batch.duplicates,
+        "rejected": batch.rejected,
+        "finished": batch.status in (ImportStatus.DONE, ImportStatus.FAILED),
+        "error": batch.error,
+    }
+
+
+@never_cache
+@login_required
+@require_GET
+def batch_progress_json(request: HttpRequest, pk: int) -> JsonResponse:
+    return JsonResponse(_progress_payload(_batch_for(request.user, pk)))
+
+
+@login_required
+@require_GET
+def batch_rejected(request: HttpRequest, pk: int) -> FileResponse:
+    """The rejected rows of a batch as the uploaded cells: personal data, served only through this check.
+
+    The queue helper's personal-data audit log is not on this branch yet: when it is merged, record the
+    download here (who, which batch; never the values) like the queue's exports do.
+    """
+    batch = _batch_for(request.user, pk)
+    if not batch.rejected_file:
+        raise Http404
+    try:
+        handle = batch.rejected_file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{batch.label}-未导入的行.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batch_upload(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("enrolment.add_batch"):
+        raise PermissionDenied
+    campaign = Campaign.objects.for_user(request.user).current()
+    if campaign is None:
+        raise Http404(_("还没有专项行动"))
+    form = BatchUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = batch_submit(
+                campaign=campaign,
+                kind=form.cleaned_data["kind"],
+                upload=upload,
+                file_name=upload.name,
+                label=form.cleaned_data["label"],
+                uploaded_by=request.user,
+            )
+        except ImportRefused as refused:
+            form.add_error("file", refused.message)
+        else:
+            messages.success(request, _("已上传“%(label)s”，正在后台导入") % {"label": batch.label})
+            return redirect("batch-detail", pk=batch.pk)
+    return render(request, "enrolment/batch_upload.html", {"form": form, "campaign": campaign})
