@@ -377,7 +377,12 @@ def _copy(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequen
         write("\t".join([_copy_value(value) for value in row]))
         write("\n")
     buffer.seek(0)
-    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+    copy_expert(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+
+
+def copy_expert(cursor: Any, sql: str, buffer: io.StringIO) -> None:
+    """Every COPY goes through here (the raw psycopg2 cursor: Django's query log does not see it)."""
+    cursor.copy_expert(sql, buffer)
 
 
 def _quote(name: str) -> str:
@@ -535,7 +540,7 @@ def _insert_postgresql(
         write("\n")
     buffer.seek(0)
     columns = [*_FROM_ROW, *_PER_ROW, *const_columns]
-    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+    copy_expert(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
     cursor.execute(f"SELECT key, id FROM {table} WHERE batch_id = %s", [batch.pk])
     return dict(cursor.fetchall())
 
@@ -579,6 +584,9 @@ def _store(*, batch: Batch, campaign: Campaign, analysis: Analysis) -> None:
         with connection.cursor() as wrapper:
             cursor = wrapper.cursor
             _lock_kind(cursor, campaign, analysis.kind)
+            # Django's foreign keys are deferred: checked at commit, ~700,000 queued trigger events for a
+            # 100,000-row list. Checked as each row goes in instead, they cost less and hold no queue.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             held = _held_keys_postgresql(cursor, campaign=campaign, analysis=analysis, batch=batch)
     else:
         held = _held_keys_portable(campaign=campaign, analysis=analysis, batch=batch)
