@@ -420,7 +420,10 @@ def _held_keys_postgresql(
             "RETURNING e.key, e.id",
             [batch.pk, campaign.pk, analysis.kind],
         )
-    return dict(cursor.fetchall())
+    held = dict(cursor.fetchall())
+    # Dropped now rather than at commit: inside a caller's transaction another import may follow.
+    cursor.execute("DROP TABLE pushlist_keys")
+    return held
 
 
 def _held_keys_portable(*, campaign: Campaign, analysis: Analysis, batch: Batch | None) -> dict[str, int]:

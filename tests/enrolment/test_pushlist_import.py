@@ -1,0 +1,346 @@
+"""The push-list import service: files as county staff make them, exact counts, dedup, all-or-nothing."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from openpyxl import load_workbook
+
+from campaigns.models import Campaign, Town, Village
+from enrolment.identifiers import make_id_number, make_uscc
+from enrolment.models import Batch, EntryPush, ImportStatus, ListKind, PushEntry
+from enrolment.services import pushlist_import as service
+from enrolment.services.pushlist_import import ImportRefused, batch_import, pushlist_import
+from enrolment.tabular import FileProblem
+from tests.enrolment.pushlist_files import PERSON_HEADER, person_id, person_rows, write_csv, write_xlsx
+
+
+def _import(campaign: Campaign, path: Path, kind: str = ListKind.PERSON, **kwargs: object):
+    return pushlist_import(campaign=campaign, kind=kind, path=path, **kwargs)
+
+
+def _rejected_rows(path: str) -> list[tuple]:
+    return list(load_workbook(path).active.iter_rows(values_only=True))
+
+
+@pytest.fixture
+def staff_file(tmp_path: Path) -> Path:
+    """Twelve data rows of the kinds staff send: 8 good, 1 repeated inside the file, 3 bad."""
+    rows = person_rows(0, 6)
+    rows += [
+        # Full-width digits, stray and ideographic spaces, a short town name, a lower-case x.
+        [7, " 李　四 ", "女", "５３０４２２" + person_id(6)[6:], " 龙 街 ", "  新村 ", "", ""],
+        [8, "王五", "男", person_id(7).lower() if person_id(7).endswith("X") else person_id(7), "右所", "", "", ""],
+        [9, "重复", "男", person_id(2), "凤麓", "", "", ""],  # repeats row 3 of the data
+        [10, "数字", "男", 530422199001011234, "凤麓街道", "", "", ""],  # ID typed into a number cell
+        [11, "外地", "男", person_id(8), "昆明市", "", "", ""],  # not a town of the campaign
+        [12, "", "男", "530422199001011235", "", "", "", ""],  # no name, bad check digit, no town
+    ]
+    return write_xlsx(tmp_path / "第一批未参保人员.xlsx", PERSON_HEADER, rows)
+
+
+def test_it_imports_a_staff_made_workbook_with_exact_counts(chengjiang: Campaign, staff_file: Path) -> None:
+    result = _import(chengjiang, staff_file)
+
+    assert (result.imported, result.duplicates, result.rejected) == (8, 1, 3)
+    batch = result.batch
+    assert batch.status == ImportStatus.DONE
+    assert batch.rows_total == batch.rows_done == 12
+    assert (batch.imported, batch.duplicates, batch.rejected) == (8, 1, 3)
+    assert batch.label == "第一批未参保人员"
+    assert batch.file_name == "第一批未参保人员.xlsx"
+    assert batch.sha256 == Batch.digest(staff_file)
+    assert PushEntry.objects.filter(batch=batch).count() == 8
+
+    li = PushEntry.objects.get(key=person_id(6))
+    assert li.name == "李四"
+    assert li.town.name == "龙街街道"
+    assert li.village.name == "新村"
+    assert li.village.town == li.town
+    assert li.pushed_times == 1
+    assert li.last_pushed_batch == batch
+
+
+def test_it_explains_every_rejected_row_in_the_rejected_workbook(chengjiang: Campaign, staff_file: Path) -> None:
+    result = _import(chengjiang, staff_file)
+
+    header, *rows = _rejected_rows(result.rejected_path)
+    assert header == ("行号", *PERSON_HEADER, "原因")
+    assert [row[0] for row in rows] == [13, 14, 15]  # Excel's row numbers: two title rows and the header above
+    by_row = {row[0]: row for row in rows}
+    assert by_row[13][4] == pytest.approx(530422199001011234)  # the original cell, as it was
+    assert "文本格式" in by_row[13][-1]
+    assert "昆明市" in by_row[14][-1] and "不是本市的镇(街道)" in by_row[14][-1]
+    assert "缺少姓名" in by_row[15][-1] and "校验位" in by_row[15][-1] and "缺少所属镇(街道)" in by_row[15][-1]
+    assert result.batch.rejected_file.name.endswith(".xlsx")
+
+
+def test_a_key_repeated_in_the_file_is_stored_once_and_counted(chengjiang: Campaign, staff_file: Path) -> None:
+    batch = _import(chengjiang, staff_file).batch
+
+    entry = PushEntry.objects.get(key=person_id(2))
+    assert entry.pushed_times == 2
+    assert list(EntryPush.objects.filter(entry=entry).values_list("batch_id", "row_number")) == [
+        (batch.pk, 6),
+        (batch.pk, 12),
+    ]
+    # Every imported or duplicate row left a push record; rejected rows none.
+    assert EntryPush.objects.filter(batch=batch).count() == 9
+
+
+def test_a_second_batch_counts_keys_held_from_the_first_as_duplicates(chengjiang: Campaign, tmp_path: Path) -> None:
+    first = _import(chengjiang, write_xlsx(tmp_path / "1.xlsx", PERSON_HEADER, person_rows(0, 5))).batch
+    second_rows = person_rows(3, 4)  # keys 3 and 4 are held; 5 and 6 are new
+    second_rows.append([5, "再次", "男", person_id(4), "凤麓", "", "", ""])  # and 4 again in the same file
+    result = _import(chengjiang, write_xlsx(tmp_path / "2.xlsx", PERSON_HEADER, second_rows), label="第二批")
+
+    assert (result.imported, result.duplicates, result.rejected) == (2, 3, 0)
+    second = result.batch
+    assert second.label == "第二批"
+    held = PushEntry.objects.get(key=person_id(4))
+    assert held.batch == first
+    assert held.pushed_times == 3
+    assert held.last_pushed_batch == second
+    assert list(held.pushes.values_list("batch_id", flat=True)) == [first.pk, second.pk, second.pk]
+    assert PushEntry.objects.get(key=person_id(3)).pushed_times == 2
+    assert PushEntry.objects.get(key=person_id(0)).pushed_times == 1
+    assert PushEntry.objects.count() == 7
+
+
+def test_the_same_key_in_another_kind_is_another_entry(chengjiang: Campaign, tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "a.xlsx", PERSON_HEADER, person_rows(0, 2))
+    _import(chengjiang, path)
+    result = _import(chengjiang, path, kind=ListKind.EMPLOYED_PERSON)
+    assert (result.imported, result.duplicates) == (2, 0)
+
+
+def test_the_same_file_twice_is_refused(chengjiang: Campaign, staff_file: Path) -> None:
+    _import(chengjiang, staff_file)
+    with pytest.raises(ImportRefused, match="不能重复导入"):
+        _import(chengjiang, staff_file)
+    assert Batch.objects.count() == 1
+
+
+def test_a_failed_batch_does_not_block_the_same_file(chengjiang: Campaign, staff_file: Path) -> None:
+    Batch.objects.create(
+        campaign=chengjiang,
+        kind=ListKind.PERSON,
+        label="x",
+        file_name="x.xlsx",
+        sha256=Batch.digest(staff_file),
+        status=ImportStatus.FAILED,
+    )
+    assert _import(chengjiang, staff_file).imported == 8
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8-sig", "utf-8"])
+def test_it_reads_csv_files_in_the_encodings_excel_writes(chengjiang: Campaign, tmp_path: Path, encoding: str) -> None:
+    rows = person_rows(0, 3, town="海口", village="松元社区")
+    rows.append([4, "错号", "男", "5304221990010112", "海口镇", "", "", ""])
+    result = _import(chengjiang, write_csv(tmp_path / "清单.csv", PERSON_HEADER, rows, encoding=encoding))
+    assert (result.imported, result.duplicates, result.rejected) == (3, 0, 1)
+    entry = PushEntry.objects.get(key=person_id(1))
+    assert (entry.name, entry.town.name, entry.village.name) == ("测试1", "海口镇", "松元社区")
+    assert entry.village.kind == Village.Kind.COMMUNITY
+
+
+def test_it_converts_a_fifteen_digit_id_and_reads_alternative_headers(chengjiang: Campaign, tmp_path: Path) -> None:
+    header = ("姓名", "身份证号", "乡镇", "村(居)委会", "手机号码", "户籍地址")
+    rows = [["赵六", "530422800101123", "九村", "", 13812345678, "九村镇 一组"]]
+    result = _import(chengjiang, write_xlsx(tmp_path / "x.xlsx", header, rows, title=None))
+    assert result.imported == 1
+    entry = PushEntry.objects.get()
+    assert entry.key == make_id_number("530422", datetime.date(1980, 1, 1), 123)
+    assert entry.phone == "13812345678"
+    assert entry.address == "九村镇 一组"
+    assert entry.village is None
+
+
+def test_employer_lists_check_credit_codes_and_employee_counts(chengjiang: Campaign, tmp_path: Path) -> None:
+    header = ("序号", "单位名称", "统一社会信用代码", "镇街", "法定代表人", "从业人数", "行业类别")
+    rows = [
+        [1, "云南 某某 有限公司", make_uscc(1).lower(), "路居", "张三", 12, "制造业"],
+        [2, "澄江某矿业公司", make_uscc(2), "路居镇", "", "", "采矿业"],
+        [3, "负数公司", make_uscc(3), "路居镇", "", -3, ""],
+        [4, "小数公司", make_uscc(4), "路居镇", "", "2.5", ""],
+        [5, "坏代码公司", make_uscc(5)[:17] + "I", "路居镇", "", "", ""],
+    ]
+    result = _import(
+        chengjiang, write_xlsx(tmp_path / "e.xlsx", header, rows), kind=ListKind.PNEUMOCONIOSIS_EMPLOYER
+    )
+    assert (result.imported, result.duplicates, result.rejected) == (2, 0, 3)
+    first = PushEntry.objects.get(key=make_uscc(1))
+    assert (first.name, first.legal_rep, first.employees, first.industry) == ("云南 某某 有限公司", "张三", 12, "制造业")
+    assert PushEntry.objects.get(key=make_uscc(2)).employees is None
+    reasons = [row[-1] for row in _rejected_rows(result.rejected_path)[1:]]
+    assert reasons[0].startswith("从业人数：") and "负数" in reasons[0]
+    assert reasons[1].startswith("从业人数：")
+    assert "统一社会信用代码" in reasons[2]
+
+
+def test_interrupted_lists_read_the_last_paid_month(chengjiang: Campaign, tmp_path: Path) -> None:
+    header = ("姓名", "公民身份号码", "所属镇(街道)", "最后缴费年月", "中断险种")
+    rows = [
+        ["甲", person_id(1), "凤麓", "202106", "企业职工基本养老保险"],
+        ["乙", person_id(2), "凤麓", datetime.datetime(2020, 3, 1), ""],
+        ["丙", person_id(3), "凤麓", "2021-13", ""],
+    ]
+    result = _import(chengjiang, write_xlsx(tmp_path / "i.xlsx", header, rows), kind=ListKind.INTERRUPTED)
+    assert (result.imported, result.rejected) == (2, 1)
+    assert PushEntry.objects.get(key=person_id(1)).last_paid == datetime.date(2021, 6, 1)
+    assert PushEntry.objects.get(key=person_id(2)).last_paid == datetime.date(2020, 3, 1)
+    assert "最后缴费年月" in _rejected_rows(result.rejected_path)[1][-1]
+
+
+def test_a_missing_id_column_writes_nothing_and_names_it(chengjiang: Campaign, tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "no-id.xlsx", ("序号", "姓名", "所属镇(街道)"), [[1, "张三", "凤麓"]])
+    with pytest.raises(FileProblem, match="公民身份号码"):
+        _import(chengjiang, path)
+    assert not Batch.objects.exists()
+    assert not PushEntry.objects.exists()
+
+
+def test_a_corrupt_file_writes_nothing(chengjiang: Campaign, tmp_path: Path) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    with pytest.raises(FileProblem):
+        _import(chengjiang, path)
+    assert not Batch.objects.exists()
+
+
+def test_an_unknown_kind_is_refused(chengjiang: Campaign, staff_file: Path) -> None:
+    with pytest.raises(ImportRefused, match="未知的清单类型"):
+        _import(chengjiang, staff_file, kind="people")
+
+
+def test_a_dry_run_counts_everything_and_writes_nothing(chengjiang: Campaign, staff_file: Path, tmp_path: Path) -> None:
+    _import(chengjiang, write_xlsx(tmp_path / "held.xlsx", PERSON_HEADER, person_rows(0, 1)))
+    entries, villages = PushEntry.objects.count(), Village.objects.count()
+
+    result = _import(chengjiang, staff_file, dry_run=True)
+
+    assert (result.imported, result.duplicates, result.rejected) == (7, 2, 3)
+    assert result.batch is None
+    assert Path(result.rejected_path).is_file()
+    assert (PushEntry.objects.count(), Village.objects.count(), Batch.objects.count()) == (entries, villages, 1)
+    Path(result.rejected_path).unlink()
+
+
+def test_a_crash_half_way_leaves_the_database_as_before(chengjiang: Campaign, staff_file: Path) -> None:
+    villages = Village.objects.count()
+    with (
+        mock.patch.object(service, "_finish", side_effect=RuntimeError("disk full")),
+        pytest.raises(RuntimeError),
+    ):
+        _import(chengjiang, staff_file)
+    assert not PushEntry.objects.exists()
+    assert not EntryPush.objects.exists()
+    assert not Batch.objects.exists()
+    assert Village.objects.count() == villages
+    # And the same file can then be imported.
+    assert _import(chengjiang, staff_file).imported == 8
+
+
+def _queued(campaign: Campaign, path: Path, kind: str = ListKind.PERSON) -> Batch:
+    from django.core.files import File
+
+    with path.open("rb") as handle:
+        return service.batch_create(campaign=campaign, kind=kind, upload=File(handle), file_name=path.name)
+
+
+def test_a_queued_batch_is_claimed_once_and_imported(chengjiang: Campaign, staff_file: Path) -> None:
+    batch = _queued(chengjiang, staff_file)
+    assert batch.status == ImportStatus.QUEUED
+
+    done = batch_import(batch_id=batch.pk)
+
+    assert done.status == ImportStatus.DONE
+    assert (done.imported, done.duplicates, done.rejected, done.rows_total) == (8, 1, 3, 12)
+    assert done.rejected_file
+    assert batch_import(batch_id=batch.pk) is None  # delivered twice: the second finds it claimed
+    assert PushEntry.objects.count() == 8
+
+
+def test_a_crash_in_a_queued_batch_marks_it_failed_and_stores_nothing(chengjiang: Campaign, staff_file: Path) -> None:
+    batch = _queued(chengjiang, staff_file)
+    with mock.patch.object(service, "_finish", side_effect=RuntimeError("530422199001011234")):
+        failed = batch_import(batch_id=batch.pk)
+    assert failed.status == ImportStatus.FAILED
+    assert "RuntimeError" in failed.error
+    assert "530422" not in failed.error  # the exception's text may hold personal data: not kept
+    assert not PushEntry.objects.exists()
+    assert not failed.rejected_file
+    # The same file can be uploaded again after a failure.
+    assert batch_import(batch_id=_queued(chengjiang, staff_file).pk).status == ImportStatus.DONE
+
+
+def test_a_file_problem_in_a_queued_batch_is_shown_on_the_batch(chengjiang: Campaign, tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "no-town.xlsx", ("姓名", "公民身份号码"), [["张三", person_id(1)]])
+    failed = batch_import(batch_id=_queued(chengjiang, path).pk)
+    assert failed.status == ImportStatus.FAILED
+    assert "所属镇(街道)" in failed.error
+
+
+def test_the_same_file_cannot_be_queued_twice(chengjiang: Campaign, staff_file: Path) -> None:
+    _queued(chengjiang, staff_file)
+    with pytest.raises(ImportRefused):
+        _queued(chengjiang, staff_file)
+
+
+def test_progress_is_reported_outside_the_import_transaction(
+    chengjiang: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "PROGRESS_EVERY", 2)
+    seen: list[tuple[int, int]] = []
+    original = service._Progress.__call__
+
+    def spy(self, rows_done: int, rows_total: int = 0) -> None:
+        original(self, rows_done, rows_total)
+        batch = Batch.objects.get(pk=self.batch_id)
+        seen.append(service.batch_progress(batch))
+
+    monkeypatch.setattr(service._Progress, "__call__", spy)
+    batch = _queued(chengjiang, write_xlsx(tmp_path / "p.xlsx", PERSON_HEADER, person_rows(0, 5)))
+    batch_import(batch_id=batch.pk)
+    assert seen[:2] == [(2, 0), (4, 0)]
+    assert seen[-1] == (5, 5)
+
+
+def test_towns_of_another_county_are_unknown(chengjiang: Campaign, tmp_path: Path) -> None:
+    from tests.factories import TownFactory
+
+    TownFactory(name="远方镇", short_name="远方")
+    rows = [[1, "某人", "男", person_id(1), "远方镇", "", "", ""]]
+    result = _import(chengjiang, write_xlsx(tmp_path / "o.xlsx", PERSON_HEADER, rows))
+    assert result.rejected == 1
+    assert Town.objects.filter(name="远方镇").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_progress_reaches_the_batch_row_through_a_second_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the second progress connection is used on PostgreSQL only")
+    call_command("loaddata", "chengjiang_2021", verbosity=0)
+    campaign = Campaign.objects.get()
+    monkeypatch.setattr(service, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(cache, "set", lambda *args, **kwargs: None)  # only the database can tell
+    seen: list[int] = []
+    original = service._Progress.__call__
+
+    def spy(self, rows_done: int, rows_total: int = 0) -> None:
+        original(self, rows_done, rows_total)
+        seen.append(Batch.objects.values_list("rows_done", flat=True).get(pk=self.batch_id))
+
+    monkeypatch.setattr(service._Progress, "__call__", spy)
+    batch = _queued(campaign, write_xlsx(tmp_path / "p.xlsx", PERSON_HEADER, person_rows(0, 5)))
+    assert batch_import(batch_id=batch.pk).status == ImportStatus.DONE
+    assert seen == [2, 4, 5]
