@@ -101,4 +101,3 @@ def test_an_explicit_campaign_is_used(chengjiang: Campaign, list_with_bad_rows: 
     assert Batch.objects.get().campaign == chengjiang
     with pytest.raises(CommandError, match="找不到 ID"):
         _run(str(list_with_bad_rows), "--kind", "person", "--campaign", "999999")
-

@@ -168,12 +168,15 @@ def test_employer_lists_check_credit_codes_and_employee_counts(chengjiang: Campa
         [4, "小数公司", make_uscc(4), "路居镇", "", "2.5", ""],
         [5, "坏代码公司", make_uscc(5)[:17] + "I", "路居镇", "", "", ""],
     ]
-    result = _import(
-        chengjiang, write_xlsx(tmp_path / "e.xlsx", header, rows), kind=ListKind.PNEUMOCONIOSIS_EMPLOYER
-    )
+    result = _import(chengjiang, write_xlsx(tmp_path / "e.xlsx", header, rows), kind=ListKind.PNEUMOCONIOSIS_EMPLOYER)
     assert (result.imported, result.duplicates, result.rejected) == (2, 0, 3)
     first = PushEntry.objects.get(key=make_uscc(1))
-    assert (first.name, first.legal_rep, first.employees, first.industry) == ("云南 某某 有限公司", "张三", 12, "制造业")
+    assert (first.name, first.legal_rep, first.employees, first.industry) == (
+        "云南 某某 有限公司",
+        "张三",
+        12,
+        "制造业",
+    )
     assert PushEntry.objects.get(key=make_uscc(2)).employees is None
     reasons = [row[-1] for row in _rejected_rows(result.rejected_path)[1:]]
     assert reasons[0].startswith("从业人数：") and "负数" in reasons[0]
