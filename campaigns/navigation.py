@@ -23,9 +23,11 @@ class NavItem:
 
 _EVERYONE = frozenset(Role.values)
 _STAFF_ADMIN = frozenset({Role.ADMIN})
+_QUEUE = frozenset({Role.ADMIN, Role.OFFICE, Role.TOWN})
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("工作台"), "home", _EVERYONE),
+    NavItem(_("推送清单核查"), "entry-list", _QUEUE),
     NavItem(_("管理后台"), "admin:index", _STAFF_ADMIN),
 ]
 
