@@ -9,8 +9,8 @@ class EntryStatusForm(forms.Form):
     """The status form of the entry page; the rules themselves live in the service."""
 
     status = forms.ChoiceField(label="核查状态", choices=EntryStatus.choices)
-    not_due_reason = forms.ChoiceField(label="无需参保原因", choices=[("", "—")] + NotDueReason.choices, required=False)
-    insurance = forms.ChoiceField(label="参保险种", choices=[("", "—")] + Insurance.choices, required=False)
+    not_due_reason = forms.ChoiceField(label="无需参保原因", choices=[("", "—"), *NotDueReason.choices], required=False)
+    insurance = forms.ChoiceField(label="参保险种", choices=[("", "—"), *Insurance.choices], required=False)
     enrolled_on = forms.DateField(
         label="参保日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
