@@ -38,6 +38,7 @@ lint: install
 	DEBUG=1 $(MANAGE) makemigrations --check --dry-run
 
 # Benchmarks run on PostgreSQL: DATABASE_URL must point at it.
+bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chengjiang_enroll
 bench: install
 	$(BIN)/python -m benchmarks
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
 from campaigns.models import Campaign, Role
 from campaigns.selectors import start_page_context
@@ -59,11 +60,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
         checks["database"] = f"error: {type(exc).__name__}"
     if settings.CELERY_BROKER_URL:
-        from chengjiang_enroll.celery import app
-
         try:
-            with app.connection_for_write() as conn:
-                conn.ensure_connection(max_retries=1, timeout=2)
+            with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
+                conn.ensure_connection(max_retries=1)
             checks["broker"] = "ok"
         except Exception as exc:  # noqa: BLE001
             checks["broker"] = f"error: {type(exc).__name__}"

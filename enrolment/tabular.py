@@ -86,7 +86,7 @@ class DataRow:
 
 @dataclass
 class Table:
-    """An opened spreadsheet. ``rows`` is a one-pass iterator; close the table (or use ``with``) if it is not exhausted."""
+    """An opened spreadsheet. ``rows`` is a one-pass iterator: close the table (or use ``with``) if not exhausted."""
 
     header_row: int
     headers: tuple[str, ...]

@@ -89,7 +89,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
-def browser_page(live_server: object) -> Iterator[object]:
+def browser_page(live_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     """A Playwright page in Debian's headless chromium, pointed at the live test server.
 
     ``browser_page.login(user)`` signs in through the real login form.
@@ -101,7 +101,7 @@ def browser_page(live_server: object) -> Iterator[object]:
     except ImportError:  # pragma: no cover - playwright is in requirements.txt
         unavailable("playwright is not installed")
     # Playwright's sync API runs an event loop; Django must allow ORM calls from the test thread anyway.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,

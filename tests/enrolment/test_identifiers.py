@@ -46,23 +46,23 @@ def test_it_strips_spaces_and_folds_full_width_digits() -> None:
 
 
 def test_it_rejects_an_id_with_a_bad_check_digit() -> None:
-    with pytest.raises(IdentifierError, match="身份证号码校验位错误"):
+    with pytest.raises(IdentifierError, match=r"身份证号码校验位错误"):
         normalize_id_number(with_last_char(STANDARD_EXAMPLE, "1"))
 
 
 def test_it_rejects_a_birth_date_of_31_february() -> None:
-    with pytest.raises(IdentifierError, match="出生日期“19900231”不是有效日期"):
+    with pytest.raises(IdentifierError, match=r"出生日期“19900231”不是有效日期"):
         normalize_id_number("530422" + "19900231" + "1234")
 
 
 def test_it_rejects_a_birth_date_in_the_future() -> None:
     tomorrow = date.today() + timedelta(days=1)
-    with pytest.raises(IdentifierError, match="晚于今天"):
+    with pytest.raises(IdentifierError, match=r"晚于今天"):
         normalize_id_number(make_id_number("530422", tomorrow, 1))
 
 
 def test_it_rejects_a_birth_date_before_1900() -> None:
-    with pytest.raises(IdentifierError, match="早于 1900 年"):
+    with pytest.raises(IdentifierError, match=r"早于 1900 年"):
         normalize_id_number(make_id_number("530422", date(1899, 12, 31), 1))
 
 
@@ -71,25 +71,25 @@ def test_it_converts_a_15_digit_number_to_18_digits() -> None:
 
 
 def test_it_rejects_a_15_digit_number_with_a_bad_birth_date() -> None:
-    with pytest.raises(IdentifierError, match="出生日期“490231”不是有效日期"):
+    with pytest.raises(IdentifierError, match=r"出生日期“490231”不是有效日期"):
         normalize_id_number("110105490231002")
 
 
 @pytest.mark.parametrize("number", [530422199001011234, 5.304221990010113e17, Decimal(530422199001011234)])
 def test_it_rejects_an_id_stored_as_a_number(number: object) -> None:
-    with pytest.raises(IdentifierError, match="被存成了数字.*设置为文本格式"):
+    with pytest.raises(IdentifierError, match=r"被存成了数字.*设置为文本格式"):
         normalize_id_number(number)
 
 
 @pytest.mark.parametrize("text", ["5.30422E+17", "5.304221990010113e+17", "530422199001011234.0", "１.２Ｅ＋１７"])
 def test_it_rejects_an_id_in_scientific_notation_or_with_a_decimal_point(text: str) -> None:
-    with pytest.raises(IdentifierError, match="被存成了数字.*设置为文本格式"):
+    with pytest.raises(IdentifierError, match=r"被存成了数字.*设置为文本格式"):
         normalize_id_number(text)
 
 
 @pytest.mark.parametrize("value", [None, "", "  \u3000 "])
 def test_it_reports_a_missing_id(value: object) -> None:
-    with pytest.raises(IdentifierError, match="^缺少身份证号码$"):
+    with pytest.raises(IdentifierError, match=r"^缺少身份证号码$"):
         normalize_id_number(value)
 
 
@@ -110,14 +110,14 @@ def test_it_names_the_illegal_character_in_an_id(value: str, char: str, position
 
 def test_it_rejects_digits_from_other_scripts() -> None:
     # "²" passes str.isdigit(); it must not pass as an ID digit.
-    with pytest.raises(IdentifierError, match="非法字符“²”"):
+    with pytest.raises(IdentifierError, match=r"非法字符“²”"):
         normalize_id_number("²" + STANDARD_EXAMPLE[1:])
 
 
 def test_it_rejects_a_cell_that_is_not_text() -> None:
-    with pytest.raises(IdentifierError, match="应为文本"):
+    with pytest.raises(IdentifierError, match=r"应为文本"):
         normalize_id_number(date(1990, 1, 1))
-    with pytest.raises(IdentifierError, match="应为文本"):
+    with pytest.raises(IdentifierError, match=r"应为文本"):
         normalize_id_number(True)
 
 
@@ -155,7 +155,7 @@ def test_it_accepts_a_lower_case_uscc_with_spaces_and_full_width_letters() -> No
 
 
 def test_it_rejects_a_uscc_with_a_bad_check_character() -> None:
-    with pytest.raises(IdentifierError, match="统一社会信用代码校验位错误"):
+    with pytest.raises(IdentifierError, match=r"统一社会信用代码校验位错误"):
         normalize_uscc(with_last_char(USCC_EXAMPLE, "4"))
 
 
@@ -167,12 +167,12 @@ def test_it_rejects_the_letters_left_out_of_the_uscc_alphabet(letter: str, looka
 
 
 def test_it_rejects_a_uscc_of_the_wrong_length() -> None:
-    with pytest.raises(IdentifierError, match="应为 18 位，实际为 15 位"):
+    with pytest.raises(IdentifierError, match=r"应为 18 位，实际为 15 位"):
         normalize_uscc("350100400001234")
 
 
 def test_it_rejects_a_uscc_with_punctuation() -> None:
-    with pytest.raises(IdentifierError, match="非法字符“-”（第 9 位）"):
+    with pytest.raises(IdentifierError, match=r"非法字符“-”（第 9 位）"):
         normalize_uscc("91350100-000100Y43")
 
 
@@ -182,12 +182,12 @@ def test_it_accepts_a_uscc_that_looks_like_a_number_without_an_exponent_sign() -
 
 
 def test_it_rejects_a_uscc_stored_as_a_number() -> None:
-    with pytest.raises(IdentifierError, match="统一社会信用代码被存成了数字"):
+    with pytest.raises(IdentifierError, match=r"统一社会信用代码被存成了数字"):
         normalize_uscc(1.2530000431234568e17)
 
 
 def test_it_reports_a_missing_uscc() -> None:
-    with pytest.raises(IdentifierError, match="^缺少统一社会信用代码$"):
+    with pytest.raises(IdentifierError, match=r"^缺少统一社会信用代码$"):
         normalize_uscc(" ")
 
 

@@ -114,26 +114,26 @@ def test_it_reads_the_first_of_two_columns_for_the_same_field(tmp_path: Path) ->
 def test_it_reports_every_missing_required_column_by_label(tmp_path: Path) -> None:
     columns = (*COLUMNS, Column("insured_type", ("参保类型", "险种"), required=True))
     path = write_xlsx(tmp_path / "list.xlsx", [["标题"], ["序号", "姓名", "电话"], [1, "张三", "13812345678"]])
-    with pytest.raises(FileProblem, match="缺少必需的列：公民身份号码、参保类型"):
+    with pytest.raises(FileProblem, match=r"缺少必需的列：公民身份号码、参保类型"):
         open_table(path, columns)
 
 
 def test_it_uses_the_best_matching_row_to_name_the_missing_columns(tmp_path: Path) -> None:
     # The title mentions 姓名 but the real header, two rows down, only lacks the ID column.
     path = write_xlsx(tmp_path / "list.xlsx", [["姓名"], [], ["姓名", "乡镇", "电话"], ["张三", "某镇", "1"]])
-    with pytest.raises(FileProblem, match="^缺少必需的列：公民身份号码（"):
+    with pytest.raises(FileProblem, match=r"^缺少必需的列：公民身份号码（"):
         open_table(path, COLUMNS)
 
 
 def test_it_looks_for_the_header_only_in_the_first_ten_rows(tmp_path: Path) -> None:
     rows = [[f"说明第 {n} 行"] for n in range(10)] + [["姓名", "身份证号码"], ["张三", ID_NUMBER]]
-    with pytest.raises(FileProblem, match="缺少必需的列：姓名、公民身份号码"):
+    with pytest.raises(FileProblem, match=r"缺少必需的列：姓名、公民身份号码"):
         open_table(write_xlsx(tmp_path / "list.xlsx", rows), COLUMNS)
 
 
 def test_it_reports_a_header_without_data(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "list.xlsx", [["标题"], ["姓名", "身份证号码"], [None, "  "]])
-    with pytest.raises(FileProblem, match="第 2 行表头以下没有数据"):
+    with pytest.raises(FileProblem, match=r"第 2 行表头以下没有数据"):
         open_table(path, COLUMNS)
 
 
@@ -152,7 +152,7 @@ def test_it_reads_the_first_visible_sheet(tmp_path: Path) -> None:
 
 
 def test_it_reports_an_empty_sheet(tmp_path: Path) -> None:
-    with pytest.raises(FileProblem, match="文件是空的"):
+    with pytest.raises(FileProblem, match=r"文件是空的"):
         open_table(write_xlsx(tmp_path / "list.xlsx", []), COLUMNS)
 
 
@@ -264,13 +264,13 @@ def test_a_quoted_multi_line_cell_counts_as_one_row(tmp_path: Path) -> None:
 
 def test_a_csv_in_neither_utf8_nor_gb18030_is_a_file_problem(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "list.csv", CSV_TEXT, encoding="utf-16")
-    with pytest.raises(FileProblem, match="无法识别 CSV 文件的编码"):
+    with pytest.raises(FileProblem, match=r"无法识别 CSV 文件的编码"):
         open_table(path, COLUMNS)
 
 
 def test_an_excel_file_named_csv_is_a_file_problem(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "list.xlsx", [["姓名", "身份证号码"]])
-    with pytest.raises(FileProblem, match="内容却是 Excel 文件"):
+    with pytest.raises(FileProblem, match=r"内容却是 Excel 文件"):
         open_table(path, COLUMNS, original_name="list.csv")
 
 
@@ -280,7 +280,7 @@ def test_an_excel_file_named_csv_is_a_file_problem(tmp_path: Path) -> None:
 def test_a_corrupt_xlsx_is_a_file_problem(tmp_path: Path) -> None:
     path = tmp_path / "list.xlsx"
     path.write_bytes(b"this is not a spreadsheet")
-    with pytest.raises(FileProblem, match="文件已损坏或不是 Excel 文件"):
+    with pytest.raises(FileProblem, match=r"文件已损坏或不是 Excel 文件"):
         open_table(path, COLUMNS)
 
 
@@ -288,16 +288,16 @@ def test_a_zip_that_is_not_a_workbook_is_a_file_problem(tmp_path: Path) -> None:
     path = tmp_path / "list.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "hello")
-    with pytest.raises(FileProblem, match="不是 Excel 文件"):
+    with pytest.raises(FileProblem, match=r"不是 Excel 文件"):
         open_table(path, COLUMNS)
 
 
 def test_an_old_xls_file_must_be_saved_as_xlsx(tmp_path: Path) -> None:
     path = tmp_path / "list.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
-    with pytest.raises(FileProblem, match="另存为 .xlsx"):
+    with pytest.raises(FileProblem, match=r"另存为 .xlsx"):
         open_table(path, COLUMNS)
-    with pytest.raises(FileProblem, match="旧版 Excel"):
+    with pytest.raises(FileProblem, match=r"旧版 Excel"):
         open_table(path, COLUMNS, original_name="list.xlsx")
 
 
@@ -305,7 +305,7 @@ def test_an_old_xls_file_must_be_saved_as_xlsx(tmp_path: Path) -> None:
 def test_other_file_types_are_refused(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_bytes(b"%PDF-1.4")
-    with pytest.raises(FileProblem, match="不支持的文件类型.*请上传 xlsx 或 csv"):
+    with pytest.raises(FileProblem, match=r"不支持的文件类型.*请上传 xlsx 或 csv"):
         open_table(path, COLUMNS)
 
 
@@ -357,13 +357,13 @@ def test_parse_month_accepts_the_usual_ways_of_writing_a_month(value: object) ->
 
 @pytest.mark.parametrize("value", ["2021-13", "202100", "2021-06-03", "六月", "21-06", 2021, True])
 def test_parse_month_rejects_other_values(value: object) -> None:
-    with pytest.raises(ValueError, match="不是有效的年月"):
+    with pytest.raises(ValueError, match=r"不是有效的年月"):
         parse_month(value)
 
 
 def test_parse_month_refuses_a_month_stored_as_a_fraction() -> None:
     # 2021.10 in a number cell is 2021.1: October or January?
-    with pytest.raises(ValueError, match="被存成了小数"):
+    with pytest.raises(ValueError, match=r"被存成了小数"):
         parse_month(2021.1)
 
 
@@ -378,7 +378,7 @@ def test_parse_date_accepts_the_usual_ways_of_writing_a_date(value: object) -> N
 
 @pytest.mark.parametrize("value", ["2021-02-30", "2021-06", "3/6/2021", "昨天", 12, 100000.5])
 def test_parse_date_rejects_other_values(value: object) -> None:
-    with pytest.raises(ValueError, match="不是有效的日期"):
+    with pytest.raises(ValueError, match=r"不是有效的日期"):
         parse_date(value)
 
 
@@ -408,7 +408,7 @@ def test_parse_decimal_accepts_amounts(value: object, expected: str) -> None:
 
 @pytest.mark.parametrize("value", ["-5", -0.5, "三百", "330美元", "1,20", float("inf")])
 def test_parse_decimal_rejects_negatives_and_non_amounts(value: object) -> None:
-    with pytest.raises(ValueError, match="金额"):
+    with pytest.raises(ValueError, match=r"金额"):
         parse_decimal(value)
 
 
@@ -423,5 +423,5 @@ def test_parse_yes_no_reads_no_and_blank_as_no(value: object) -> None:
 
 
 def test_parse_yes_no_rejects_anything_else() -> None:
-    with pytest.raises(ValueError, match="应填写“是”或“否”"):
+    with pytest.raises(ValueError, match=r"应填写“是”或“否”"):
         parse_yes_no("可能")

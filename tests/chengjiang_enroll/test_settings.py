@@ -1,0 +1,55 @@
+"""The settings read the environment and refuse to run insecurely."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k9#Vq2!mZr7@Lx4$Tw8^Pn3&Hs6*Jd1(Fb5)Gc0-Ny2+Ue7=Ra4_Qo9",
+    "ALLOWED_HOSTS": "kuomian.chengjiang.gov.cn",
+    "DATABASE_URL": "sqlite:////tmp/check-deploy.sqlite3",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "chengjiang_enroll.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_production_settings_pass_the_deployment_checklist() -> None:
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_app_refuses_to_start_without_a_secret_key_when_debug_is_off() -> None:
+    result = manage("check", **{**PRODUCTION, "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_a_bad_boolean_fails_loudly() -> None:
+    result = manage("check", **{**PRODUCTION, "SECURE_SSL_REDIRECT": "perhaps"})
+    assert result.returncode != 0
+
+
+def test_a_deployment_behind_a_tls_proxy_may_turn_the_redirect_off() -> None:
+    code = "from django.conf import settings; print(settings.SECURE_SSL_REDIRECT, settings.SECURE_PROXY_SSL_HEADER)"
+    result = manage(
+        "shell", "--no-imports", "-c", code, **PRODUCTION, SECURE_SSL_REDIRECT="0", USE_X_FORWARDED_PROTO="1"
+    )
+    assert result.stdout.split() == ["False", "('HTTP_X_FORWARDED_PROTO',", "'https')"]
