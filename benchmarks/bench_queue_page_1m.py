@@ -152,7 +152,7 @@ def run() -> dict:
         "api_seconds": api_seconds,
         "api_queries": len(counted(api_queries)),
         "entries": PushEntry.objects.count(),
-        "counted_sql": [q[:120] for q in page_sql],
+        "counted_sql": [q[:60] for q in page_sql],
     }
 
 
