@@ -59,7 +59,12 @@ def _setup() -> tuple[object, object]:
                 campaign=campaign,
                 kind=kind,
                 sha256=f"bench{kind}".ljust(64, "0"),
-                defaults={"label": f"基准{kind}", "file": "bench.xlsx", "file_name": "bench.xlsx", "status": ImportStatus.DONE},
+                defaults={
+                    "label": f"基准{kind}",
+                    "file": "bench.xlsx",
+                    "file_name": "bench.xlsx",
+                    "status": ImportStatus.DONE,
+                },
             )[0]
             for kind in ListKind.values
         }

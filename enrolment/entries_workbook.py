@@ -208,6 +208,8 @@ def read_queue_workbook(path: Path, *, original_name: str) -> tuple[list[dict[st
                 problems.append({"row": row.number, "entry_id": entry_id, "reason": str(error)})
                 continue
             note = values["note"]
+            if isinstance(note, float) and note.is_integer():
+                note = int(note)  # a note of digits typed into a number cell comes back as 123.0
             requests.append(
                 {
                     "row": row.number,
