@@ -26,6 +26,8 @@ _STAFF_ADMIN = frozenset({Role.ADMIN})
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("工作台"), "home", _EVERYONE),
+    NavItem(_("目标任务进度"), "progress", _EVERYONE),
+    NavItem(_("参保记录"), "records", frozenset({Role.ADMIN, Role.OFFICE, Role.TOWN})),
     NavItem(_("管理后台"), "admin:index", _STAFF_ADMIN),
 ]
 

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+from django.utils import timezone
+
 from campaigns.models import Campaign, User
 
 
 def start_page_context(*, user: User, campaign: Campaign | None) -> dict[str, object]:
     """What a role's start page shows. Later features add their panels here."""
-    return {"campaign": campaign, "phases": list(campaign.phases.all()) if campaign else []}
+    context: dict[str, object] = {"campaign": campaign, "phases": list(campaign.phases.all()) if campaign else []}
+    if campaign and user.town_id:
+        from targets.selectors import town_progress
+
+        context["town_progress"] = town_progress(campaign=campaign, town=user.town, as_of=timezone.localdate())
+    return context

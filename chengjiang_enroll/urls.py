@@ -12,4 +12,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("campaigns.urls")),
+    path("", include("targets.urls")),
+    path("", include("enrolment.urls_records")),
 ]

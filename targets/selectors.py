@@ -134,3 +134,52 @@ def town_progress(*, campaign: Campaign, town: Town, as_of: datetime.date) -> li
         if snapshot.town_id == town.pk and snapshot.target_value is not None:
             rows.append({"indicator": snapshot.indicator, "snapshot": snapshot, **_figures(snapshot)})
     return rows
+
+
+# --- the page's bar charts (server-rendered SVG) ---------------------------------------------------------
+
+CHART_WIDTH = 560
+LABEL_WIDTH = 90
+BAR_HEIGHT = 18
+ROW_HEIGHT = 26
+# Bars are drawn up to 120 % completion; beyond that they are cut at the edge.
+CHART_MAX = 1.2
+
+
+def progress_chart(payload: dict[str, object]) -> list[dict[str, object]]:
+    """Geometry of one bar chart per indicator: completion of the city and each town vs time progress."""
+    scale = (CHART_WIDTH - LABEL_WIDTH - 50) / CHART_MAX
+    time_x = LABEL_WIDTH + (payload["time_progress"] or 0) * scale
+    charts = []
+    for indicator in payload["indicators"]:
+        entries = [("全市", indicator["city"])] if indicator["city"] else []
+        entries += [(town["town"], town) for town in indicator["towns"]]
+        bars = []
+        for index, (label, figures) in enumerate(item for item in entries if item[1]["completion"] is not None):
+            completion = figures["completion"]
+            bars.append(
+                {
+                    "label": label,
+                    "y": 10 + index * ROW_HEIGHT,
+                    "text_y": 10 + index * ROW_HEIGHT + BAR_HEIGHT - 4,
+                    "width": round(min(completion, CHART_MAX) * scale, 1),
+                    "value_x": round(LABEL_WIDTH + min(completion, CHART_MAX) * scale + 4, 1),
+                    "percent": f"{completion * 100:.1f}%",
+                    "behind": figures["behind"],
+                }
+            )
+        if bars:
+            height = 20 + len(bars) * ROW_HEIGHT
+            charts.append(
+                {
+                    "code": indicator["code"],
+                    "bars": bars,
+                    "width": CHART_WIDTH,
+                    "height": height,
+                    "label_width": LABEL_WIDTH,
+                    "bar_height": BAR_HEIGHT,
+                    "time_x": round(time_x, 1),
+                    "time_label_y": height - 2,
+                }
+            )
+    return charts
