@@ -401,7 +401,19 @@ def progress_recompute_request(*, campaign: Campaign) -> bool:
         from targets.tasks import recompute_progress
 
         campaign_id = campaign.pk
-        transaction.on_commit(lambda: recompute_progress.delay(campaign_id))
+
+        def enqueue_task() -> None:
+            try:
+                recompute_progress.delay(campaign_id)
+            except Exception:  # the data change is committed; progress catches up later
+                # A broker outage (or, in eager mode, a failing run) must not fail the import that asked.
+                # Back to idle with the dirty flag kept, so the next request or the nightly run enqueues again.
+                logger.exception("could not run the progress recompute of campaign %s", campaign_id)
+                ProgressState.objects.filter(campaign_id=campaign_id, status=ProgressState.Status.QUEUED).update(
+                    status=ProgressState.Status.IDLE
+                )
+
+        transaction.on_commit(enqueue_task)
     return bool(enqueue)
 
 

@@ -134,3 +134,15 @@ def test_a_request_is_recomputed_by_a_real_worker(celery_worker_on_broker, cheng
     assert state.runs == 1
     assert state.status == ProgressState.Status.IDLE
     assert ProgressSnapshot.objects.filter(as_of=timezone.localdate(), town=None).count() == 8
+
+
+def test_a_broker_outage_does_not_fail_the_change_that_asked(
+    chengjiang: Campaign, django_capture_on_commit_callbacks
+) -> None:
+    with (
+        mock.patch.object(tasks.recompute_progress, "delay", side_effect=ConnectionError("broker down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        progress_recompute_request(campaign=chengjiang)
+    state = ProgressState.objects.get(campaign=chengjiang)
+    assert (state.status, state.dirty) == (ProgressState.Status.IDLE, True)
