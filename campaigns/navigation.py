@@ -28,6 +28,8 @@ _QUEUE = frozenset({Role.ADMIN, Role.OFFICE, Role.TOWN})
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("工作台"), "home", _EVERYONE),
     NavItem(_("推送清单核查"), "entry-list", _QUEUE),
+    NavItem(_("目标任务进度"), "progress", _EVERYONE),
+    NavItem(_("参保记录"), "records", frozenset({Role.ADMIN, Role.OFFICE, Role.TOWN})),
     NavItem(_("管理后台"), "admin:index", _STAFF_ADMIN),
 ]
 

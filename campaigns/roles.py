@@ -18,6 +18,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [
         *(f"campaigns.{a}_{m}" for m in ("campaign", "phase", "town", "village", "department", "user") for a in _ALL),
         *(f"targets.{a}_{m}" for m in ("indicator", "target") for a in _ALL),
+        "targets.view_progresssnapshot",
+        "targets.view_progressstate",
         *(
             f"enrolment.{a}_{m}"
             for m in (

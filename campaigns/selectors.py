@@ -1,14 +1,14 @@
 from __future__ import annotations
 
+from django.utils import timezone
+
 from campaigns.models import Campaign, Role, User
 
 
 def start_page_context(*, user: User, campaign: Campaign | None) -> dict[str, object]:
     """What a role's start page shows. Later features add their panels here."""
     context: dict[str, object] = {"campaign": campaign, "phases": list(campaign.phases.all()) if campaign else []}
-    if user.role == Role.TOWN:
-        from enrolment.entries_selectors import entry_funnel
-        from enrolment.models import PushEntry
+from django.utils import timezone
 
-        context["entry_funnel"] = entry_funnel(PushEntry.objects.for_user(user))
+from campaigns.models import Campaign, Role, User
     return context

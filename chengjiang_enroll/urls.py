@@ -13,4 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("enrolment.entries_urls")),
     path("", include("campaigns.urls")),
+    path("", include("targets.urls")),
+    path("", include("enrolment.urls_records")),
 ]
