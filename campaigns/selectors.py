@@ -8,7 +8,13 @@ from campaigns.models import Campaign, Role, User
 def start_page_context(*, user: User, campaign: Campaign | None) -> dict[str, object]:
     """What a role's start page shows. Later features add their panels here."""
     context: dict[str, object] = {"campaign": campaign, "phases": list(campaign.phases.all()) if campaign else []}
-from django.utils import timezone
+    if user.role == Role.TOWN:
+        from enrolment.entries_selectors import entry_funnel
+        from enrolment.models import PushEntry
 
-from campaigns.models import Campaign, Role, User
+        context["entry_funnel"] = entry_funnel(PushEntry.objects.for_user(user))
+    if campaign and user.town_id:
+        from targets.selectors import town_progress
+
+        context["town_progress"] = town_progress(campaign=campaign, town=user.town, as_of=timezone.localdate())
     return context
