@@ -23,9 +23,14 @@ class NavItem:
 
 _EVERYONE = frozenset(Role.values)
 _STAFF_ADMIN = frozenset({Role.ADMIN})
+_UNITS = frozenset({Role.TOWN, Role.DEPARTMENT})
+_REVIEWERS = frozenset({Role.ADMIN, Role.OFFICE})
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("工作台"), "home", _EVERYONE),
+    NavItem(_("月度报告"), "reporting:list", _UNITS),
+    NavItem(_("报告报送情况"), "reporting:overview-index", _REVIEWERS),
+    NavItem(_("季度督导"), "reporting:supervision", _EVERYONE),
     NavItem(_("管理后台"), "admin:index", _STAFF_ADMIN),
 ]
 

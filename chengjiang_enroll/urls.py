@@ -11,5 +11,6 @@ urlpatterns = [
         name="password_change",
     ),
     path("admin/", admin.site.urls),
+    path("", include("reporting.urls")),
     path("", include("campaigns.urls")),
 ]
