@@ -1,0 +1,203 @@
+"""Validation and normalisation of citizen ID numbers (GB 11643) and unified social credit codes (GB 32100).
+
+Both identifiers carry a check character, so a typo is caught here instead of producing a second
+person or company in the database. Values that spreadsheets turned into numbers are refused rather
+than repaired: Excel keeps 15 significant digits, so the last digits of an 18-digit number are lost.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from enrolment.text import normalize_text
+
+__all__ = [
+    "IdentifierError",
+    "birth_date_of",
+    "make_id_number",
+    "make_uscc",
+    "mask_id_number",
+    "mask_phone",
+    "normalize_id_number",
+    "normalize_uscc",
+]
+
+
+class IdentifierError(ValueError):
+    """An identifier that cannot be accepted; ``str(error)`` is a Chinese message for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# What Excel shows or exports for a long number: "5.30422E+17", or "530422199001011234.0" once a float
+# has been turned back into text by some tool in between. The exponent sign is required: without it,
+# "91530000000005E583" is a perfectly valid credit code.
+_NUMBER_AS_TEXT = re.compile(r"\d+(?:\.\d*)?[eE][+-]\d+|\d+\.\d*")
+
+
+def _stored_as_number(what: str) -> IdentifierError:
+    return IdentifierError(
+        f"{what}被存成了数字：Excel 只保留 15 位有效数字，末几位可能已变成 0 或显示为科学计数法，无法确认原号码。"
+        f"请先将该列设置为文本格式，再重新填写{what}"
+    )
+
+
+def _clean(value: object, *, what: str) -> str:
+    """Common first step: refuse numbers and non-text cells, then drop whitespace and fold full-width forms."""
+    if isinstance(value, bool):
+        raise IdentifierError(f"{what}应为文本，单元格中却是逻辑值（{value}）")
+    if isinstance(value, int | float | Decimal):
+        raise _stored_as_number(what)
+    if value is None:
+        raise IdentifierError(f"缺少{what}")
+    if not isinstance(value, str):
+        raise IdentifierError(f"{what}应为文本，单元格中却是{type(value).__name__}类型的值")
+    text = normalize_text(value)
+    if not text:
+        raise IdentifierError(f"缺少{what}")
+    if _NUMBER_AS_TEXT.fullmatch(text):
+        raise _stored_as_number(what)
+    return text.upper()
+
+
+# --- citizen ID number (GB 11643-1999) -------------------------------------------------------------
+
+_ID = "身份证号码"
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def _id_check_char(first17: str) -> str:
+    # ISO 7064 MOD 11-2: the check value c satisfies (sum + c) % 11 == 1.
+    check = (12 - sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True)) % 11) % 11
+    return "X" if check == 10 else str(check)
+
+
+def _birth_date(digits: str, *, shown: str) -> date:
+    """Parse YYYYMMDD; ``shown`` is how the date is quoted back to the user."""
+    try:
+        born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        raise IdentifierError(f"{_ID}中的出生日期“{shown}”不是有效日期，请核对号码") from None
+    if born < _EARLIEST_BIRTH:
+        raise IdentifierError(f"{_ID}中的出生日期“{shown}”早于 1900 年，请核对号码")
+    if born > date.today():
+        raise IdentifierError(f"{_ID}中的出生日期“{shown}”晚于今天，请核对号码")
+    return born
+
+
+def normalize_id_number(value: object) -> str:
+    """Return the 18-character citizen ID number, upper-case X, or raise `IdentifierError`.
+
+    A 15-digit first-generation number (born 19YY) is converted to 18 digits. The region code is not
+    checked: people registered anywhere in the country live and work in the county.
+    """
+    text = _clean(value, what=_ID)
+    if len(text) == 15:
+        if not all("0" <= char <= "9" for char in text):
+            raise IdentifierError(f"{_ID}含有非法字符：15 位旧号码只能由数字组成")
+        _birth_date("19" + text[6:12], shown=text[6:12])
+        first17 = text[:6] + "19" + text[6:]
+        return first17 + _id_check_char(first17)
+    if len(text) != 18:
+        raise IdentifierError(f"{_ID}应为 18 位，实际为 {len(text)} 位")
+    for position, char in enumerate(text, start=1):
+        # Compared with "0" to "9" because str.isdigit() also accepts digits of other scripts, e.g. "²".
+        if not ("0" <= char <= "9" or (char == "X" and position == 18)):
+            raise IdentifierError(
+                f"{_ID}含有非法字符“{char}”（第 {position} 位）：前 17 位只能是数字，最后一位只能是数字或 X"
+            )
+    _birth_date(text[6:14], shown=text[6:14])
+    if _id_check_char(text[:17]) != text[17]:
+        raise IdentifierError(f"{_ID}校验位错误，号码中有数字填错，请核对")
+    return text
+
+
+def birth_date_of(id_number: object) -> date:
+    """Date of birth encoded in an ID number (any form `normalize_id_number` accepts)."""
+    normalized = normalize_id_number(id_number)
+    return date(int(normalized[6:10]), int(normalized[10:12]), int(normalized[12:14]))
+
+
+def make_id_number(region: str, birth: date, seq: int) -> str:
+    """Build a valid 18-digit ID number, for tests and factories. ``seq`` is the 3-digit sequence code."""
+    if not (len(region) == 6 and region.isascii() and region.isdigit()):
+        raise ValueError(f"region must be 6 digits, got {region!r}")
+    if not 0 <= seq <= 999:
+        raise ValueError(f"seq must be between 0 and 999, got {seq}")
+    first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
+    return first17 + _id_check_char(first17)
+
+
+# --- unified social credit code (GB 32100-2015) ----------------------------------------------------
+
+_USCC = "统一社会信用代码"
+# I, O, S, V and Z are left out of the code's alphabet because they look like 1, 0, 5, U and 2.
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUES = {char: index for index, char in enumerate(_USCC_ALPHABET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_LOOKALIKES = {"I": "1", "O": "0", "S": "5", "V": "U", "Z": "2"}
+
+
+def _uscc_check_char(first17: str) -> str:
+    total = sum(_USCC_VALUES[char] * weight for char, weight in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def normalize_uscc(value: object) -> str:
+    """Return the 18-character upper-case unified social credit code, or raise `IdentifierError`."""
+    text = _clean(value, what=_USCC)
+    if len(text) != 18:
+        raise IdentifierError(f"{_USCC}应为 18 位，实际为 {len(text)} 位")
+    for position, char in enumerate(text, start=1):
+        if char in _USCC_VALUES:
+            continue
+        if char in _USCC_LOOKALIKES:
+            raise IdentifierError(
+                f"{_USCC}中不能出现字母 I、O、S、V、Z：第 {position} 位是“{char}”，是否应为“{_USCC_LOOKALIKES[char]}”？"
+            )
+        raise IdentifierError(f"{_USCC}含有非法字符“{char}”（第 {position} 位），只能是数字和大写字母")
+    if _uscc_check_char(text[:17]) != text[17]:
+        raise IdentifierError(f"{_USCC}校验位错误，代码中有字符填错，请核对")
+    return text
+
+
+def make_uscc(seed: int) -> str:
+    """Build a valid unified social credit code, distinct for each ``seed`` below 31**9; for tests and factories."""
+    if seed < 0:
+        raise ValueError(f"seed must not be negative, got {seed}")
+    body = []
+    for _ in range(9):
+        seed, index = divmod(seed, 31)
+        body.append(_USCC_ALPHABET[index])
+    # 9 = registered by the market regulator, 1 = enterprise; 530000 = Yunnan.
+    first17 = "91530000" + "".join(reversed(body))
+    return first17 + _uscc_check_char(first17)
+
+
+# --- masking for display ---------------------------------------------------------------------------
+
+
+def _mask(text: str, *, head: int, tail: int) -> str:
+    return text[:head] + "*" * (len(text) - head - tail) + text[len(text) - tail :]
+
+
+def _mask_short(text: str) -> str:
+    # Too short to reveal head and tail without revealing most of it.
+    return _mask(text, head=0, tail=2) if len(text) > 2 else "*" * len(text)
+
+
+def mask_id_number(id_number: str) -> str:
+    """``530422199001011234`` -> ``530422********1234``: region and last four digits stay visible."""
+    text = normalize_text(id_number)
+    return _mask(text, head=6, tail=4) if len(text) >= 14 else _mask_short(text)
+
+
+def mask_phone(phone: str) -> str:
+    """``13812345678`` -> ``138****5678``; other lengths keep the first 3 and last 4 when at least 8 long."""
+    text = normalize_text(phone)
+    return _mask(text, head=3, tail=4) if len(text) >= 8 else _mask_short(text)

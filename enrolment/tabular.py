@@ -1,0 +1,512 @@
+"""Reading the spreadsheets county staff upload, and the parsing helpers importers share.
+
+The files are made by hand: a title row or two above the header, merged cells, a 序号 column,
+full-width characters, stray spaces, ID numbers that Excel turned into numbers, CSVs saved in
+GB18030. `open_table` finds the header row, maps the columns the importer asks for and streams
+the data rows with their values exactly as read; deciding what a value means is left to the
+importer, which knows, for instance, that a number in an ID column must be refused.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import math
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Self, TypeAlias
+
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+from enrolment.text import normalize_text
+
+__all__ = [
+    "Column",
+    "DataRow",
+    "FileProblem",
+    "Table",
+    "normalize_text",
+    "open_table",
+    "parse_date",
+    "parse_decimal",
+    "parse_month",
+    "parse_whole_number",
+    "parse_yes_no",
+    "write_rejected_workbook",
+]
+
+CellValue: TypeAlias = str | int | float | bool | datetime | date | time | timedelta | None
+
+# The header must be among the first rows that hold anything; title rows rarely exceed two or three.
+HEADER_SEARCH_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column an importer reads: ``field`` is its own name, ``headers`` the header texts staff use for it."""
+
+    field: str
+    headers: tuple[str, ...]
+    required: bool = False
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.headers:
+            raise ValueError(f"Column {self.field!r} needs at least one header")
+        if not self.label:
+            object.__setattr__(self, "label", self.headers[0])
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be imported; ``str(problem)`` is a Chinese message for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class DataRow:
+    """One data row below the header.
+
+    ``number`` is the row number Excel shows (1-based, counting the title and blank rows).
+    ``cells`` is the whole row as read, for the rejected-rows workbook. ``values`` holds the raw
+    value of every declared column, ``None`` for a blank cell or a column the file does not have.
+    """
+
+    number: int
+    cells: tuple[CellValue, ...]
+    values: dict[str, CellValue]
+
+
+@dataclass
+class Table:
+    """An opened spreadsheet. ``rows`` is a one-pass iterator; close the table (or use ``with``) if it is not exhausted."""
+
+    header_row: int
+    headers: tuple[str, ...]
+    fields: dict[str, int]
+    rows: Iterator[DataRow]
+    _close: Callable[[], None] = field(default=lambda: None, repr=False, compare=False)
+
+    def close(self) -> None:
+        self._close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+# --- opening files ---------------------------------------------------------------------------------
+
+_XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and also password-protected .xlsx
+_ZIP_MAGIC = b"PK\x03\x04"
+
+_RawRows: TypeAlias = Iterator[tuple[int, tuple[CellValue, ...]]]
+
+
+def open_table(path: str | Path, columns: Sequence[Column], *, original_name: str | None = None) -> Table:
+    """Open an uploaded .xlsx/.xlsm (first visible sheet) or .csv file and locate its header row.
+
+    The type is taken from the extension of ``original_name`` (the name the user uploaded, since
+    ``path`` is often a temporary file) or else of ``path``. Raises `FileProblem` when the file
+    cannot be read, has no header row holding every required column, or has no data below it.
+    """
+    path = Path(path)
+    suffix = Path(original_name or path.name).suffix.lower()
+    with path.open("rb") as file:
+        magic = file.read(8)
+    if suffix in _XLSX_SUFFIXES:
+        if magic.startswith(_OLE2_MAGIC):
+            raise FileProblem(
+                "该文件是旧版 Excel（.xls）格式或设置了打开密码，请在 Excel 中取消密码并另存为 .xlsx 后再上传"
+            )
+        if not zipfile.is_zipfile(path):
+            raise FileProblem("文件已损坏或不是 Excel 文件，请在 Excel 中打开确认后另存为 .xlsx 再上传")
+        raw = _xlsx_rows(path)
+    elif suffix == ".csv":
+        if magic.startswith((_ZIP_MAGIC, _OLE2_MAGIC)):
+            raise FileProblem("文件扩展名是 .csv，内容却是 Excel 文件，请将扩展名改回 .xlsx 或另存为 CSV 后再上传")
+        raw = _csv_rows(path, _detect_csv_encoding(path))
+    elif suffix == ".xls":
+        raise FileProblem("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再上传")
+    else:
+        shown = suffix or "（无扩展名）"
+        raise FileProblem(f"不支持的文件类型“{shown}”，请上传 xlsx 或 csv 文件")
+
+    try:
+        return _build_table(raw, columns)
+    except BaseException:
+        raw.close()
+        raise
+
+
+def _build_table(raw: _RawRows, columns: Sequence[Column]) -> Table:
+    header_row, header_cells, fields = _find_header(raw, columns)
+    first = next(raw, None)
+    if first is None:
+        raise FileProblem(f"第 {header_row} 行表头以下没有数据")
+
+    def data_rows() -> Iterator[DataRow]:
+        try:
+            yield _data_row(*first, fields, columns)
+            for number, cells in raw:
+                yield _data_row(number, cells, fields, columns)
+        finally:
+            raw.close()
+
+    rows = data_rows()
+
+    def close() -> None:
+        rows.close()
+        # The rows generator only owns the file once it has started.
+        raw.close()
+
+    return Table(
+        header_row=header_row,
+        headers=tuple("" if cell is None else str(cell) for cell in header_cells),
+        fields=fields,
+        rows=rows,
+        _close=close,
+    )
+
+
+def _match_columns(cells: Sequence[CellValue], lookup: dict[str, str]) -> dict[str, int]:
+    fields: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        field_name = lookup.get(normalize_text(cell))
+        # A file with two columns for the same field (e.g. 身份证号 and 公民身份号码) is read from the first.
+        if field_name is not None and field_name not in fields:
+            fields[field_name] = index
+    return fields
+
+
+def _find_header(raw: _RawRows, columns: Sequence[Column]) -> tuple[int, tuple[CellValue, ...], dict[str, int]]:
+    lookup: dict[str, str] = {}
+    for column in columns:
+        for header in column.headers:
+            # The first column declaring a header text owns it.
+            lookup.setdefault(normalize_text(header), column.field)
+    required = [column for column in columns if column.required]
+
+    best: dict[str, int] | None = None
+    # Raw rows are non-empty already, so this looks at the first ten rows that hold anything.
+    for _, (number, cells) in zip(range(HEADER_SEARCH_ROWS), raw, strict=False):
+        fields = _match_columns(cells, lookup)
+        if all(column.field in fields for column in required) and fields:
+            return number, cells, fields
+        if best is None or len(fields) > len(best):
+            best = fields
+    if best is None:
+        raise FileProblem("文件是空的，没有任何内容")
+    if not required:
+        # Nothing is required but no declared column was found either.
+        raise FileProblem("找不到表头：前 10 行中没有可识别的列名")
+    missing = "、".join(column.label for column in required if column.field not in best)
+    raise FileProblem(f"缺少必需的列：{missing}（在前 {HEADER_SEARCH_ROWS} 行中没有找到含有这些列名的表头）")
+
+
+def _data_row(number: int, cells: tuple[CellValue, ...], fields: dict[str, int], columns: Sequence[Column]) -> DataRow:
+    width = len(cells)
+    values: dict[str, CellValue] = {column.field: None for column in columns}
+    for field_name, index in fields.items():
+        if index < width:
+            values[field_name] = cells[index]
+    return DataRow(number=number, cells=cells, values=values)
+
+
+def _is_blank(cells: Sequence[CellValue]) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not normalize_text(cell)) for cell in cells)
+
+
+# What python-calamine 0.9 returns for .xlsx cells, checked against files written by openpyxl
+# (tests/enrolment/test_tabular.py pins the parts this module relies on):
+#   * every number is a float, even one typed as an integer: 12 -> 12.0, and an ID typed into a
+#     General-format cell -> 5.304221990010113e+17 with its last digits gone. Kept as a float so
+#     the importer refuses it instead of guessing the digits;
+#   * date and date-time cells -> date / datetime, time cells -> time, durations -> timedelta;
+#     booleans -> bool; a formula -> its cached result ("" if the file was never calculated);
+#   * an empty cell -> "" (mapped to None here); a merged range -> the value in its top-left cell
+#     and "" in the others;
+#   * iter_rows() yields rows from row 1 even when the sheet's data starts lower, but starts the
+#     columns at the first column holding data; that offset is padded back so indexes match Excel.
+# Calamine holds the decoded sheet in compact Rust memory; Python objects exist one row at a time.
+def _xlsx_rows(path: Path) -> _RawRows:
+    try:
+        workbook = CalamineWorkbook.from_path(path)
+    except CalamineError as error:
+        raise FileProblem("文件已损坏或不是 Excel 文件，无法读取") from error
+    try:
+        sheet = workbook.get_sheet_by_index(_first_visible_sheet(workbook))
+    except CalamineError as error:
+        workbook.close()
+        raise FileProblem("Excel 文件已损坏，无法读取第一个工作表") from error
+    return _sheet_rows(workbook, sheet.iter_rows(), sheet.start)
+
+
+def _first_visible_sheet(workbook: CalamineWorkbook) -> int:
+    # Staff hide helper sheets (lists of towns for drop-downs); the user means the sheet they see first.
+    for index, metadata in enumerate(workbook.sheets_metadata):
+        if metadata.visible == SheetVisibleEnum.Visible and metadata.typ == SheetTypeEnum.WorkSheet:
+            return index
+    return 0
+
+
+def _sheet_rows(workbook: CalamineWorkbook, rows: Iterator[list[object]], start: tuple[int, int] | None) -> _RawRows:
+    padding: tuple[None, ...] = (None,) * (start[1] if start else 0)
+    try:
+        for index, row in enumerate(rows):
+            cells = padding + tuple(None if cell == "" else cell for cell in row)
+            if not _is_blank(cells):
+                yield index + 1, cells
+    finally:
+        workbook.close()
+
+
+def _detect_csv_encoding(path: Path) -> str:
+    """UTF-8 with a BOM, else strict UTF-8, else GB18030 (what Excel on a Chinese Windows writes)."""
+    with path.open("rb") as file:
+        if file.read(3) == codecs.BOM_UTF8:
+            candidates: tuple[str, ...] = ("utf-8-sig",)
+        else:
+            candidates = ("utf-8", "gb18030")
+        for encoding in candidates:
+            file.seek(0)
+            # Decoding the whole file in chunks costs one extra read but keeps memory flat, and a
+            # decoding error can no longer surprise the importer half-way through the file.
+            decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+            try:
+                while chunk := file.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                continue
+            return encoding
+    raise FileProblem(
+        "无法识别 CSV 文件的编码（既不是 UTF-8 也不是 GBK/GB18030），请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后再上传"
+    )
+
+
+def _sniff_delimiter(sample: str) -> str:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
+def _csv_rows(path: Path, encoding: str) -> _RawRows:
+    file = path.open(encoding=encoding, newline="")
+    try:
+        # Whole lines only, so the sniffer never sees a row cut in half.
+        sample = "".join(file.readline() for _ in range(50))
+        file.seek(0)
+        reader = csv.reader(file, delimiter=_sniff_delimiter(sample))
+        # Records are counted instead of using reader.line_num: a quoted cell spanning several
+        # lines is still one row when the user opens the file in Excel.
+        for number, record in enumerate(reader, start=1):
+            cells = tuple(cell or None for cell in record)
+            if not _is_blank(cells):
+                yield number, cells
+    except csv.Error as error:
+        raise FileProblem(f"CSV 文件格式有误，无法读取：{error}") from error
+    finally:
+        file.close()
+
+
+# --- writing rejected rows back ----------------------------------------------------------------------
+
+
+def _display_width(text: str) -> int:
+    # Chinese characters take two columns in Excel's default font.
+    return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+
+
+def write_rejected_workbook(
+    path: str | Path, headers: Sequence[str], rows: Iterable[tuple[int, Sequence[object], str]]
+) -> None:
+    """Write rejected rows to an .xlsx the user can correct and upload again.
+
+    Columns: 行号 (the row number in the uploaded file), the original columns, 原因. ``rows`` yields
+    ``(row number, original cells, reason)`` and is consumed once, in write-only mode.
+    """
+    # Imported here: openpyxl is slow to import and only needed when something was rejected.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("未导入的行")
+    sheet.freeze_panes = "B2"
+    header_row = ["行号", *headers, "原因"]
+    for index, header in enumerate(header_row, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(_display_width(header) + 2, 12), 40)
+    sheet.column_dimensions["A"].width = 8
+    sheet.column_dimensions[get_column_letter(len(header_row))].width = 60
+    sheet.append(header_row)
+
+    def text_cell(value: str) -> WriteOnlyCell:
+        # Control characters are illegal in the file format; dropping them beats failing the whole report.
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        # Text stays text: "=..." is not turned into a formula, and the "@" format keeps a corrected
+        # ID number as text when the user edits the cell.
+        cell.data_type = "s"
+        cell.number_format = "@"
+        return cell
+
+    for number, cells, reason in rows:
+        sheet.append(
+            [number, *(text_cell(cell) if isinstance(cell, str) else cell for cell in cells), text_cell(reason)]
+        )
+    workbook.save(path)
+
+
+# --- parsing helpers -------------------------------------------------------------------------------
+# Messages describe the value only; importers prefix them with the column label, e.g. "参保年月：…".
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not normalize_text(value))
+
+
+_MONTH_PATTERNS = (
+    re.compile(r"(?P<year>\d{4})(?P<month>\d{2})"),
+    re.compile(r"(?P<year>\d{4})[-/.年](?P<month>\d{1,2})月?"),
+)
+
+
+def _month(year: int, month: int, value: object) -> date:
+    if 1900 <= year <= 2100 and 1 <= month <= 12:
+        return date(year, month, 1)
+    raise ValueError(f"“{_shown(value)}”不是有效的年月，应填写如 2021-06 或 202106")
+
+
+def parse_month(value: object) -> date:
+    """Return the first day of the month written as 202106, 2021-06, 2021/6, 2021.06 or 2021年6月."""
+    if _blank(value):
+        raise ValueError("未填写年月")
+    if isinstance(value, datetime):
+        return value.date().replace(day=1)
+    if isinstance(value, date):
+        return value.replace(day=1)
+    if _is_number(value):
+        if not math.isfinite(value) or value != int(value):  # type: ignore[arg-type, call-overload]
+            # 2021.10 typed into a number cell is stored as 2021.1: October and January look the same.
+            raise ValueError(f"年月“{_shown(value)}”被存成了小数，无法区分月份，请将该列设置为文本格式后填写如 2021-06")
+        value = str(int(value))  # type: ignore[call-overload]
+    text = normalize_text(value)
+    for pattern in _MONTH_PATTERNS:
+        if match := pattern.fullmatch(text):
+            return _month(int(match["year"]), int(match["month"]), value)
+    raise ValueError(f"“{_shown(value)}”不是有效的年月，应填写如 2021-06 或 202106")
+
+
+_DATE_PATTERNS = (
+    re.compile(r"(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})"),
+    # A trailing time appears when a date-time cell was exported to CSV ("2021-06-03 00:00:00").
+    re.compile(r"(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?(?:\d{1,2}:\d{2}(?::\d{2})?)?"),
+)
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's fictitious 1900-02-29 is allowed for
+
+
+def parse_date(value: object) -> date:
+    """Parse a date cell, 2021-06-03, 2021/6/3, 2021.6.3, 2021年6月3日, 20210603 or an Excel serial number."""
+    if _blank(value):
+        raise ValueError("未填写日期")
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if _is_number(value):
+        number = float(value)  # type: ignore[arg-type]
+        # A date cell whose format was lost shows its serial number; 20000-80000 is 1954 to 2119.
+        if 20000 < number < 80000:
+            return _EXCEL_EPOCH + timedelta(days=int(number))
+        if number.is_integer():
+            value = str(int(number))  # 20210603 typed into a number cell
+    text = normalize_text(value)
+    for pattern in _DATE_PATTERNS:
+        if match := pattern.fullmatch(text):
+            try:
+                return date(int(match["year"]), int(match["month"]), int(match["day"]))
+            except ValueError:
+                break
+    raise ValueError(f"“{_shown(value)}”不是有效的日期，应填写如 2021-06-03")
+
+
+def parse_whole_number(value: object) -> int:
+    """Parse a count: a non-negative integer, as a number cell or as digits."""
+    if _blank(value):
+        raise ValueError("未填写数量")
+    if _is_number(value):
+        number = value
+    else:
+        text = normalize_text(value)
+        if not re.fullmatch(r"[-+]?\d+(?:\.\d+)?", text):
+            raise ValueError(f"“{_shown(value)}”不是有效的整数")
+        number = Decimal(text)
+    if not math.isfinite(number) or number != int(number):  # type: ignore[arg-type, call-overload]
+        raise ValueError(f"“{_shown(value)}”不是整数")
+    if number < 0:  # type: ignore[operator]
+        raise ValueError(f"“{_shown(value)}”不能是负数")
+    return int(number)  # type: ignore[call-overload]
+
+
+_AMOUNT = re.compile(r"[¥￥]?(?P<amount>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)元?")
+
+
+def parse_decimal(value: object) -> Decimal:
+    """Parse a non-negative amount: a number cell, or text such as 330, 330.00, 1,200 or 330元."""
+    if _blank(value):
+        raise ValueError("未填写金额")
+    if isinstance(value, float):
+        # str() gives the shortest repr, so 0.1 becomes Decimal("0.1") and not its binary expansion.
+        amount = Decimal(str(value))
+    elif _is_number(value):
+        amount = Decimal(value)  # type: ignore[arg-type]
+    else:
+        match = _AMOUNT.fullmatch(normalize_text(value))
+        if match is None:
+            raise ValueError(f"“{_shown(value)}”不是有效的金额")
+        amount = Decimal(match["amount"].replace(",", ""))
+    if not amount.is_finite():
+        raise ValueError(f"“{_shown(value)}”不是有效的金额")
+    if amount < 0:
+        raise ValueError(f"金额“{_shown(value)}”不能是负数")
+    return amount
+
+
+_YES = {"是", "y", "yes", "1", "true"}
+_NO = {"否", "n", "no", "0", "false"}
+
+
+def parse_yes_no(value: object) -> bool:
+    """是/否, Y/N, yes/no, 1/0, true/false (any case); a blank cell means no."""
+    if isinstance(value, bool):
+        return value
+    if _is_number(value) and value in (0, 1):
+        return value == 1
+    text = normalize_text(value).lower()
+    if not text or text in _NO:
+        return False
+    if text in _YES:
+        return True
+    raise ValueError(f"“{_shown(value)}”应填写“是”或“否”")
