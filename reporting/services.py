@@ -181,7 +181,11 @@ def report_submit(
 def _review_locked(report: Report, user: User) -> Report:
     if not user.has_perm("reporting.review_report"):
         raise PermissionDenied
-    locked = Report.objects.select_for_update(of=("self",)).select_related("campaign", "town", "department").get(pk=report.pk)
+    locked = (
+        Report.objects.select_for_update(of=("self",))
+        .select_related("campaign", "town", "department")
+        .get(pk=report.pk)
+    )
     if locked.status != Report.Status.SUBMITTED:
         raise ValidationError(
             _("只有已报送、待审核的报告才能退回或审核;此报告当前为“%(status)s”。"),

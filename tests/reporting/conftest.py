@@ -35,4 +35,8 @@ def travel() -> Callable[..., object]:
     return go
 
 
-TEXTS = {"progress": "完成入户核查 1200 户。", "problems": "部分外出务工人员联系不上。", "measures": "通过村组微信群逐一联系。"}
+TEXTS = {
+    "progress": "完成入户核查 1200 户。",
+    "problems": "部分外出务工人员联系不上。",
+    "measures": "通过村组微信群逐一联系。",
+}

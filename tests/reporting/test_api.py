@@ -42,7 +42,13 @@ def test_it_reports_on_time_late_and_missing(
         "submitted_at": "2021-07-03T00:30:00+08:00",
         "late": True,
     }
-    assert units["右所镇"] == {"unit": "右所镇", "kind": "town", "status": "missing", "submitted_at": None, "late": None}
+    assert units["右所镇"] == {
+        "unit": "右所镇",
+        "kind": "town",
+        "status": "missing",
+        "submitted_at": None,
+        "late": None,
+    }
     assert units["人社"]["kind"] == "department" and units["人社"]["status"] == "missing"
 
 
@@ -58,7 +64,13 @@ def test_late_stays_through_a_return(june: Period, town_user: User, office_user:
         report_return(report=report, user=office_user, comment="补充")
         response = login(town_user).get("/api/reports/?period=2021-06")
     assert response.json()["units"] == [
-        {"unit": "凤麓街道", "kind": "town", "status": "returned", "submitted_at": "2021-07-03T08:00:00+08:00", "late": True}
+        {
+            "unit": "凤麓街道",
+            "kind": "town",
+            "status": "returned",
+            "submitted_at": "2021-07-03T08:00:00+08:00",
+            "late": True,
+        }
     ]
 
 

@@ -29,7 +29,8 @@ def test_on_the_first_units_that_have_not_submitted_get_a_reminder(
     notices = Notice.objects.filter(kind=Notice.Kind.REMINDER)
     assert notices.count() == 20
     assert not notices.filter(town=town_user.town).exists()
-    assert notices.filter(town=other_town_user.town).get().title.startswith("请于 2021年7月2日 23:59 前报送2021年6月报告")
+    title = notices.filter(town=other_town_user.town).get().title
+    assert title.startswith("请于 2021年7月2日 23:59 前报送2021年6月报告")
     recipients = sorted(address for message in mail.outbox for address in message.to)
     assert recipients == ["longjie1@example.cn", "renshe1@example.cn"]
 
@@ -82,9 +83,7 @@ def test_the_summary_reminder_goes_the_day_before_summary_due(chengjiang: object
     assert ReminderLog.objects.filter(report_kind="summary").count() == 21
 
 
-def test_a_notice_shows_on_the_units_start_page_until_dismissed(
-    june: Period, town_user: User, login, travel
-) -> None:
+def test_a_notice_shows_on_the_units_start_page_until_dismissed(june: Period, town_user: User, login, travel) -> None:
     with travel(2021, 7, 1, 9):
         send_report_reminders()
         client = login(town_user)

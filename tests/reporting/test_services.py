@@ -180,4 +180,7 @@ def test_attachments_are_limited_by_type(june: Period, town_user: User, travel: 
             measures="",
             files=[SimpleUploadedFile("现场.JPG", b"\xff\xd8"), SimpleUploadedFile("情况.docx", b"PK")],
         )
-    assert sorted(report.attachments.values_list("original_name", "kind")) == [("情况.docx", "document"), ("现场.JPG", "photo")]
+    assert sorted(report.attachments.values_list("original_name", "kind")) == [
+        ("情况.docx", "document"),
+        ("现场.JPG", "photo"),
+    ]

@@ -70,7 +70,12 @@ def test_every_url_for_every_role(
     expected: list[int],
 ) -> None:
     visit = SupervisionVisit.objects.create(
-        campaign=filed.campaign, quarter=3, town=fenglu, visited_on="2021-08-10", findings="台账不全", recorded_by=office_user
+        campaign=filed.campaign,
+        quarter=3,
+        town=fenglu,
+        visited_on="2021-08-10",
+        findings="台账不全",
+        recorded_by=office_user,
     )
     notice = Notice.objects.create(campaign=filed.campaign, town=fenglu, kind=Notice.Kind.REMINDER, title="提醒")
     url = url.format(report=filed.pk, attachment=filed.attachments.get().pk, visit=visit.pk, notice=notice.pk)
@@ -88,11 +93,12 @@ def test_anonymous_users_are_sent_to_log_in(client, chengjiang: object, url: str
 def test_a_town_user_saves_then_submits_through_the_form(june: Period, town_user: User, login, travel) -> None:
     client = login(town_user)
     with travel(2021, 7, 1, 10):
-        response = client.post("/reports/2021-06/", {"progress": "进展", "problems": "", "measures": "", "action": "save"})
+        draft = {"progress": "进展", "problems": "", "measures": ""}
+        response = client.post("/reports/2021-06/", {**draft, "action": "save"})
         assert response.status_code == 302
         page = client.get("/reports/2021-06/").content.decode()
         assert "进展" in page and "草稿" in page
-        response = client.post("/reports/2021-06/", {"progress": "进展", "problems": "", "measures": "", "action": "submit"})
+        response = client.post("/reports/2021-06/", {**draft, "action": "submit"})
         assert response.status_code == 400
         page = response.content.decode()
         assert "报送前请填写“存在问题”。" in page and "报送前请填写“对策措施”。" in page
@@ -155,7 +161,9 @@ def test_the_overview_lists_every_unit_and_exports_xlsx(filed: Report, office_us
 
 def test_the_office_does_not_read_drafts(june: Period, town_user: User, office_user: User, login, travel) -> None:
     with travel(2021, 7, 1, 10):
-        report = report_save(period=june, unit=town_user.town, user=town_user, progress="草稿", problems="", measures="")
+        report = report_save(
+            period=june, unit=town_user.town, user=town_user, progress="草稿", problems="", measures=""
+        )
     assert login(office_user).get(f"/reports/view/{report.pk}/").status_code == 404
     assert login(town_user).get(f"/reports/view/{report.pk}/").status_code == 302
 
@@ -186,7 +194,12 @@ def test_units_see_only_their_own_supervision_visits(
     chengjiang: object, office_user: User, town_user: User, other_town_user: User, fenglu: Town, login
 ) -> None:
     SupervisionVisit.objects.create(
-        campaign=chengjiang, quarter=3, town=fenglu, visited_on="2021-08-10", findings="台账不全", recorded_by=office_user
+        campaign=chengjiang,
+        quarter=3,
+        town=fenglu,
+        visited_on="2021-08-10",
+        findings="台账不全",
+        recorded_by=office_user,
     )
     assert "台账不全" in login(town_user).get("/reports/supervision/").content.decode()
     assert "台账不全" not in login(other_town_user).get("/reports/supervision/").content.decode()
