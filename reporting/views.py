@@ -127,14 +127,10 @@ def _file(request: HttpRequest, period_key: str) -> HttpResponse:
                 submitted = form.cleaned_data["action"] == "submit"
                 messages.success(request, _("报告已报送。") if submitted else _("草稿已保存。"))
                 return redirect(_report_url(period))
-        status = 400
     else:
         initial = {name: getattr(report, name) for name in ("progress", "problems", "measures")} if report else {}
         form = ReportForm(initial=initial)
-        status = 200
-    return render(
-        request, "reporting/report_form.html", _report_context(report, period, unit, form, editable), status=status
-    )
+    return render(request, "reporting/report_form.html", _report_context(report, period, unit, form, editable))
 
 
 def _report_context(report: Report | None, period: Period, unit: object, form: object, editable: bool) -> dict:
@@ -400,7 +396,6 @@ def supervision_edit(request: HttpRequest, pk: int | None = None) -> HttpRespons
         request,
         "reporting/supervision_form.html",
         {"form": form, "visit": visit, "campaign": campaign},
-        status=400 if request.method == "POST" else 200,
     )
 
 
