@@ -40,6 +40,11 @@ class ReportForm(forms.Form):
     )
     action = forms.ChoiceField(choices=ACTIONS, initial="save", widget=forms.HiddenInput)
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+
     def clean(self) -> dict[str, object]:
         cleaned = super().clean()
         if cleaned.get("action") == "submit":
@@ -88,6 +93,15 @@ class SupervisionVisitForm(forms.ModelForm):
         self.campaign = campaign
         self.fields["unit"].choices = unit_choices(campaign)
         self.order_fields(["unit", "quarter"])
+        for name, field in self.fields.items():
+            css = (
+                "form-check-input"
+                if name == "corrected"
+                else "form-select"
+                if name in ("unit", "quarter")
+                else "form-control"
+            )
+            field.widget.attrs.setdefault("class", css)
         if self.instance.pk:
             unit = self.instance.unit
             self.initial["unit"] = f"{'town' if self.instance.town_id else 'department'}:{unit.pk}"
