@@ -6,15 +6,16 @@ from campaigns.models import Campaign, Role, User
 
 
 def start_page_context(*, user: User, campaign: Campaign | None) -> dict[str, object]:
-    """What a role's start page shows. Later features add their panels here."""
-    context: dict[str, object] = {"campaign": campaign, "phases": list(campaign.phases.all()) if campaign else []}
-    if user.role == Role.TOWN:
-        from enrolment.entries_selectors import entry_funnel
-        from enrolment.models import PushEntry
+    """What a role's start page shows: each feature contributes its panel."""
+    from enrolment.entries_selectors import entry_funnel
+    from enrolment.models import PushEntry
+    from reporting.selectors import reporting_panel
+    from targets.selectors import town_progress
 
+    context: dict[str, object] = {"campaign": campaign, "phases": list(campaign.phases.all()) if campaign else []}
+    context.update(reporting_panel(user=user, campaign=campaign, now=timezone.now()))
+    if user.role == Role.TOWN:
         context["entry_funnel"] = entry_funnel(PushEntry.objects.for_user(user))
     if campaign and user.town_id:
-        from targets.selectors import town_progress
-
         context["town_progress"] = town_progress(campaign=campaign, town=user.town, as_of=timezone.localdate())
     return context

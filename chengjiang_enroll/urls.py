@@ -12,6 +12,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("enrolment.entries_urls")),
+    path("", include("reporting.urls")),
     path("", include("campaigns.urls")),
     path("", include("targets.urls")),
     path("", include("enrolment.urls_records")),
