@@ -139,8 +139,9 @@ def test_bulk_change_sorts_rows_and_applies_valid_ones_set_based(
         StatusChange(entry_id=fenglu_entry.pk, status="pending", version=1, row=33),
     ]
     town_user.has_perm("enrolment.change_pushentry")  # load permissions outside the count
-    # Lock+load, bulk update, history insert, record lookup, record insert, record history: no query per row.
-    with django_assert_max_num_queries(10):
+    # Lock+load, bulk update, history insert, record lookup, record insert, record history, and the five of
+    # one coalesced progress-recompute request: no query per row.
+    with django_assert_max_num_queries(15):
         plan = entries_status_change_bulk(user=town_user, requests=requests)
     assert len(plan.changes) == 19
     assert [c.row for c in plan.conflicts] == [2]
@@ -155,3 +156,21 @@ def test_bulk_change_sorts_rows_and_applies_valid_ones_set_based(
     assert PushEntry.history.filter(history_type="~", history_user=town_user).count() == 19
     longjie_entry.refresh_from_db()
     assert longjie_entry.status == "pending"
+
+
+def test_enrolling_an_entry_brings_the_towns_progress_up_to_date(
+    fenglu_entry, town_user, chengjiang, django_capture_on_commit_callbacks
+):
+    from targets.selectors import progress_payload
+
+    def fenglu_resident_pension() -> int:
+        payload = progress_payload(campaign=chengjiang, as_of=JUNE)
+        indicator = next(i for i in payload["indicators"] if i["code"] == "resident_pension_insured")
+        return next(t["actual"] for t in indicator["towns"] if t["town"] == "凤麓街道")
+
+    before = fenglu_resident_pension()
+    with django_capture_on_commit_callbacks(execute=True):
+        entry_status_change(
+            entry=fenglu_entry, user=town_user, status="enrolled", insurance="resident_pension", enrolled_on=JUNE
+        )
+    assert fenglu_resident_pension() == before + 1
