@@ -23,10 +23,19 @@ class NavItem:
 
 _EVERYONE = frozenset(Role.values)
 _STAFF_ADMIN = frozenset({Role.ADMIN})
+_QUEUE = frozenset({Role.ADMIN, Role.OFFICE, Role.TOWN})
+_UNITS = frozenset({Role.TOWN, Role.DEPARTMENT})
+_REVIEWERS = frozenset({Role.ADMIN, Role.OFFICE})
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("工作台"), "home", _EVERYONE),
+    NavItem(_("推送清单核查"), "entry-list", _QUEUE),
     NavItem(_("推送批次"), "batch-list", frozenset({Role.ADMIN, Role.OFFICE})),
+    NavItem(_("目标任务进度"), "progress", _EVERYONE),
+    NavItem(_("参保记录"), "records", _QUEUE),
+    NavItem(_("月度报告"), "reporting:list", _UNITS),
+    NavItem(_("报告报送情况"), "reporting:overview-index", _REVIEWERS),
+    NavItem(_("季度督导"), "reporting:supervision", _EVERYONE),
     NavItem(_("管理后台"), "admin:index", _STAFF_ADMIN),
 ]
 

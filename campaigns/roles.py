@@ -18,6 +18,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [
         *(f"campaigns.{a}_{m}" for m in ("campaign", "phase", "town", "village", "department", "user") for a in _ALL),
         *(f"targets.{a}_{m}" for m in ("indicator", "target") for a in _ALL),
+        "targets.view_progresssnapshot",
+        "targets.view_progressstate",
         *(
             f"enrolment.{a}_{m}"
             for m in (
@@ -33,7 +35,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enrolment.view_entrypush",
         "enrolment.view_unmasked_personal_data",
         "enrolment.export_entries",
-        "reporting.view_report",
+        *(
+            f"reporting.{a}_{m}"
+            for m in ("report", "reportattachment", "supervisionvisit", "notice", "reminderlog")
+            for a in _ALL
+        ),
+        "reporting.view_reportevent",
+        "reporting.review_report",
     ],
     Role.OFFICE: [
         *(f"campaigns.view_{m}" for m in ("campaign", "phase", "town", "village", "department")),
@@ -43,6 +51,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enrolment.export_entries",
         "reporting.view_report",
         "reporting.review_report",
+        "reporting.view_supervisionvisit",
     ],
     Role.TOWN: [
         "campaigns.view_village",

@@ -1,8 +1,21 @@
 from __future__ import annotations
 
-from campaigns.models import Campaign, User
+from django.utils import timezone
+
+from campaigns.models import Campaign, Role, User
 
 
 def start_page_context(*, user: User, campaign: Campaign | None) -> dict[str, object]:
-    """What a role's start page shows. Later features add their panels here."""
-    return {"campaign": campaign, "phases": list(campaign.phases.all()) if campaign else []}
+    """What a role's start page shows: each feature contributes its panel."""
+    from enrolment.entries_selectors import entry_funnel
+    from enrolment.models import PushEntry
+    from reporting.selectors import reporting_panel
+    from targets.selectors import town_progress
+
+    context: dict[str, object] = {"campaign": campaign, "phases": list(campaign.phases.all()) if campaign else []}
+    context.update(reporting_panel(user=user, campaign=campaign, now=timezone.now()))
+    if user.role == Role.TOWN:
+        context["entry_funnel"] = entry_funnel(PushEntry.objects.for_user(user))
+    if campaign and user.town_id:
+        context["town_progress"] = town_progress(campaign=campaign, town=user.town, as_of=timezone.localdate())
+    return context

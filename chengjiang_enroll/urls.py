@@ -11,6 +11,10 @@ urlpatterns = [
         name="password_change",
     ),
     path("admin/", admin.site.urls),
+    path("", include("enrolment.entries_urls")),
+    path("", include("reporting.urls")),
     path("", include("enrolment.batches_urls")),
     path("", include("campaigns.urls")),
+    path("", include("targets.urls")),
+    path("", include("enrolment.urls_records")),
 ]

@@ -15,7 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from campaigns.models import Campaign, User
 from enrolment.batches_forms import BatchUploadForm
 from enrolment.batches_selectors import batch_funnel
-from enrolment.models import Batch, ImportStatus
+from enrolment.entries_views import client_ip
+from enrolment.models import Batch, ImportStatus, PersonalDataAccess
+from enrolment.services.entries import personal_data_access_record
 from enrolment.services.pushlist_import import ImportRefused, batch_progress, batch_submit
 
 
@@ -91,11 +93,7 @@ def batch_progress_json(request: HttpRequest, pk: int) -> JsonResponse:
 @login_required
 @require_GET
 def batch_rejected(request: HttpRequest, pk: int) -> FileResponse:
-    """The rejected rows of a batch as the uploaded cells: personal data, served only through this check.
-
-    The queue helper's personal-data audit log is not on this branch yet: when it is merged, record the
-    download here (who, which batch; never the values) like the queue's exports do.
-    """
+    """The rejected rows of a batch as uploaded (unmasked personal data): access-checked and logged."""
     batch = _batch_for(request.user, pk)
     if not batch.rejected_file:
         raise Http404
@@ -103,6 +101,14 @@ def batch_rejected(request: HttpRequest, pk: int) -> FileResponse:
         handle = batch.rejected_file.open("rb")
     except FileNotFoundError as missing:
         raise Http404 from missing
+    personal_data_access_record(
+        user=request.user,
+        action=PersonalDataAccess.Action.DOWNLOAD,
+        what=f"batch:{batch.pk}:rejected",
+        rows=batch.rejected,
+        unmasked=True,
+        ip=client_ip(request),
+    )
     return FileResponse(
         handle,
         as_attachment=True,

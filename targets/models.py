@@ -100,3 +100,104 @@ class Target(models.Model):
     @property
     def unit(self) -> str:
         return self.indicator.unit
+
+
+class ProgressSnapshotQuerySet(CountyScopedQuerySet):
+    county_field = "campaign__county"
+
+    def for_campaign(self, campaign: Campaign) -> ProgressSnapshotQuerySet:
+        return self.filter(campaign=campaign)
+
+
+class ProgressSnapshot(models.Model):
+    """Where the city (``town`` empty) or one town stood on one indicator at the end of ``as_of``.
+
+    Written in bulk by ``targets.services.progress_recompute``, one complete set per campaign and date, in
+    one transaction. A town without a quota on an indicator still gets a row (its actual value, no target),
+    so every town's figures are listed. Month-end snapshots are kept for trends and the monthly reports;
+    other dates are pruned once they are more than a week old (they can be recomputed on demand).
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("专项行动"))
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+", verbose_name=_("指标"))
+    town = models.ForeignKey(
+        Town, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("镇(街道)")
+    )
+    target = models.ForeignKey(
+        Target, on_delete=models.SET_NULL, null=True, blank=True, related_name="snapshots", verbose_name=_("目标任务")
+    )
+    as_of = models.DateField(_("统计截止日期"))
+    # The target and baseline as they were when computed, so a later change of quota does not rewrite history.
+    target_value = models.DecimalField(_("目标值"), max_digits=16, decimal_places=4, null=True, blank=True)
+    baseline = models.DecimalField(_("基数"), max_digits=16, decimal_places=4, null=True, blank=True)
+    actual = models.DecimalField(_("完成值"), max_digits=16, decimal_places=4, default=0)
+    numerator = models.DecimalField(_("分子"), max_digits=16, decimal_places=4, null=True, blank=True)
+    denominator = models.DecimalField(_("分母"), max_digits=16, decimal_places=4, null=True, blank=True)
+    completion = models.FloatField(_("完成率"), null=True, blank=True)
+    new_value = models.DecimalField(_("新增"), max_digits=16, decimal_places=4, null=True, blank=True)
+    new_completion = models.FloatField(_("新增完成率"), null=True, blank=True)
+    time_progress = models.FloatField(_("时间进度"))
+    behind = models.BooleanField(_("滞后"), null=True, blank=True)
+    rank = models.PositiveSmallIntegerField(_("排名"), null=True, blank=True)
+    mean_completion = models.FloatField(_("平均完成率"), null=True, blank=True)
+    overall_rank = models.PositiveSmallIntegerField(_("综合排名"), null=True, blank=True)
+    forecast = models.DecimalField(_("预计年底完成值"), max_digits=16, decimal_places=4, null=True, blank=True)
+    needed_per_day = models.DecimalField(_("每日尚需"), max_digits=16, decimal_places=4, null=True, blank=True)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    objects = ProgressSnapshotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("进度快照")
+        verbose_name_plural = _("进度快照")
+        ordering = ["campaign", "-as_of", "indicator__order", "town__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "indicator", "town", "as_of"],
+                condition=Q(town__isnull=False),
+                name="snapshot_unique_town_date",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "indicator", "as_of"],
+                condition=Q(town__isnull=True),
+                name="snapshot_unique_city_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "as_of"], name="snapshot_campaign_date")]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} · {self.town or _('全市')} · {self.indicator_id}"
+
+
+class ProgressState(models.Model):
+    """The recompute bookkeeping of one campaign: coalesces requests and keeps two recomputes apart.
+
+    ``status`` moves idle → queued (a task is on the broker) → running (claimed by ``claimed_by``) → idle,
+    always through conditional UPDATEs. ``dirty`` is set by every request and cleared when a run claims the
+    work; a run that finishes with ``dirty`` set asks for one more run, so nothing is ever missed.
+    """
+
+    class Status(models.TextChoices):
+        IDLE = "idle", _("空闲")
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("计算中")
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, related_name="progress_state", verbose_name=_("专项行动")
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.IDLE)
+    dirty = models.BooleanField(_("有待重算的变更"), default=False)
+    requested_at = models.DateTimeField(_("最近请求时间"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("入队时间"), null=True, blank=True)
+    claimed_by = models.CharField(_("执行者"), max_length=64, blank=True)
+    claimed_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    runs = models.PositiveIntegerField(_("完成次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("进度重算状态")
+        verbose_name_plural = _("进度重算状态")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} · {self.get_status_display()}"

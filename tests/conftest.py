@@ -144,3 +144,19 @@ def celery_worker_on_broker(transactional_db: None) -> Iterator[object]:
             yield worker
     finally:
         app.conf.task_always_eager = True
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
+    """The test database, dropped cleanly at the end even if a live-server request thread left an idle
+    connection behind (PostgreSQL refuses to drop a database that has sessions)."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from campaigns.models import Campaign, Role, User
-from enrolment.models import Batch, EntryStatus, ImportStatus, ListKind, PushEntry
+from enrolment.models import Batch, EntryStatus, ImportStatus, ListKind, PersonalDataAccess, PushEntry
 from enrolment.services.pushlist_import import pushlist_import
 from tests.enrolment.pushlist_files import PERSON_HEADER, person_id, person_rows, write_xlsx
 from tests.factories import CountyFactory, UserFactory
@@ -147,6 +147,14 @@ def test_the_rejected_rows_download_as_a_workbook(login, office_user: User, batc
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
     assert b"".join(response.streaming_content).startswith(b"PK")
+    access = PersonalDataAccess.objects.get()
+    assert (access.user, access.action, access.what, access.rows, access.unmasked) == (
+        office_user,
+        PersonalDataAccess.Action.DOWNLOAD,
+        f"batch:{batch.pk}:rejected",
+        1,
+        True,
+    )
 
 
 def test_a_batch_without_rejected_rows_has_nothing_to_download(

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django import forms
+
+from enrolment.models import EntryStatus, Insurance, NotDueReason, PushEntry
+
+
+class EntryStatusForm(forms.Form):
+    """The status form of the entry page; the rules themselves live in the service."""
+
+    status = forms.ChoiceField(label="核查状态", choices=EntryStatus.choices)
+    not_due_reason = forms.ChoiceField(label="无需参保原因", choices=[("", "—"), *NotDueReason.choices], required=False)
+    insurance = forms.ChoiceField(label="参保险种", choices=[("", "—"), *Insurance.choices], required=False)
+    enrolled_on = forms.DateField(
+        label="参保日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    @classmethod
+    def for_entry(cls, entry: PushEntry, data: object = None) -> EntryStatusForm:
+        initial = {
+            "status": entry.status,
+            "not_due_reason": entry.not_due_reason,
+            "insurance": entry.enrolled_insurance,
+            "enrolled_on": entry.enrolled_on,
+            "note": entry.note,
+            "version": entry.version,
+        }
+        return cls(data, initial=initial)
+
+
+class EntrySheetUploadForm(forms.Form):
+    file = forms.FileField(label="填好的核查表(xlsx)")
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".xlsm")):
+            raise forms.ValidationError("请上传从本系统下载并填写的 xlsx 文件")
+        if upload.size > 50 * 1024 * 1024:
+            raise forms.ValidationError("文件过大（超过 50 MB）")
+        return upload

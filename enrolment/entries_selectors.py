@@ -1,0 +1,212 @@
+"""Reads for the work queue: the filtered entries, the funnel, filter choices, and entries as JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet, Value
+
+from campaigns.models import Town, User, Village
+from enrolment.identifiers import mask_id_number, mask_phone
+from enrolment.models import Batch, EntryStatus, ListKind, PushEntry
+
+
+def entries_for(user: User) -> QuerySet[PushEntry]:
+    """The entries a user may see, with what the queue shows in the same query."""
+    return (
+        PushEntry.objects.for_user(user)
+        .select_related("town", "village", "batch")
+        .only(
+            "id",
+            "kind",
+            "key",
+            "name",
+            "phone",
+            "status",
+            "not_due_reason",
+            "pushed_times",
+            "version",
+            "town__name",
+            "village__name",
+            "batch__label",
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Funnel:
+    pushed: int
+    worked: int
+    enrolled: int
+    not_due: int
+    open: int
+
+    @property
+    def worked_share(self) -> float:
+        return self.worked / self.pushed if self.pushed else 0.0
+
+
+def entry_funnel(queryset: QuerySet[PushEntry]) -> Funnel:
+    """pushed → worked → enrolled / not due / still open, in one aggregate query."""
+    counts = queryset.order_by().aggregate(
+        pushed=Count("id"),
+        pending=Count("id", filter=Q(status=EntryStatus.PENDING)),
+        enrolled=Count("id", filter=Q(status=EntryStatus.ENROLLED)),
+        not_due=Count("id", filter=Q(status=EntryStatus.NOT_DUE)),
+    )
+    pushed = counts["pushed"]
+    return Funnel(
+        pushed=pushed,
+        worked=pushed - counts["pending"],
+        enrolled=counts["enrolled"],
+        not_due=counts["not_due"],
+        open=pushed - counts["enrolled"] - counts["not_due"],
+    )
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    towns: list[tuple[str, str]]
+    batches: list[tuple[str, str]]
+    villages: list[tuple[str, str]]
+
+
+def filter_choices(user: User) -> FilterChoices:
+    """The towns, batches and villages the filter form offers, in one UNION query."""
+    batches = (
+        Batch.objects.for_user(user)
+        .annotate(group=Value("b"), parent=Value(""))
+        .values_list("group", "id", "label", "parent")
+    )
+    villages = (
+        Village.objects.for_user(user)
+        .annotate(group=Value("v"), parent=Value(""))
+        .values_list("group", "id", "name", "town__short_name")
+    )
+    parts = [villages]
+    if user.sees_all_towns:
+        parts.append(
+            Town.objects.for_user(user)
+            .annotate(group=Value("t"), parent=Value(""))
+            .values_list("group", "id", "name", "parent")
+        )
+    rows = sorted(batches.order_by().union(*(p.order_by() for p in parts), all=True), key=lambda r: (r[0], r[1]))
+    return FilterChoices(
+        towns=[(name, name) for group, _id, name, _parent in rows if group == "t"],
+        batches=[(str(pk), label) for group, pk, label, _parent in rows if group == "b"],
+        villages=[
+            (str(pk), f"{parent} · {name}" if user.sees_all_towns else name)
+            for group, pk, name, parent in rows
+            if group == "v"
+        ],
+    )
+
+
+def is_person(entry: PushEntry) -> bool:
+    return entry.kind not in ListKind.employer_kinds()
+
+
+def shown_key(entry: PushEntry, *, unmasked: bool) -> str:
+    """A person's ID number masked unless permitted; an employer's credit code is public."""
+    if unmasked or not is_person(entry):
+        return entry.key
+    return mask_id_number(entry.key)
+
+
+def shown_phone(phone: str, *, unmasked: bool) -> str:
+    if not phone or unmasked:
+        return phone
+    return mask_phone(phone)
+
+
+def entry_json(entry: PushEntry, *, unmasked: bool) -> dict[str, object]:
+    """The public JSON shape of an entry in a list."""
+    return {
+        "id": entry.pk,
+        "kind": entry.kind,
+        "name": entry.name,
+        "key": shown_key(entry, unmasked=unmasked),
+        "town": entry.town.name,
+        # "" rather than null when the list gave no village, in every response.
+        "village": entry.village.name if entry.village_id else "",
+        "status": entry.status,
+        "batch": entry.batch.label,
+        "pushed_times": entry.pushed_times,
+    }
+
+
+def entry_detail_json(entry: PushEntry, *, unmasked: bool) -> dict[str, object]:
+    """The list shape plus the entry's details, for ``/api/entries/<id>/``."""
+    data = entry_json(entry, unmasked=unmasked)
+    data.update(
+        {
+            "kind_label": entry.get_kind_display(),
+            "status_label": entry.get_status_display(),
+            "phone": shown_phone(entry.phone, unmasked=unmasked),
+            "address": entry.address,
+            "employer_name": entry.employer_name,
+            "last_paid": entry.last_paid.strftime("%Y-%m") if entry.last_paid else None,
+            "interrupted_insurance": entry.interrupted_insurance,
+            "legal_rep": entry.legal_rep,
+            "employees": entry.employees,
+            "industry": entry.industry,
+            "last_pushed_batch": entry.last_pushed_batch.label if entry.last_pushed_batch_id else None,
+            "not_due_reason": entry.not_due_reason,
+            "enrolled_insurance": entry.enrolled_insurance,
+            "enrolled_on": entry.enrolled_on.isoformat() if entry.enrolled_on else None,
+            "note": entry.note,
+            "version": entry.version,
+            "status_changed_at": entry.status_changed_at.isoformat() if entry.status_changed_at else None,
+        }
+    )
+    return data
+
+
+def entry_detail(user: User, pk: int) -> PushEntry:
+    """One entry within the user's scope; raises PushEntry.DoesNotExist otherwise."""
+    return (
+        PushEntry.objects.for_user(user)
+        .select_related("town", "village", "batch", "last_pushed_batch", "status_changed_by")
+        .get(pk=pk)
+    )
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: object
+    user: str
+    from_status: str
+    to_status: str
+    reason: str
+    note: str
+
+
+def entry_history(entry: PushEntry) -> list[HistoryLine]:
+    """Every status change of the entry, newest first: who, when, from, to.
+
+    Entries are created 待核查 (the import may store them without a history record), and only the
+    status services change them afterwards, so the first change starts from 待核查.
+    """
+    records = list(
+        entry.history.select_related("history_user")
+        .order_by("history_date", "history_id")
+        .only("history_date", "history_user", "history_type", "status", "note", "history_change_reason")
+    )
+    lines: list[HistoryLine] = []
+    previous = EntryStatus.PENDING
+    for record in records:
+        if record.history_type != "+":
+            user = record.history_user
+            lines.append(
+                HistoryLine(
+                    at=record.history_date,
+                    user=(user.get_full_name() or user.username) if user else "",
+                    from_status=EntryStatus(previous).label,
+                    to_status=EntryStatus(record.status).label,
+                    reason=record.history_change_reason or "",
+                    note=record.note,
+                )
+            )
+        previous = record.status
+    lines.reverse()
+    return lines

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.utils.html import format_html
+
+from enrolment.entries_selectors import shown_key
+from enrolment.models import PushEntry
+
+_STATUS_BADGES = {
+    "pending": "secondary",
+    "enrolled": "success",
+    "not_due": "info",
+    "refused": "danger",
+    "unreachable": "warning",
+}
+
+
+class EntryTable(tables.Table):
+    id = tables.Column(verbose_name="编号", linkify=("entry-detail", {"pk": tables.A("pk")}))
+    kind = tables.Column(verbose_name="清单类型")
+    name = tables.Column(verbose_name="姓名/单位名称", linkify=("entry-detail", {"pk": tables.A("pk")}))
+    key = tables.Column(verbose_name="证件号码/信用代码", empty_values=())
+    town = tables.Column(verbose_name="镇(街道)", accessor="town__name")
+    village = tables.Column(verbose_name="村(社区)", accessor="village__name", default="")
+    batch = tables.Column(verbose_name="推送批次", accessor="batch__label")
+    pushed_times = tables.Column(verbose_name="推送次数")
+    status = tables.Column(verbose_name="核查状态")
+
+    class Meta:
+        model = PushEntry
+        fields: tuple[str, ...] = ()
+        sequence = ("id", "kind", "name", "key", "town", "village", "batch", "pushed_times", "status")
+        # Sorting a million rows by name would need an index per column; the queue is worked in id order.
+        orderable = False
+        attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "entry-table"}
+        row_attrs = {"data-entry-id": lambda record: record.pk}
+
+    def __init__(self, *args: object, unmasked: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.unmasked = unmasked
+
+    def render_key(self, record: PushEntry) -> str:
+        return shown_key(record, unmasked=self.unmasked)
+
+    def render_status(self, record: PushEntry) -> str:
+        return format_html(
+            '<span class="badge text-bg-{}">{}</span>',
+            _STATUS_BADGES.get(record.status, "secondary"),
+            record.get_status_display(),
+        )

@@ -1,0 +1,224 @@
+"""The town's work queue: list, entry page with its status form, Excel download and upload."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
+
+from enrolment.entries_filters import EntryFilter
+from enrolment.entries_forms import EntrySheetUploadForm, EntryStatusForm
+from enrolment.entries_selectors import (
+    entries_for,
+    entry_funnel,
+    entry_history,
+    shown_key,
+    shown_phone,
+)
+from enrolment.entries_selectors import (
+    entry_detail as entry_detail_selector,
+)
+from enrolment.entries_tables import EntryTable
+from enrolment.entries_workbook import EXPORT_FIELDS, change_requests, write_queue_workbook
+from enrolment.models import EntrySheetUpload, PersonalDataAccess, PushEntry
+from enrolment.services.entries import (
+    CHANGE_PERMISSION,
+    entries_status_plan,
+    entry_status_change,
+    personal_data_access_record,
+)
+from enrolment.services.entry_sheets import entry_sheet_apply, entry_sheet_upload
+
+VIEW_PERMISSION = "enrolment.view_pushentry"
+EXPORT_PERMISSION = "enrolment.export_entries"
+PAGE_SIZE = 50
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # The proxy in front sets REMOTE_ADDR correctly; a client-supplied X-Forwarded-For is not trusted.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@login_required
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+@require_GET
+def entry_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    unmasked = user.sees_personal_data
+    filterset = EntryFilter(request.GET, queryset=entries_for(user), user=user)
+    table = EntryTable(filterset.qs, unmasked=unmasked)
+    RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": PAGE_SIZE}).configure(table)
+    rows = list(table.page.object_list) if table.page else []
+    if unmasked and rows:
+        personal_data_access_record(
+            user=user,
+            action=PersonalDataAccess.Action.LIST,
+            what=f"推送清单：{filterset.summary()}",
+            rows=len(rows),
+            unmasked=True,
+            ip=client_ip(request),
+        )
+    context = {
+        "filter": filterset,
+        "table": table,
+        "funnel": entry_funnel(PushEntry.objects.for_user(user)),
+        "can_change": user.has_perm(CHANGE_PERMISSION),
+        "can_export": user.has_perm(EXPORT_PERMISSION),
+        "export_query": request.GET.urlencode(),
+    }
+    return render(request, "enrolment/entry_list.html", context)
+
+
+@login_required
+@permission_required(VIEW_PERMISSION, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    try:
+        entry = entry_detail_selector(user, pk)
+    except PushEntry.DoesNotExist:
+        raise Http404 from None
+    can_change = user.has_perm(CHANGE_PERMISSION)
+    if request.method == "POST":
+        if not can_change:
+            return render(request, "403.html", status=403)
+        form = EntryStatusForm.for_entry(entry, request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                entry_status_change(
+                    entry=entry,
+                    user=user,
+                    status=data["status"],
+                    not_due_reason=data["not_due_reason"],
+                    insurance=data["insurance"],
+                    enrolled_on=data["enrolled_on"],
+                    note=data["note"],
+                    expected_version=data["version"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "核查状态已更新")
+                return redirect("entry-detail", pk=entry.pk)
+    else:
+        form = EntryStatusForm.for_entry(entry)
+        unmasked = user.sees_personal_data
+        personal_data_access_record(
+            user=user,
+            action=PersonalDataAccess.Action.VIEW,
+            what=f"entry:{entry.pk}",
+            rows=1,
+            unmasked=unmasked,
+            ip=client_ip(request),
+        )
+    unmasked = user.sees_personal_data
+    context = {
+        "entry": entry,
+        "key": shown_key(entry, unmasked=unmasked),
+        "phone": shown_phone(entry.phone, unmasked=unmasked),
+        "form": form,
+        "can_change": can_change,
+        "history": entry_history(entry),
+    }
+    return render(request, "enrolment/entry_detail.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@permission_required(EXPORT_PERMISSION, raise_exception=True)
+@require_GET
+def entry_export(request: HttpRequest) -> FileResponse:
+    """The filtered queue as the workbook the upload reads back (same parameters as /api/entries/)."""
+    user = request.user
+    unmasked = user.sees_personal_data
+    filterset = EntryFilter(request.GET, queryset=PushEntry.objects.for_user(user), user=user, with_choices=False)
+    queryset = filterset.qs.select_related("town", "village", "batch").only(*EXPORT_FIELDS).order_by("id")
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+    rows = write_queue_workbook(queryset.iterator(chunk_size=2000), target, unmasked=unmasked)
+    target.seek(0)
+    personal_data_access_record(
+        user=user,
+        action=PersonalDataAccess.Action.EXPORT,
+        what=f"推送清单核查表：{filterset.summary()}",
+        rows=rows,
+        unmasked=unmasked,
+        ip=client_ip(request),
+    )
+    name = f"推送清单核查表_{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(
+        target,
+        as_attachment=True,
+        filename=name,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _preview(request: HttpRequest, upload: EntrySheetUpload) -> HttpResponse:
+    plan = entries_status_plan(user=request.user, requests=change_requests(upload.rows))
+    problems = sorted(
+        [
+            *({"row": p["row"], "entry_id": p["entry_id"], "reason": p["reason"]} for p in upload.problems),
+            *({"row": p.row, "entry_id": p.entry_id, "reason": p.reason} for p in plan.problems),
+        ],
+        key=lambda p: p["row"] or 0,
+    )
+    context = {
+        "upload": upload,
+        "changes": plan.changes,
+        "conflicts": plan.conflicts,
+        "problems": problems,
+        "unchanged": plan.unchanged,
+        "unmasked": request.user.sees_personal_data,
+    }
+    return render(request, "enrolment/entry_import_preview.html", context)
+
+
+@login_required
+@permission_required(CHANGE_PERMISSION, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def entry_import(request: HttpRequest) -> HttpResponse:
+    """GET: the upload form. POST ``file``: parse, keep, show the preview. POST ``token``: confirm."""
+    if request.method == "POST" and "token" in request.POST:
+        try:
+            token = uuid.UUID(request.POST["token"])
+        except ValueError:
+            raise Http404 from None
+        upload = get_object_or_404(EntrySheetUpload, token=token, user=request.user)
+        try:
+            plan = entry_sheet_apply(upload=upload, user=request.user)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+            return redirect("entry-import-preview", token=upload.token)
+        messages.success(
+            request,
+            f"已更新 {len(plan.changes)} 条；冲突 {len(plan.conflicts)} 条未覆盖；"
+            f"有问题 {len(plan.problems) + len(upload.problems)} 行未导入",
+        )
+        return redirect("entry-list")
+    form = EntrySheetUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            upload = entry_sheet_upload(user=request.user, file=form.cleaned_data["file"])
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            return _preview(request, upload)
+    status = 400 if form.errors else 200
+    return render(request, "enrolment/entry_import.html", {"form": form}, status=status)
+
+
+@login_required
+@permission_required(CHANGE_PERMISSION, raise_exception=True)
+@require_GET
+def entry_import_preview(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
+    upload = get_object_or_404(EntrySheetUpload, token=token, user=request.user)
+    return _preview(request, upload)

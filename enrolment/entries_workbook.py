@@ -1,0 +1,245 @@
+"""The queue as a workbook village staff fill in offline, and reading it back.
+
+Hidden columns carry each entry's id and the version it had when downloaded; the status, reason
+and insurance columns have drop-down lists. Reading goes through `enrolment.tabular`, the one
+spreadsheet reader, so the header may be moved, retyped in full-width, or have rows above it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+from enrolment.entries_selectors import shown_key, shown_phone
+from enrolment.models import EntryStatus, Insurance, NotDueReason, PushEntry
+from enrolment.services.entries import StatusChange
+from enrolment.tabular import Column, FileProblem, open_table, parse_date, parse_whole_number
+from enrolment.text import normalize_text
+
+SHEET_TITLE = "核查表"
+
+ID_HEADER = "系统编号"
+VERSION_HEADER = "版本"
+STATUS_HEADER = "核查状态"
+REASON_HEADER = "无需参保原因"
+INSURANCE_HEADER = "参保险种"
+DATE_HEADER = "参保日期"
+NOTE_HEADER = "备注"
+
+HEADERS = (
+    ID_HEADER,
+    VERSION_HEADER,
+    "清单类型",
+    "姓名/单位名称",
+    "证件号码/统一社会信用代码",
+    "镇(街道)",
+    "村(社区)",
+    "联系电话",
+    "推送批次",
+    "推送次数",
+    STATUS_HEADER,
+    REASON_HEADER,
+    INSURANCE_HEADER,
+    DATE_HEADER,
+    NOTE_HEADER,
+)
+_WIDTHS = (8, 6, 16, 22, 22, 12, 16, 14, 14, 8, 12, 20, 24, 12, 40)
+_STATUS_COLUMN, _REASON_COLUMN, _INSURANCE_COLUMN, _DATE_COLUMN = "K", "L", "M", "N"
+
+COLUMNS = (
+    Column("entry_id", (ID_HEADER,), required=True),
+    Column("version", (VERSION_HEADER,), required=True),
+    Column("status", (STATUS_HEADER,), required=True),
+    Column("not_due_reason", (REASON_HEADER,)),
+    Column("insurance", (INSURANCE_HEADER,)),
+    Column("enrolled_on", (DATE_HEADER,)),
+    Column("note", (NOTE_HEADER,)),
+)
+
+EXPORT_FIELDS = (
+    "id",
+    "kind",
+    "key",
+    "name",
+    "phone",
+    "pushed_times",
+    "status",
+    "not_due_reason",
+    "enrolled_insurance",
+    "enrolled_on",
+    "note",
+    "version",
+    "town__name",
+    "village__name",
+    "batch__label",
+)
+
+
+def _lookup(choices: type[EntryStatus] | type[NotDueReason] | type[Insurance]) -> dict[str, str]:
+    # Labels are what the drop-down offers; codes are accepted too (someone may paste from the API).
+    table = {normalize_text(str(choice.label)): choice.value for choice in choices}
+    table.update({choice.value: choice.value for choice in choices})
+    return table
+
+
+_STATUSES = _lookup(EntryStatus)
+_REASONS = _lookup(NotDueReason)
+_INSURANCES = _lookup(Insurance)
+
+
+def _list_validation(labels: Iterable[str], column: str, title: str) -> object:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    validation = DataValidation(
+        type="list",
+        formula1='"' + ",".join(labels) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=title,
+        error=f"请从下拉列表中选择{title}",
+    )
+    validation.add(f"{column}2:{column}1048576")
+    return validation
+
+
+def write_queue_workbook(entries: Iterable[PushEntry], target: IO[bytes] | Path, *, unmasked: bool) -> int:
+    """Write the entries (masked unless ``unmasked``) and return how many rows were written."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(SHEET_TITLE)
+    for index, width in enumerate(_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    # The id and the version are for the upload, not for people.
+    sheet.column_dimensions["A"].hidden = True
+    sheet.column_dimensions["B"].hidden = True
+    sheet.freeze_panes = "D2"
+    sheet.data_validations.append(_list_validation([str(s.label) for s in EntryStatus], _STATUS_COLUMN, "核查状态"))
+    sheet.data_validations.append(
+        _list_validation([str(r.label) for r in NotDueReason], _REASON_COLUMN, "无需参保原因")
+    )
+    sheet.data_validations.append(_list_validation([str(i.label) for i in Insurance], _INSURANCE_COLUMN, "参保险种"))
+    sheet.append(list(HEADERS))
+
+    def text(value: str) -> WriteOnlyCell:
+        # Text stays text: an ID number is not turned into a number, "=..." not into a formula.
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        cell.data_type = "s"
+        cell.number_format = "@"
+        return cell
+
+    def day(value: datetime.date | None) -> WriteOnlyCell | None:
+        if value is None:
+            return None
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+
+    rows = 0
+    for entry in entries:
+        sheet.append(
+            [
+                entry.pk,
+                entry.version,
+                entry.get_kind_display(),
+                text(entry.name),
+                text(shown_key(entry, unmasked=unmasked)),
+                entry.town.name,
+                entry.village.name if entry.village_id else "",
+                text(shown_phone(entry.phone, unmasked=unmasked)),
+                text(entry.batch.label),
+                entry.pushed_times,
+                entry.get_status_display(),
+                entry.get_not_due_reason_display() if entry.not_due_reason else None,
+                entry.get_enrolled_insurance_display() if entry.enrolled_insurance else None,
+                day(entry.enrolled_on),
+                text(entry.note) if entry.note else None,
+            ]
+        )
+        rows += 1
+    workbook.save(target)
+    return rows
+
+
+def _choice(value: object, table: dict[str, str], what: str) -> str:
+    text = normalize_text(value)
+    if not text:
+        return ""
+    try:
+        return table[text]
+    except KeyError:
+        raise ValueError(f"{what}“{text}”无效，请从下拉列表中选择") from None
+
+
+def read_queue_workbook(path: Path, *, original_name: str) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """Parse a filled-in workbook into change requests (JSON-ready dicts) and unreadable rows.
+
+    Raises FileProblem when the file is not such a workbook.
+    """
+    requests: list[dict[str, object]] = []
+    problems: list[dict[str, object]] = []
+    with open_table(path, COLUMNS, original_name=original_name) as table:
+        for row in table.rows:
+            values = row.values
+            try:
+                entry_id = parse_whole_number(values["entry_id"])
+            except ValueError:
+                problems.append({"row": row.number, "entry_id": None, "reason": "系统编号缺失或无效，请勿修改隐藏列"})
+                continue
+            try:
+                version = parse_whole_number(values["version"])
+                status = _choice(values["status"], _STATUSES, "核查状态")
+                if not status:
+                    raise ValueError("未填写核查状态")
+                reason = _choice(values["not_due_reason"], _REASONS, "无需参保原因")
+                insurance = _choice(values["insurance"], _INSURANCES, "参保险种")
+                enrolled_on = None
+                if normalize_text(values["enrolled_on"]):
+                    try:
+                        enrolled_on = parse_date(values["enrolled_on"])
+                    except ValueError as error:
+                        raise ValueError(f"参保日期：{error}") from None
+            except ValueError as error:
+                problems.append({"row": row.number, "entry_id": entry_id, "reason": str(error)})
+                continue
+            note = values["note"]
+            if isinstance(note, float) and note.is_integer():
+                note = int(note)  # a note of digits typed into a number cell comes back as 123.0
+            requests.append(
+                {
+                    "row": row.number,
+                    "entry_id": entry_id,
+                    "version": version,
+                    "status": status,
+                    "not_due_reason": reason,
+                    "insurance": insurance,
+                    "enrolled_on": enrolled_on.isoformat() if enrolled_on else None,
+                    "note": "" if note is None else str(note).strip(),
+                }
+            )
+    return requests, problems
+
+
+def change_requests(rows: Iterable[dict[str, object]]) -> list[StatusChange]:
+    """The stored rows of an upload as service requests."""
+    return [
+        StatusChange(
+            entry_id=int(row["entry_id"]),
+            status=str(row["status"]),
+            not_due_reason=str(row["not_due_reason"] or ""),
+            insurance=str(row["insurance"] or ""),
+            enrolled_on=datetime.date.fromisoformat(row["enrolled_on"]) if row["enrolled_on"] else None,
+            note=str(row["note"] or ""),
+            version=int(row["version"]),
+            row=int(row["row"]),
+        )
+        for row in rows
+    ]
+
+
+__all__ = ["FileProblem", "change_requests", "read_queue_workbook", "write_queue_workbook"]

@@ -1,0 +1,53 @@
+"""The common shape of the achieved-work import commands: same arguments, same output convention."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from campaigns.models import Campaign
+from enrolment.services._upsert import ImportOutcome
+from enrolment.tabular import FileProblem
+
+
+def campaign_from_option(campaign_id: int | None) -> Campaign:
+    if campaign_id is not None:
+        campaign = Campaign.objects.filter(pk=campaign_id).first()
+        if campaign is None:
+            raise CommandError(f"找不到专项行动:ID {campaign_id}")
+        return campaign
+    campaign = Campaign.objects.current()
+    if campaign is None:
+        raise CommandError("还没有专项行动,请先导入专项行动数据(loaddata)")
+    return campaign
+
+
+class ImportCommand(BaseCommand):
+    """Prints, at the end: the rejected-rows workbook's path alone on a line (when rows were rejected),
+    then exactly ``created=N updated=U rejected=M``."""
+
+    importer: Callable[..., ImportOutcome]
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", help="xlsx 或 csv 文件")
+        parser.add_argument("--campaign", type=int, help="专项行动 ID(默认:当前专项行动)")
+
+    def handle(self, *args: object, **options: object) -> None:
+        path = Path(str(options["path"]))
+        if not path.is_file():
+            raise CommandError(f"文件不存在:{path}")
+        campaign = campaign_from_option(options["campaign"])  # type: ignore[arg-type]
+        try:
+            outcome = type(self).importer(campaign=campaign, path=path, original_name=path.name)
+        except FileProblem as problem:
+            raise CommandError(problem.message) from problem
+        data_import = outcome.data_import
+        if outcome.unchanged:
+            self.stdout.write(f"其中 {outcome.unchanged} 条与已有数据完全相同")
+        if outcome.rejected_path:
+            self.stdout.write(outcome.rejected_path)
+        self.stdout.write(
+            f"created={data_import.created} updated={data_import.updated} rejected={data_import.rejected}"
+        )

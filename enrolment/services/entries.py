@@ -1,0 +1,327 @@
+"""Working through the push lists: changing an entry's status, one at a time or a whole workbook at once.
+
+Every change is validated the same way (`_validated`), bumps the entry's ``version`` (so an offline
+workbook can tell a stale row from a fresh one), records who and when on the entry, and leaves a
+simple-history record whose user is the one who acted and whose change reason reads "待核查→已参保".
+An entry of a person kind that becomes 已参保 creates (or links) the person's EnrolmentRecord, which is
+what the campaign's progress counts.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from campaigns.models import Campaign, User
+from enrolment.models import (
+    EnrolmentRecord,
+    EntryStatus,
+    Insurance,
+    ListKind,
+    NotDueReason,
+    PersonalDataAccess,
+    PushEntry,
+)
+from targets.services import progress_recompute_request
+
+CHANGE_PERMISSION = "enrolment.change_pushentry"
+
+# The fields a status change writes; also what bulk_update sends.
+_STATUS_FIELDS = ("status", "not_due_reason", "enrolled_insurance", "enrolled_on", "note")
+_WRITTEN_FIELDS = [*_STATUS_FIELDS, "version", "status_changed_at", "status_changed_by"]
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A requested change of one entry. ``version`` is the version the user saw (None: do not check)."""
+
+    entry_id: int
+    status: str
+    not_due_reason: str = ""
+    insurance: str = ""
+    enrolled_on: datetime.date | None = None
+    note: str = ""
+    version: int | None = None
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int | None
+    entry_id: int | None
+    reason: str
+
+
+@dataclass
+class PlannedChange:
+    row: int | None
+    entry: PushEntry
+    from_status: str
+    values: dict[str, object]
+
+    @property
+    def to_status(self) -> str:
+        return str(self.values["status"])
+
+    @property
+    def from_label(self) -> str:
+        return status_label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return status_label(self.to_status)
+
+
+@dataclass
+class ChangePlan:
+    changes: list[PlannedChange] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    conflicts: list[RowProblem] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def status_label(status: str) -> str:
+    return str(EntryStatus(status).label) if status in EntryStatus.values else status
+
+
+def _validated(entry: PushEntry, change: StatusChange, *, today: datetime.date) -> dict[str, object] | None:
+    """The entry's new status fields, or None when the change would change nothing.
+
+    Raises ValidationError with a Chinese message naming what is wrong.
+    """
+    status = change.status
+    if status not in EntryStatus.values:
+        raise ValidationError(f"核查状态“{status}”无效，应为：{'、'.join(str(s.label) for s in EntryStatus)}")
+    note = (change.note or "").strip()
+    values: dict[str, object] = {
+        "status": status,
+        "not_due_reason": "",
+        "enrolled_insurance": "",
+        "enrolled_on": None,
+        "note": note,
+    }
+    if status == EntryStatus.ENROLLED:
+        if not change.insurance:
+            raise ValidationError("标记为“已参保”时必须选择参保险种")
+        if change.insurance not in Insurance.values:
+            raise ValidationError(f"参保险种“{change.insurance}”无效")
+        if change.enrolled_on is None:
+            raise ValidationError("标记为“已参保”时必须填写参保日期")
+        if change.enrolled_on > today:
+            raise ValidationError(f"参保日期 {change.enrolled_on:%Y-%m-%d} 晚于今天")
+        values["enrolled_insurance"] = change.insurance
+        values["enrolled_on"] = change.enrolled_on
+    elif status == EntryStatus.NOT_DUE:
+        if not change.not_due_reason:
+            raise ValidationError("标记为“无需参保”时必须选择原因")
+        if change.not_due_reason not in NotDueReason.values:
+            raise ValidationError(f"无需参保原因“{change.not_due_reason}”无效")
+        if change.not_due_reason == NotDueReason.OTHER and not note:
+            raise ValidationError("无需参保原因为“其他”时必须在备注中说明")
+        values["not_due_reason"] = change.not_due_reason
+    elif status == EntryStatus.REFUSED and not note:
+        raise ValidationError("标记为“拒绝参保”时必须在备注中说明情况，以便后续跟进")
+    if all(getattr(entry, name) == value for name, value in values.items()):
+        return None
+    return values
+
+
+def _check_permission(user: User) -> None:
+    if not user.has_perm(CHANGE_PERMISSION):
+        raise PermissionDenied("您没有修改推送清单条目的权限")
+
+
+def _apply(changes: Sequence[PlannedChange], *, user: User) -> None:
+    """Write the planned changes set-based: one bulk update, one bulk history insert, the records."""
+    if not changes:
+        return
+    now = timezone.now()
+    entries = []
+    for change in changes:
+        entry = change.entry
+        for name, value in change.values.items():
+            setattr(entry, name, value)
+        entry.version += 1
+        entry.status_changed_at = now
+        entry.status_changed_by = user
+        entry._history_user = user
+        entry._history_date = now
+        entry._change_reason = f"{status_label(change.from_status)}→{status_label(change.to_status)}"
+        entries.append(entry)
+    bulk_update_with_history(entries, PushEntry, _WRITTEN_FIELDS, batch_size=1000, default_user=user, default_date=now)
+    _records_sync(changes)
+    # Enrolment records count towards progress: entering or leaving 已参保 asks for one (coalesced) recompute.
+    touched = {c.entry.campaign_id for c in changes if EntryStatus.ENROLLED in (c.from_status, c.to_status)}
+    for campaign in Campaign.objects.filter(pk__in=touched):
+        progress_recompute_request(campaign=campaign)
+
+
+def _records_sync(changes: Sequence[PlannedChange]) -> None:
+    """Keep the EnrolmentRecords that entries created in step with the entries' new status.
+
+    A record this workflow created is replaced when its entry leaves 已参保 or changes insurance; a
+    record that came from the business system (import) or was entered by hand is only linked or
+    unlinked, never altered: it is the better source.
+    """
+    persons = [c for c in changes if c.entry.kind not in ListKind.employer_kinds()]
+    left = [c.entry.pk for c in persons if c.from_status == EntryStatus.ENROLLED]
+    if left:
+        EnrolmentRecord.objects.filter(entry_id__in=left, source=EnrolmentRecord.Source.ENTRY).delete()
+        EnrolmentRecord.objects.filter(entry_id__in=left).update(entry=None)
+    enrolled = [c.entry for c in persons if c.to_status == EntryStatus.ENROLLED]
+    if not enrolled:
+        return
+    existing = {
+        (record.campaign_id, record.id_number, record.insurance): record
+        for record in EnrolmentRecord.objects.filter(
+            campaign_id__in={e.campaign_id for e in enrolled},
+            id_number__in={e.key for e in enrolled},
+            insurance__in={e.enrolled_insurance for e in enrolled},
+        )
+    }
+    to_create: list[EnrolmentRecord] = []
+    to_update: list[EnrolmentRecord] = []
+    for entry in enrolled:
+        record = existing.get((entry.campaign_id, entry.key, entry.enrolled_insurance))
+        if record is None:
+            record = EnrolmentRecord(
+                campaign_id=entry.campaign_id,
+                id_number=entry.key,
+                name=entry.name,
+                insurance=entry.enrolled_insurance,
+                enrolled_on=entry.enrolled_on,
+                town_id=entry.town_id,
+                village_id=entry.village_id,
+                source=EnrolmentRecord.Source.ENTRY,
+                entry=entry,
+            )
+            existing[(entry.campaign_id, entry.key, entry.enrolled_insurance)] = record
+            to_create.append(record)
+            continue
+        if record.source == EnrolmentRecord.Source.ENTRY:
+            record.name = entry.name
+            record.enrolled_on = entry.enrolled_on
+            record.town_id = entry.town_id
+            record.village_id = entry.village_id
+        record.entry = entry
+        to_update.append(record)
+    user = enrolled[0].status_changed_by
+    if to_create:
+        bulk_create_with_history(to_create, EnrolmentRecord, batch_size=1000, default_user=user)
+    if to_update:
+        bulk_update_with_history(
+            to_update,
+            EnrolmentRecord,
+            ["name", "enrolled_on", "town", "village", "entry"],
+            batch_size=1000,
+            default_user=user,
+        )
+
+
+@transaction.atomic
+def entry_status_change(
+    *,
+    entry: PushEntry,
+    user: User,
+    status: str,
+    not_due_reason: str = "",
+    insurance: str = "",
+    enrolled_on: datetime.date | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> PushEntry:
+    """Change one entry's status. ``expected_version``: the version the user's form showed."""
+    _check_permission(user)
+    # Locked and re-read through the user's scope: the caller's object may be stale or, by mistake, foreign.
+    try:
+        locked = PushEntry.objects.for_user(user).select_for_update(of=("self",)).get(pk=entry.pk)
+    except PushEntry.DoesNotExist:
+        raise PermissionDenied("该条目不在您的管辖范围内") from None
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError("该条目在您打开后已被他人修改，请刷新页面后重新填写")
+    change = StatusChange(
+        entry_id=locked.pk,
+        status=status,
+        not_due_reason=not_due_reason,
+        insurance=insurance,
+        enrolled_on=enrolled_on,
+        note=note,
+    )
+    values = _validated(locked, change, today=timezone.localdate())
+    if values is None:
+        raise ValidationError("没有任何变化：状态和填写内容与当前一致")
+    from_status = locked.status
+    _apply([PlannedChange(row=None, entry=locked, from_status=from_status, values=values)], user=user)
+    return locked
+
+
+def entries_status_plan(*, user: User, requests: Iterable[StatusChange], lock: bool = False) -> ChangePlan:
+    """Sort requested changes into changes, problems, conflicts and unchanged rows, with one query.
+
+    A row whose entry changed since the workbook was downloaded (its version differs) is a conflict
+    and is not applied, unless it asks for exactly what the entry already holds.
+    """
+    requests = list(requests)
+    queryset = PushEntry.objects.for_user(user).filter(pk__in={r.entry_id for r in requests})
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    entries = {entry.pk: entry for entry in queryset}
+    today = timezone.localdate()
+    plan = ChangePlan()
+    seen: set[int] = set()
+    for request in requests:
+        entry = entries.get(request.entry_id)
+        if entry is None:
+            # One message for "no such id" and "not yours": the answer must not reveal which.
+            plan.problems.append(
+                RowProblem(request.row, request.entry_id, f"系统编号 {request.entry_id} 不存在或不在您的管辖范围内")
+            )
+            continue
+        if request.entry_id in seen:
+            plan.problems.append(
+                RowProblem(request.row, request.entry_id, f"系统编号 {request.entry_id} 重复出现，只采用第一次出现的行")
+            )
+            continue
+        seen.add(request.entry_id)
+        try:
+            values = _validated(entry, request, today=today)
+        except ValidationError as error:
+            plan.problems.append(RowProblem(request.row, request.entry_id, "；".join(error.messages)))
+            continue
+        if values is None:
+            plan.unchanged += 1
+            continue
+        if request.version is not None and request.version != entry.version:
+            plan.conflicts.append(
+                RowProblem(
+                    request.row,
+                    request.entry_id,
+                    f"下载后该条目已在系统中被修改（当前状态：{status_label(entry.status)}），为避免覆盖未作更改",
+                )
+            )
+            continue
+        plan.changes.append(PlannedChange(row=request.row, entry=entry, from_status=entry.status, values=values))
+    return plan
+
+
+@transaction.atomic
+def entries_status_change_bulk(*, user: User, requests: Iterable[StatusChange]) -> ChangePlan:
+    """Apply every valid, non-conflicting change in one transaction; report the rest."""
+    _check_permission(user)
+    plan = entries_status_plan(user=user, requests=requests, lock=True)
+    _apply(plan.changes, user=user)
+    return plan
+
+
+def personal_data_access_record(
+    *, user: User, action: str, what: str, rows: int = 0, unmasked: bool = False, ip: str | None = None
+) -> PersonalDataAccess:
+    return PersonalDataAccess.objects.create(
+        user=user, action=action, what=what[:300], rows=rows, unmasked=unmasked, ip=ip or None
+    )

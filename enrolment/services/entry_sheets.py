@@ -1,0 +1,54 @@
+"""The Excel round-trip of the queue: keep a parsed upload until its owner confirms it, then apply it."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.models import User
+from enrolment.entries_workbook import change_requests, read_queue_workbook
+from enrolment.models import EntrySheetUpload
+from enrolment.services.entries import CHANGE_PERMISSION, ChangePlan, entries_status_change_bulk
+from enrolment.tabular import FileProblem
+
+
+def entry_sheet_upload(*, user: User, file: UploadedFile) -> EntrySheetUpload:
+    """Parse a filled-in queue workbook and keep the result (entry ids and status fields only).
+
+    Raises ValidationError naming the problem when the file is not such a workbook.
+    """
+    if not user.has_perm(CHANGE_PERMISSION):
+        raise PermissionDenied("您没有修改推送清单条目的权限")
+    suffix = Path(file.name).suffix.lower() or ".xlsx"
+    # The workbook holds personal data: it lives only in a temporary file while it is read.
+    with tempfile.NamedTemporaryFile(suffix=suffix) as temporary:
+        for chunk in file.chunks():
+            temporary.write(chunk)
+        temporary.flush()
+        try:
+            rows, problems = read_queue_workbook(Path(temporary.name), original_name=file.name)
+        except FileProblem as problem:
+            raise ValidationError(problem.message) from None
+    if not rows and not problems:
+        raise ValidationError("文件中没有数据行")
+    return EntrySheetUpload.objects.create(user=user, file_name=file.name[:255], rows=rows, problems=problems)
+
+
+@transaction.atomic
+def entry_sheet_apply(*, upload: EntrySheetUpload, user: User) -> ChangePlan:
+    """Apply every valid change of a stored upload in one transaction; conflicts and problems are skipped."""
+    if upload.user_id != user.pk:
+        raise PermissionDenied("只能确认自己上传的核查表")
+    # Claim the upload: of two confirmations racing (a double click), only one applies.
+    claimed = EntrySheetUpload.objects.filter(pk=upload.pk, applied_at__isnull=True).update(applied_at=timezone.now())
+    if not claimed:
+        raise ValidationError("该核查表已经确认过，不能重复提交")
+    plan = entries_status_change_bulk(user=user, requests=change_requests(upload.rows))
+    EntrySheetUpload.objects.filter(pk=upload.pk).update(applied=len(plan.changes))
+    upload.refresh_from_db()
+    return plan

@@ -1,0 +1,56 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from reporting.models import Notice, ReminderLog, Report, ReportAttachment, ReportEvent, SupervisionVisit
+
+
+class ReportEventInline(admin.TabularInline):
+    model = ReportEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "action", "actor", "comment"]
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+class ReportAttachmentInline(admin.TabularInline):
+    model = ReportAttachment
+    extra = 0
+    readonly_fields = ["original_name", "kind", "size", "uploaded_by", "uploaded_at"]
+    exclude = ["file"]
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Report)
+class ReportAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "kind", "period", "status", "first_submitted_at", "submitted_at"]
+    list_filter = ["campaign", "kind", "period", "status"]
+    search_fields = ["town__name", "department__name"]
+    # Figures and submission times are the record of what the unit submitted: never edited by hand.
+    readonly_fields = ["figures", "first_submitted_at", "submitted_at", "created_at", "updated_at"]
+    inlines = [ReportEventInline, ReportAttachmentInline]
+
+    def get_queryset(self, request: object):
+        return Report.objects.for_user(request.user).select_related("campaign", "town", "department")
+
+
+@admin.register(SupervisionVisit)
+class SupervisionVisitAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "quarter", "visited_on", "correct_by", "corrected", "corrected_on"]
+    list_filter = ["campaign", "quarter", "corrected"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "town", "department", "created_at", "dismissed_at"]
+    list_filter = ["campaign", "kind"]
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "report_kind", "period", "kind", "status", "sent_at", "emails"]
+    list_filter = ["campaign", "report_kind", "kind", "status"]
+    readonly_fields = ["sent_at", "emails", "created_at"]

@@ -1,0 +1,435 @@
+"""Report filing (units), review and overview (office), supervision visits, notices and the JSON API.
+
+Access: filing needs ``reporting.file_report`` and a unit; reviewing and the overview need
+``reporting.review_report``; every report and attachment is fetched through ``Report.objects.for_user``
+(anything outside the user's scope is a 404).
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from campaigns.models import Campaign, User
+from reporting.forms import ReportForm, ReturnForm, ReviewForm, SupervisionVisitForm
+from reporting.models import Notice, Report, ReportAttachment, SupervisionVisit
+from reporting.schedule import SHANGHAI, Period, PeriodError, all_periods, current_period, period_from_key
+from reporting.selectors import (
+    STATUS_LABELS,
+    STATUS_STYLES,
+    period_statuses,
+    report_display_figures,
+    report_status,
+    supervision_visits,
+    unit_filter,
+    unit_periods,
+)
+from reporting.services import (
+    notice_dismiss,
+    report_accept,
+    report_attachment_delete,
+    report_return,
+    report_save,
+    report_submit,
+    supervision_visit_save,
+)
+
+# --- access helpers -------------------------------------------------------------------------------------
+
+
+def _campaign(user: User) -> Campaign:
+    campaign = Campaign.objects.for_user(user).current()
+    if campaign is None:
+        raise Http404(_("尚未配置专项行动。"))
+    return campaign
+
+
+def _period(campaign: Campaign, key: str) -> Period:
+    try:
+        return period_from_key(campaign, key)
+    except PeriodError as exc:
+        raise Http404(str(exc)) from exc
+
+
+def _filer(user: User) -> None:
+    if not user.has_perm("reporting.file_report") or user.unit is None:
+        raise PermissionDenied
+
+
+def _reviewer(user: User) -> None:
+    if not user.has_perm("reporting.review_report"):
+        raise PermissionDenied
+
+
+def _report_url(period: Period) -> str:
+    return reverse("reporting:summary") if period.is_summary else reverse("reporting:report", args=[period.key])
+
+
+# --- filing ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    """A unit's periods; the office and admins are sent to the overview."""
+    user = request.user
+    if user.has_perm("reporting.review_report"):
+        return redirect("reporting:overview-index")
+    _filer(user)
+    campaign = _campaign(user)
+    now = timezone.now()
+    rows = unit_periods(campaign=campaign, unit=user.unit, now=now)
+    visits = supervision_visits(user=user, campaign=campaign)
+    return render(
+        request,
+        "reporting/report_list.html",
+        {"campaign": campaign, "rows": rows, "unit": user.unit, "visits": visits},
+    )
+
+
+def _file(request: HttpRequest, period_key: str) -> HttpResponse:
+    user = request.user
+    _filer(user)
+    campaign = _campaign(user)
+    period = _period(campaign, period_key)
+    unit = user.unit
+    report = Report.objects.for_user(user).for_period(period).filter(**unit_filter(unit)).first()
+    editable = report is None or report.editable_by_unit
+    if request.method == "POST":
+        if not editable:
+            messages.error(request, _("报告已报送,不能修改;如需修改请联系领导小组办公室退回。"))
+            return redirect(_report_url(period))
+        form = ReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            service = report_submit if form.cleaned_data["action"] == "submit" else report_save
+            try:
+                service(
+                    period=period,
+                    unit=unit,
+                    user=user,
+                    progress=form.cleaned_data["progress"],
+                    problems=form.cleaned_data["problems"],
+                    measures=form.cleaned_data["measures"],
+                    files=form.cleaned_data["attachments"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                submitted = form.cleaned_data["action"] == "submit"
+                messages.success(request, _("报告已报送。") if submitted else _("草稿已保存。"))
+                return redirect(_report_url(period))
+    else:
+        initial = {name: getattr(report, name) for name in ("progress", "problems", "measures")} if report else {}
+        form = ReportForm(initial=initial)
+    return render(request, "reporting/report_form.html", _report_context(report, period, unit, form, editable))
+
+
+def _report_context(report: Report | None, period: Period, unit: object, form: object, editable: bool) -> dict:
+    figures, frozen = report_display_figures(report=report, period=period, unit=unit)
+    status = report_status(report, period, now=timezone.now())
+    return {
+        "report": report,
+        "period": period,
+        "unit": unit,
+        "form": form,
+        "editable": editable,
+        "figures": figures,
+        "figures_frozen": frozen,
+        "status": status,
+        "status_label": STATUS_LABELS[status],
+        "status_style": STATUS_STYLES[status],
+        "late": period.is_late(report.first_submitted_at) if report else None,
+        "attachments": list(report.attachments.all()) if report else [],
+        "events": list(report.events.select_related("actor")) if report else [],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_detail(request: HttpRequest, period: str) -> HttpResponse:
+    return _file(request, period)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def summary_detail(request: HttpRequest) -> HttpResponse:
+    return _file(request, "summary")
+
+
+@login_required
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    attachment = get_object_or_404(
+        ReportAttachment.objects.select_related("report__campaign"),
+        pk=pk,
+        report__in=Report.objects.for_user(request.user),
+    )
+    try:
+        report_attachment_delete(attachment=attachment, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("附件已删除。"))
+    return redirect(_report_url(attachment.report.schedule_period))
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = get_object_or_404(ReportAttachment, pk=pk, report__in=Report.objects.for_user(request.user))
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("附件文件不存在。")) from exc
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- reading and reviewing ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def report_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """One report, read-only, with its history; the office also gets the return and accept forms."""
+    report = get_object_or_404(
+        Report.objects.for_user(request.user).select_related("campaign", "town", "department"), pk=pk
+    )
+    if report.status == Report.Status.DRAFT:
+        # A draft is the unit's work in progress: the unit edits it on its filing page; nobody else reads it.
+        if request.user.unit == report.unit:
+            return redirect(_report_url(report.schedule_period))
+        raise Http404
+    context = _report_context(report, report.schedule_period, report.unit, None, False)
+    context["can_review"] = request.user.has_perm("reporting.review_report") and (
+        report.status == Report.Status.SUBMITTED
+    )
+    context["return_form"] = ReturnForm()
+    context["accept_form"] = ReviewForm()
+    return render(request, "reporting/report_view.html", context)
+
+
+def _review(request: HttpRequest, pk: int, *, accept: bool) -> HttpResponse:
+    _reviewer(request.user)
+    report = get_object_or_404(Report.objects.for_user(request.user), pk=pk)
+    form = (ReviewForm if accept else ReturnForm)(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("reporting:view", pk=report.pk)
+    try:
+        if accept:
+            report_accept(report=report, user=request.user, comment=form.cleaned_data["comment"])
+        else:
+            report_return(report=report, user=request.user, comment=form.cleaned_data["comment"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已审核通过。") if accept else _("报告已退回。"))
+    return redirect("reporting:view", pk=report.pk)
+
+
+@login_required
+@require_POST
+def report_return_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review(request, pk, accept=False)
+
+
+@login_required
+@require_POST
+def report_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review(request, pk, accept=True)
+
+
+# --- the office's overview ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def overview_index(request: HttpRequest) -> HttpResponse:
+    _reviewer(request.user)
+    campaign = _campaign(request.user)
+    now = timezone.now()
+    return render(
+        request,
+        "reporting/overview_index.html",
+        {"campaign": campaign, "periods": all_periods(campaign), "current": current_period(campaign, now=now)},
+    )
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest, period: str) -> HttpResponse:
+    _reviewer(request.user)
+    campaign = _campaign(request.user)
+    schedule_period = _period(campaign, period)
+    statuses = period_statuses(period=schedule_period, now=timezone.now(), user=request.user)
+    counts: dict[str, int] = {}
+    for row in statuses:
+        counts[row.label] = counts.get(row.label, 0) + 1
+    return render(
+        request,
+        "reporting/overview.html",
+        {
+            "campaign": campaign,
+            "period": schedule_period,
+            "periods": all_periods(campaign),
+            "statuses": statuses,
+            "counts": counts,
+        },
+    )
+
+
+@login_required
+@require_GET
+def overview_export(request: HttpRequest, period: str) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    _reviewer(request.user)
+    campaign = _campaign(request.user)
+    schedule_period = _period(campaign, period)
+    statuses = period_statuses(period=schedule_period, now=timezone.now(), user=request.user)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = schedule_period.key
+    sheet.append([f"{campaign.name} · {schedule_period.label}报告报送情况(截止 {schedule_period.due_label})"])
+    header = [
+        "单位",
+        "类别",
+        "状态",
+        "是否迟报",
+        "首次报送时间",
+        "最近报送时间",
+        "工作进展情况",
+        "存在问题",
+        "对策措施",
+    ]
+    sheet.append(header)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+
+    def local(moment: object) -> str:
+        return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    for row in statuses:
+        report = row.report
+        sheet.append(
+            [
+                row.unit.name,
+                "镇(街道)" if row.kind == "town" else "市直部门",
+                row.label,
+                "" if row.late is None else ("是" if row.late else "否"),
+                local(row.first_submitted_at),
+                local(report.submitted_at if report else None),
+                report.progress if report and report.status != Report.Status.DRAFT else "",
+                report.problems if report and report.status != Report.Status.DRAFT else "",
+                report.measures if report and report.status != Report.Status.DRAFT else "",
+            ]
+        )
+    for column, width in zip("ABCDEFGHI", (14, 10, 8, 8, 18, 18, 60, 40, 40), strict=True):
+        sheet.column_dimensions[column].width = width
+    for cells in sheet.iter_rows(min_row=3, min_col=7, max_col=9):
+        for cell in cells:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="reports-{schedule_period.key}.xlsx"'
+    return response
+
+
+# --- supervision (季督导) --------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def supervision_list(request: HttpRequest) -> HttpResponse:
+    """The office sees every unit per quarter (visited or not); a unit sees its own visits."""
+    campaign = _campaign(request.user)
+    quarter = request.GET.get("quarter")
+    quarter = int(quarter) if quarter in ("1", "2", "3", "4") else None
+    visits = supervision_visits(user=request.user, campaign=campaign, quarter=quarter)
+    return render(
+        request,
+        "reporting/supervision_list.html",
+        {
+            "campaign": campaign,
+            "visits": visits,
+            "quarter": quarter,
+            "quarters": [1, 2, 3, 4],
+            "can_record": request.user.has_perm("reporting.review_report"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supervision_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _reviewer(request.user)
+    campaign = _campaign(request.user)
+    visit = get_object_or_404(SupervisionVisit.objects.for_user(request.user), pk=pk) if pk else None
+    form = SupervisionVisitForm(request.POST or None, instance=visit, campaign=campaign)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        unit = data.pop("unit")
+        try:
+            supervision_visit_save(visit=visit, campaign=campaign, user=request.user, unit=unit, **data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("督导记录已保存。"))
+            return redirect(f"{reverse('reporting:supervision')}?quarter={data['quarter']}")
+    return render(
+        request,
+        "reporting/supervision_form.html",
+        {"form": form, "visit": visit, "campaign": campaign},
+    )
+
+
+# --- notices --------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def notice_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(Notice.objects.for_unit_user(request.user), pk=pk)
+    notice_dismiss(notice=notice, user=request.user)
+    return redirect("home")
+
+
+# --- JSON API -------------------------------------------------------------------------------------------
+
+
+@require_GET
+def api_reports(request: HttpRequest) -> JsonResponse:
+    """``GET /api/reports/?period=YYYY-MM`` (or ``period=summary``): each visible unit's status."""
+    user = request.user
+    if not user.is_authenticated:
+        return JsonResponse({"error": _("请先登录。")}, status=401)
+    if not user.has_perm("reporting.view_report"):
+        return JsonResponse({"error": _("没有查看报告的权限。")}, status=403)
+    campaign = Campaign.objects.for_user(user).current()
+    if campaign is None:
+        return JsonResponse({"error": _("尚未配置专项行动。")}, status=404)
+    try:
+        period = period_from_key(campaign, request.GET.get("period"))
+    except PeriodError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    statuses = period_statuses(period=period, now=timezone.now(), user=user)
+    return JsonResponse(
+        {"period": period.key, "due": period.due.isoformat(), "units": [row.as_json() for row in statuses]},
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -1,0 +1,470 @@
+"""The progress engine: where the city and every town stand on every indicator at a date.
+
+All the data progress is computed from is read with one grouped query per source (enrolment records
+grouped by town, insurance, transfer flag and day; projects grouped by town and dates; roster rows, a
+small table), whatever the number of towns, records or dates. Daily groups let one read serve any set
+of dates and the 28-day pace of the forecast. The snapshots of the dates are replaced in one transaction.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from campaigns.models import Campaign, Town
+from enrolment.models import ConstructionProject, EnrolmentRecord, Insurance, PneumoconiosisRoster
+from targets.models import Indicator, ProgressSnapshot, ProgressState, Target
+
+logger = logging.getLogger(__name__)
+
+PACE_DAYS = 28
+# Non-month-end snapshots older than this are pruned by the refresh; they are recomputed on demand.
+KEEP_RECENT_DAYS = 7
+# A RUNNING claim older than this belongs to a worker that died without its task being redelivered.
+STALE_CLAIM = datetime.timedelta(minutes=getattr(settings, "PROGRESS_STALE_CLAIM_MINUTES", 30))
+
+# Indicator codes (public, see the foundation issue) → the record series that feeds them.
+COUNT_SERIES = {
+    "employee_pension_insured": Insurance.EMPLOYEE_PENSION,
+    "unemployment_insured": Insurance.UNEMPLOYMENT,
+    "work_injury_insured": Insurance.WORK_INJURY,
+    "resident_pension_insured": Insurance.RESIDENT_PENSION,
+    "resident_to_employee_transfer": "transfer",
+}
+AVERAGE_CONTRIBUTION = "resident_avg_contribution"
+CONSTRUCTION_RATE = "construction_injury_rate"
+PNEUMOCONIOSIS_RATE = "pneumoconiosis_injury_rate"
+
+_CONTRIB_SUM = "contribution_sum"
+_CONTRIB_N = "contribution_n"
+FOUR_PLACES = Decimal("0.0001")
+
+
+def _dec(value: float | Decimal | int) -> Decimal:
+    return Decimal(str(value)).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+
+
+def last_day_of_month(day: datetime.date) -> datetime.date:
+    following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def time_progress(campaign: Campaign, as_of: datetime.date) -> float:
+    """Share of the campaign's time that has passed by the end of ``as_of``, clamped to [0, 1]."""
+    total = (campaign.target_date - campaign.start).days
+    if total <= 0:
+        return 1.0
+    return min(1.0, max(0.0, (as_of - campaign.start).days / total))
+
+
+class _Series:
+    """Daily amounts of one quantity, summed up to any date with a binary search."""
+
+    __slots__ = ("_cumulative", "_days", "_pending")
+
+    def __init__(self) -> None:
+        self._pending: dict[datetime.date, Decimal] = defaultdict(Decimal)
+        self._days: list[datetime.date] = []
+        self._cumulative: list[Decimal] = []
+
+    def add(self, day: datetime.date, amount: Decimal | int) -> None:
+        self._pending[day] += Decimal(amount)
+
+    def freeze(self) -> None:
+        total = Decimal(0)
+        for day in sorted(self._pending):
+            total += self._pending[day]
+            self._days.append(day)
+            self._cumulative.append(total)
+
+    def upto(self, day: datetime.date) -> Decimal:
+        """Sum of the amounts dated on or before ``day``."""
+        index = bisect.bisect_right(self._days, day)
+        return self._cumulative[index - 1] if index else Decimal(0)
+
+
+@dataclass
+class _Sources:
+    """Everything read from the database for one campaign, keyed by (town id or None for the city, series)."""
+
+    series: dict[tuple[int | None, str], _Series] = field(default_factory=lambda: defaultdict(_Series))
+    projects: list[tuple[int, datetime.date, datetime.date | None, bool, int]] = field(default_factory=list)
+    rosters: dict[str, list[tuple[datetime.date, int, int, int]]] = field(default_factory=lambda: defaultdict(list))
+
+    def at(self, town_id: int | None, key: str, day: datetime.date) -> Decimal:
+        found = self.series.get((town_id, key))
+        return found.upto(day) if found else Decimal(0)
+
+
+def _read_sources(campaign: Campaign, *, until: datetime.date) -> _Sources:
+    sources = _Sources()
+    year_start = datetime.date(campaign.year, 1, 1)
+    year_end = datetime.date(campaign.year, 12, 31)
+
+    # 1. Enrolment records: one grouped aggregate.
+    records = (
+        EnrolmentRecord.objects.filter(
+            campaign=campaign, enrolled_on__gte=min(campaign.start, year_start), enrolled_on__lte=until
+        )
+        .order_by()
+        .values_list("town_id", "insurance", "is_transfer", "enrolled_on")
+        .annotate(n=Count("id"), contribution_sum=Sum("contribution"), contribution_n=Count("contribution"))
+    )
+    for town_id, insurance, is_transfer, day, n, contribution_sum, contribution_n in records:
+        for place in (town_id, None):
+            if day >= campaign.start:
+                sources.series[(place, insurance)].add(day, n)
+                if is_transfer and insurance == Insurance.EMPLOYEE_PENSION:
+                    sources.series[(place, "transfer")].add(day, n)
+            if insurance == Insurance.RESIDENT_PENSION and year_start <= day <= year_end and contribution_n:
+                sources.series[(place, _CONTRIB_SUM)].add(day, contribution_sum)
+                sources.series[(place, _CONTRIB_N)].add(day, contribution_n)
+    for series in sources.series.values():
+        series.freeze()
+
+    # 2. Construction projects permitted in the campaign year: one grouped aggregate.
+    projects = (
+        ConstructionProject.objects.filter(
+            town__county_id=campaign.county_id, permit_date__gte=year_start, permit_date__lte=min(until, year_end)
+        )
+        .order_by()
+        .values_list("town_id", "permit_date", "insured_on", "injury_insured")
+        .annotate(n=Count("id"))
+    )
+    sources.projects = list(projects)
+
+    # 3. Pneumoconiosis rosters: every row up to the last date (a small table: enterprises × reporting dates).
+    rosters = (
+        PneumoconiosisRoster.objects.filter(town__county_id=campaign.county_id, as_of__lte=until)
+        .order_by("uscc", "as_of")
+        .values_list("uscc", "as_of", "town_id", "workers", "covered_workers")
+    )
+    for uscc, as_of, town_id, workers, covered in rosters:
+        sources.rosters[uscc].append((as_of, town_id, workers, covered))
+    return sources
+
+
+def _projects_at(sources: _Sources, town_id: int | None, day: datetime.date) -> tuple[Decimal, Decimal]:
+    """(insured, permitted) projects of the campaign year by the end of ``day``."""
+    insured = permitted = 0
+    for project_town, permit_date, insured_on, injury_insured, n in sources.projects:
+        if permit_date > day or (town_id is not None and project_town != town_id):
+            continue
+        permitted += n
+        # Insured without a date: counted as insured from its permit date.
+        if injury_insured and (insured_on is None or insured_on <= day):
+            insured += n
+    return Decimal(insured), Decimal(permitted)
+
+
+def _rosters_at(sources: _Sources, town_id: int | None, day: datetime.date) -> tuple[Decimal, Decimal]:
+    """(covered, workers) over each enterprise's latest roster row dated on or before ``day``."""
+    covered = workers = 0
+    for rows in sources.rosters.values():
+        index = bisect.bisect_right([row[0] for row in rows], day)
+        if not index:
+            continue
+        _as_of, roster_town, roster_workers, roster_covered = rows[index - 1]
+        if town_id is None or roster_town == town_id:
+            covered += roster_covered
+            workers += roster_workers
+    return Decimal(covered), Decimal(workers)
+
+
+@dataclass
+class _Figures:
+    actual: Decimal
+    numerator: Decimal | None
+    denominator: Decimal | None
+    forecast: Decimal
+
+
+def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
+    return numerator / denominator if denominator else Decimal(0)
+
+
+def _figures(
+    indicator: Indicator,
+    sources: _Sources,
+    town_id: int | None,
+    baseline: Decimal,
+    campaign: Campaign,
+    day: datetime.date,
+) -> _Figures:
+    """The actual value at ``day`` and its forecast at the target date from the pace of the last 28 days."""
+    days_left = max(0, (campaign.target_date - day).days)
+    # The pace window never reaches before the campaign start.
+    window = max(1, min(PACE_DAYS, (day - campaign.start).days + 1))
+    before = day - datetime.timedelta(days=window)
+    code = indicator.code
+
+    def pair_at(when: datetime.date) -> tuple[Decimal, Decimal]:
+        if code == AVERAGE_CONTRIBUTION:
+            return sources.at(town_id, _CONTRIB_SUM, when), sources.at(town_id, _CONTRIB_N, when)
+        if code == CONSTRUCTION_RATE:
+            return _projects_at(sources, town_id, when)
+        if code == PNEUMOCONIOSIS_RATE:
+            return _rosters_at(sources, town_id, when)
+        raise KeyError(code)
+
+    if code in COUNT_SERIES:
+        count = sources.at(town_id, COUNT_SERIES[code], day)
+        recent = count - sources.at(town_id, COUNT_SERIES[code], before)
+        actual = baseline + count
+        forecast = actual + recent / window * days_left if day >= campaign.start else actual
+        return _Figures(actual, count, None, forecast)
+    if code in (AVERAGE_CONTRIBUTION, CONSTRUCTION_RATE, PNEUMOCONIOSIS_RATE):
+        numerator, denominator = pair_at(day)
+        actual = _ratio(numerator, denominator)
+        if day < campaign.start:
+            return _Figures(actual, numerator, denominator, actual)
+        old_numerator, old_denominator = pair_at(before)
+        # Extrapolate numerator and denominator at their recent pace; the ratio at the target date follows.
+        projected = _ratio(
+            numerator + (numerator - old_numerator) / window * days_left,
+            denominator + (denominator - old_denominator) / window * days_left,
+        )
+        forecast = projected if denominator or projected else actual
+        if indicator.kind == Indicator.Kind.RATE:
+            forecast = min(Decimal(1), max(Decimal(0), forecast))
+        return _Figures(actual, numerator, denominator, forecast)
+    # An indicator this engine does not know how to measure: listed, with nothing achieved.
+    return _Figures(baseline, None, None, baseline)
+
+
+def _competition_ranks(values: dict[int, float]) -> dict[int, int]:
+    """Rank 1 = highest; equal values share a rank (1, 2, 2, 4)."""
+    ordered = sorted(values.values(), reverse=True)
+    return {key: ordered.index(value) + 1 for key, value in values.items()}
+
+
+def _build_snapshots(
+    campaign: Campaign,
+    day: datetime.date,
+    sources: _Sources,
+    indicators: list[Indicator],
+    towns: list[Town],
+    targets: dict[tuple[int, int | None], Target],
+    now: datetime.datetime,
+) -> list[ProgressSnapshot]:
+    progress = time_progress(campaign, day)
+    days_left = (campaign.target_date - day).days
+    snapshots: list[ProgressSnapshot] = []
+    completions_by_town: dict[int, list[float]] = defaultdict(list)
+    town_rows: dict[int, list[ProgressSnapshot]] = defaultdict(list)
+
+    for indicator in indicators:
+        town_completions: dict[int, float] = {}
+        rows_for_indicator: list[ProgressSnapshot] = []
+        for town in [None, *towns]:
+            town_id = town.pk if town else None
+            target = targets.get((indicator.pk, town_id))
+            baseline = target.baseline if target and target.baseline is not None else None
+            figures = _figures(indicator, sources, town_id, baseline or Decimal(0), campaign, day)
+            snapshot = ProgressSnapshot(
+                campaign=campaign,
+                indicator=indicator,
+                town=town,
+                target=target,
+                as_of=day,
+                target_value=target.target_value if target else None,
+                baseline=baseline,
+                actual=_dec(figures.actual),
+                numerator=_dec(figures.numerator) if figures.numerator is not None else None,
+                denominator=_dec(figures.denominator) if figures.denominator is not None else None,
+                time_progress=progress,
+                forecast=_dec(figures.forecast),
+                computed_at=now,
+            )
+            if target is not None and target.target_value > 0:
+                snapshot.completion = float(figures.actual / target.target_value)
+                snapshot.behind = snapshot.completion < progress
+                if days_left > 0 and indicator.kind == Indicator.Kind.COUNT:
+                    snapshot.needed_per_day = _dec(max(Decimal(0), (target.target_value - figures.actual) / days_left))
+                if town_id is not None:
+                    town_completions[town_id] = snapshot.completion
+            if target is not None and baseline is not None and indicator.kind != Indicator.Kind.RATE:
+                snapshot.new_value = _dec(figures.actual - baseline)
+                if target.target_value != baseline:
+                    snapshot.new_completion = float((figures.actual - baseline) / (target.target_value - baseline))
+            rows_for_indicator.append(snapshot)
+        ranks = _competition_ranks(town_completions)
+        for snapshot in rows_for_indicator:
+            if snapshot.town is not None:
+                snapshot.rank = ranks.get(snapshot.town.pk)
+                if snapshot.rank is not None:
+                    completions_by_town[snapshot.town.pk].append(snapshot.completion)
+                town_rows[snapshot.town.pk].append(snapshot)
+        snapshots.extend(rows_for_indicator)
+
+    means = {town_id: sum(values) / len(values) for town_id, values in completions_by_town.items()}
+    overall = _competition_ranks(means)
+    for town_id, rows in town_rows.items():
+        for snapshot in rows:
+            snapshot.mean_completion = means.get(town_id)
+            snapshot.overall_rank = overall.get(town_id)
+    return snapshots
+
+
+def progress_compute(*, campaign: Campaign, dates: Iterable[datetime.date]) -> list[ProgressSnapshot]:
+    """The snapshots of ``dates``, computed but not saved (a fixed number of queries)."""
+    dates = sorted(set(dates))
+    if not dates:
+        return []
+    indicators = list(Indicator.objects.all())
+    towns = list(Town.objects.filter(county_id=campaign.county_id))
+    targets = {(target.indicator_id, target.town_id): target for target in Target.objects.filter(campaign=campaign)}
+    sources = _read_sources(campaign, until=dates[-1])
+    now = timezone.now()
+    snapshots: list[ProgressSnapshot] = []
+    for day in dates:
+        snapshots.extend(_build_snapshots(campaign, day, sources, indicators, towns, targets, now))
+    return snapshots
+
+
+def _state_for(campaign: Campaign) -> ProgressState:
+    state, _created = ProgressState.objects.get_or_create(campaign=campaign)
+    return state
+
+
+@transaction.atomic
+def progress_recompute(*, campaign: Campaign, as_of: datetime.date | Iterable[datetime.date]) -> list[ProgressSnapshot]:
+    """Compute and store the snapshots of one date (or several) for every target of the campaign.
+
+    The old snapshots of those dates are replaced in the same transaction: a reader sees either the old
+    set or the new one, and a worker killed midway leaves the old set. The campaign's state row is locked
+    for the duration (PostgreSQL), so two writers of one campaign never interleave.
+    """
+    dates = [as_of] if isinstance(as_of, datetime.date) else sorted(set(as_of))
+    _state_for(campaign)
+    ProgressState.objects.select_for_update().filter(campaign=campaign).first()
+    snapshots = progress_compute(campaign=campaign, dates=dates)
+    ProgressSnapshot.objects.filter(campaign=campaign, as_of__in=dates).delete()
+    ProgressSnapshot.objects.bulk_create(snapshots, batch_size=1000)
+    return snapshots
+
+
+def _dates_to_refresh(campaign: Campaign, today: datetime.date) -> list[datetime.date]:
+    """Today and every date that still has snapshots once the old non-month-end ones are pruned."""
+    stored = ProgressSnapshot.objects.filter(campaign=campaign).order_by().values_list("as_of", flat=True).distinct()
+    keep_after = today - datetime.timedelta(days=KEEP_RECENT_DAYS)
+    kept = {day for day in stored if day >= keep_after or day == last_day_of_month(day)}
+    stale = set(stored) - kept
+    if stale:
+        ProgressSnapshot.objects.filter(campaign=campaign, as_of__in=stale).delete()
+    return sorted(kept | {today})
+
+
+def progress_refresh(*, campaign: Campaign, as_of: datetime.date | None = None) -> int:
+    """Recompute ``as_of`` (default: today and every date still stored, after pruning). Returns rows written."""
+    with transaction.atomic():
+        dates = [as_of] if as_of else _dates_to_refresh(campaign, timezone.localdate())
+        return len(progress_recompute(campaign=campaign, as_of=dates))
+
+
+# --- Coalescing and mutual exclusion ---------------------------------------------------------------------
+
+
+def progress_recompute_request(*, campaign: Campaign) -> bool:
+    """Ask for a recompute after data changed. Cheap; call it from every write that changes progress.
+
+    Marks the campaign dirty and enqueues one task (after the commit) unless one is already queued:
+    a thousand changes cause one recompute. A task already running re-runs once it finishes. Returns
+    whether a task was enqueued.
+    """
+    now = timezone.now()
+    _state_for(campaign)
+    ProgressState.objects.filter(campaign=campaign).update(dirty=True, requested_at=now)
+    stale = now - STALE_CLAIM
+    enqueue = (
+        ProgressState.objects.filter(campaign=campaign)
+        .filter(
+            Q(status=ProgressState.Status.IDLE)
+            # A message the broker lost, or a worker that died for good: do not wait on them for ever.
+            | Q(status=ProgressState.Status.QUEUED, queued_at__lt=stale)
+            | Q(status=ProgressState.Status.RUNNING, claimed_at__lt=stale)
+        )
+        .update(status=ProgressState.Status.QUEUED, queued_at=now)
+    )
+    if enqueue:
+        from targets.tasks import recompute_progress
+
+        campaign_id = campaign.pk
+
+        def enqueue_task() -> None:
+            try:
+                recompute_progress.delay(campaign_id)
+            except Exception:  # the data change is committed; progress catches up later
+                # A broker outage (or, in eager mode, a failing run) must not fail the import that asked.
+                # Back to idle with the dirty flag kept, so the next request or the nightly run enqueues again.
+                logger.exception("could not run the progress recompute of campaign %s", campaign_id)
+                ProgressState.objects.filter(campaign_id=campaign_id, status=ProgressState.Status.QUEUED).update(
+                    status=ProgressState.Status.IDLE
+                )
+
+        transaction.on_commit(enqueue_task)
+    return bool(enqueue)
+
+
+def progress_claim(*, campaign: Campaign, token: str, refresh: bool = True) -> bool:
+    """Claim the campaign's recompute for ``token``; False when another live run holds it.
+
+    The same token may claim again: a task redelivered after its worker died (acks_late) takes its own
+    work back. A claim older than STALE_CLAIM is reclaimable by anyone. A ``refresh`` (all stored dates and
+    today) takes the pending changes with it; a single date does not.
+    """
+    now = timezone.now()
+    _state_for(campaign)
+    changes = {"dirty": False} if refresh else {}
+    return bool(
+        ProgressState.objects.filter(campaign=campaign)
+        .filter(
+            Q(status__in=[ProgressState.Status.IDLE, ProgressState.Status.QUEUED])
+            | Q(claimed_by=token)
+            | Q(status=ProgressState.Status.RUNNING, claimed_at__lt=now - STALE_CLAIM)
+        )
+        .update(status=ProgressState.Status.RUNNING, claimed_by=token, claimed_at=now, last_error="", **changes)
+    )
+
+
+def progress_release(*, campaign: Campaign, token: str, error: str = "") -> bool:
+    """Give the claim back. Returns whether changes arrived during the run (the caller asks again)."""
+    ProgressState.objects.filter(campaign=campaign, claimed_by=token).update(
+        status=ProgressState.Status.IDLE,
+        claimed_by="",
+        finished_at=timezone.now(),
+        runs=F("runs") + (0 if error else 1),
+        last_error=error[:2000],
+    )
+    return ProgressState.objects.filter(campaign=campaign, dirty=True).exists()
+
+
+class RecomputeBusy(Exception):
+    """Another recompute of the campaign holds the claim."""
+
+
+def progress_run(*, campaign: Campaign, as_of: datetime.date | None = None, token: str | None = None) -> int:
+    """Claim, recompute, release: the one path of the Celery task and the command. Raises RecomputeBusy."""
+    token = token or uuid.uuid4().hex
+    if not progress_claim(campaign=campaign, token=token, refresh=as_of is None):
+        raise RecomputeBusy(campaign.pk)
+    try:
+        written = progress_refresh(campaign=campaign, as_of=as_of)
+    except Exception as exc:
+        progress_release(campaign=campaign, token=token, error=f"{type(exc).__name__}: {exc}")
+        raise
+    if progress_release(campaign=campaign, token=token):
+        progress_recompute_request(campaign=campaign)
+    logger.info("progress recomputed: campaign=%s rows=%s", campaign.pk, written)
+    return written

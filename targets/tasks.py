@@ -1,0 +1,44 @@
+"""Celery tasks of the progress engine: each loads its campaign and calls one service."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from campaigns.models import Campaign
+from targets.services import RecomputeBusy, progress_recompute_request, progress_run
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="targets.recompute_progress", bind=True, acks_late=True)
+def recompute_progress(self, campaign_id: int, as_of: str | None = None) -> int | None:
+    """Recompute a campaign's progress (``as_of`` ISO date, or today and every stored date).
+
+    Idempotent: the claim is a conditional UPDATE keyed on the task id, so a redelivered task (its worker
+    killed, acks_late) takes its own claim back, and a duplicate finds the work claimed and does nothing.
+    """
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        return None
+    day = datetime.date.fromisoformat(as_of) if as_of else None
+    try:
+        return progress_run(campaign=campaign, as_of=day, token=self.request.id or None)
+    except RecomputeBusy:
+        # The run in progress sees the dirty flag when it finishes and asks for one more run.
+        logger.info("progress recompute of campaign %s already running", campaign_id)
+        return None
+
+
+@shared_task(name="targets.recompute_all_progress", acks_late=True)
+def recompute_all_progress() -> int:
+    """Nightly: ask for a recompute of every campaign running now or within the last month."""
+    today = timezone.localdate()
+    campaigns = Campaign.objects.filter(start__lte=today, target_date__gte=today - datetime.timedelta(days=31))
+    requested = 0
+    for campaign in campaigns:
+        requested += progress_recompute_request(campaign=campaign)
+    return requested

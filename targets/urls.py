@@ -1,0 +1,8 @@
+from django.urls import path
+
+from targets import views
+
+urlpatterns = [
+    path("api/progress/", views.progress_api, name="api-progress"),
+    path("progress/", views.progress_page, name="progress"),
+]

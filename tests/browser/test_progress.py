@@ -1,0 +1,31 @@
+import datetime
+
+import pytest
+
+from campaigns.models import Campaign, Town, User
+from enrolment.models import Insurance
+from tests.targets.helpers import record
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_progress_page_ranks_towns_and_draws_the_chart(
+    browser_page: object, office_user: User, chengjiang: Campaign, fenglu: Town
+) -> None:
+    for _ in range(3):
+        record(chengjiang, fenglu, Insurance.RESIDENT_PENSION, datetime.date(2021, 6, 1), contribution=400)
+    browser_page.login(office_user)
+    browser_page.get_by_role("link", name="目标任务进度").click()
+    browser_page.fill("#as_of", "2021-06-30")
+    browser_page.get_by_role("button", name="查看").click()
+    browser_page.wait_for_load_state()
+    assert browser_page.get_by_test_id("progress-title").inner_text() == "目标任务进度"
+    assert browser_page.get_by_test_id("time-progress").inner_text() == "36%"
+    section = browser_page.get_by_test_id("indicator-resident_pension_insured")
+    first_town = section.locator("tbody tr").nth(1)
+    assert "凤麓街道" in first_town.inner_text()
+    # Behind the time progress: shown in red.
+    assert "table-danger" in (first_town.get_attribute("class") or "")
+    chart = browser_page.get_by_test_id("chart-resident_pension_insured")
+    assert chart.is_visible()
+    assert chart.locator("rect").count() == 7

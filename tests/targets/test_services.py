@@ -1,0 +1,246 @@
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from campaigns.models import Campaign, Town
+from enrolment.identifiers import make_uscc
+from enrolment.models import Insurance
+from targets.models import ProgressSnapshot, Target
+from targets.selectors import progress_payload
+from targets.services import progress_compute, progress_recompute, progress_refresh, time_progress
+from tests.factories import CampaignFactory, IndicatorFactory, TargetFactory, TownFactory
+from tests.targets.helpers import project, record, roster
+
+JUNE_30 = datetime.date(2021, 6, 30)
+EP, UN, WI, RP = (
+    Insurance.EMPLOYEE_PENSION,
+    Insurance.UNEMPLOYMENT,
+    Insurance.WORK_INJURY,
+    Insurance.RESIDENT_PENSION,
+)
+
+
+def indicator(payload: dict, code: str) -> dict:
+    return next(item for item in payload["indicators"] if item["code"] == code)
+
+
+def town_row(payload: dict, code: str, town: str) -> dict:
+    return next(row for row in indicator(payload, code)["towns"] if row["town"] == town)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (datetime.date(2021, 3, 1), 0.0),
+        (datetime.date(2021, 3, 18), 0.0),
+        (JUNE_30, 104 / 288),
+        (datetime.date(2021, 12, 31), 1.0),
+        (datetime.date(2022, 2, 1), 1.0),
+    ],
+)
+def test_time_progress_runs_from_start_to_target_date_clamped(chengjiang: Campaign, day, expected) -> None:
+    assert time_progress(chengjiang, day) == pytest.approx(expected)
+
+
+def test_counts_add_the_baseline_and_the_records_from_the_campaign_start(chengjiang: Campaign, fenglu, longjie) -> None:
+    record(chengjiang, fenglu, EP, datetime.date(2021, 4, 1))
+    record(chengjiang, longjie, EP, datetime.date(2021, 6, 30))
+    record(chengjiang, longjie, EP, datetime.date(2021, 7, 1))  # after as_of
+    record(chengjiang, longjie, EP, datetime.date(2021, 3, 17))  # before the campaign start
+    record(chengjiang, fenglu, UN, datetime.date(2021, 5, 1))
+    record(chengjiang, fenglu, WI, datetime.date(2021, 5, 1))
+    record(chengjiang, fenglu, RP, datetime.date(2021, 5, 1), contribution=300)
+    record(chengjiang, longjie, RP, datetime.date(2021, 5, 1), contribution=500)
+    record(chengjiang, longjie, RP, datetime.date(2021, 5, 2), contribution=None)
+    record(chengjiang, longjie, EP, datetime.date(2021, 5, 2), is_transfer=True)
+
+    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+
+    assert indicator(payload, "employee_pension_insured")["city"]["actual"] == 12375 + 3
+    assert indicator(payload, "employee_pension_insured")["city"]["new"] == 3
+    assert town_row(payload, "employee_pension_insured", "龙街街道")["actual"] == 2
+    assert indicator(payload, "unemployment_insured")["city"]["actual"] == 10801 + 1
+    assert indicator(payload, "work_injury_insured")["city"]["actual"] == 23404 + 1
+    assert indicator(payload, "resident_pension_insured")["city"]["actual"] == 3
+    assert town_row(payload, "resident_pension_insured", "龙街街道")["actual"] == 2
+    assert town_row(payload, "resident_pension_insured", "右所镇")["actual"] == 0
+    assert indicator(payload, "resident_to_employee_transfer")["city"]["actual"] == 1
+    assert town_row(payload, "resident_to_employee_transfer", "龙街街道")["actual"] == 1
+    # The mean is over the records that have a contribution.
+    assert indicator(payload, "resident_avg_contribution")["city"]["actual"] == 400.0
+    assert town_row(payload, "resident_avg_contribution", "凤麓街道")["actual"] == 300.0
+    assert town_row(payload, "resident_avg_contribution", "右所镇")["actual"] == 0
+
+
+def test_completion_new_and_behind(chengjiang: Campaign, fenglu) -> None:
+    for _ in range(3):
+        record(chengjiang, fenglu, RP, datetime.date(2021, 6, 1))
+    Target.objects.filter(campaign=chengjiang, indicator__code="resident_pension_insured", town=fenglu).update(
+        baseline=5000
+    )
+    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    row = town_row(payload, "resident_pension_insured", "凤麓街道")
+    assert row["target"] == 6550
+    assert row["baseline"] == 5000
+    assert row["actual"] == 5003
+    assert row["completion"] == round(5003 / 6550, 3)
+    assert row["new"] == 3
+    assert row["new_completion"] == round(3 / 1550, 3)
+    assert row["behind"] is False  # 0.764 > 0.361
+    assert town_row(payload, "resident_pension_insured", "龙街街道")["behind"] is True
+    # A city target without a baseline: empty counts as 0; no "new" figures.
+    city = indicator(payload, "resident_pension_insured")["city"]
+    assert city["baseline"] == 0
+    assert city["new"] is None
+    assert payload["time_progress"] == 0.361
+
+
+def test_towns_are_ranked_per_indicator_and_overall(chengjiang: Campaign, fenglu, longjie) -> None:
+    youso = Town.objects.get(name="右所镇")
+    for _ in range(10):
+        record(chengjiang, longjie, RP, datetime.date(2021, 6, 1))
+    for _ in range(10):
+        record(chengjiang, fenglu, RP, datetime.date(2021, 6, 1))
+    record(chengjiang, youso, EP, datetime.date(2021, 6, 1), is_transfer=True)
+    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    ranks = [(row["town"], row["rank"]) for row in indicator(payload, "resident_pension_insured")["towns"]]
+    # 10/6550 beats 10/36000; the four towns with nothing share rank 3.
+    assert ranks[:2] == [("凤麓街道", 1), ("龙街街道", 2)]
+    assert {rank for _town, rank in ranks[2:]} == {3}
+    transfer = indicator(payload, "resident_to_employee_transfer")["towns"]
+    assert (transfer[0]["town"], transfer[0]["rank"]) == ("右所镇", 1)
+    overall = payload["towns_overall"]
+    assert [item["rank"] for item in overall] == sorted(item["rank"] for item in overall)
+    means = {item["town"]: item["mean_completion"] for item in overall}
+    assert means["凤麓街道"] == round((10 / 6550 + 0 + 0) / 3, 3)
+    assert overall[0]["town"] == "右所镇"  # 1/100 transfers outweighs the others
+
+
+def test_forecast_extrapolates_the_pace_of_the_last_28_days(chengjiang: Campaign, fenglu) -> None:
+    # 28 records in the 28 days up to June 30 (one a day), 5 long before.
+    for day in range(28):
+        record(chengjiang, fenglu, EP, JUNE_30 - datetime.timedelta(days=day))
+    for _ in range(5):
+        record(chengjiang, fenglu, EP, datetime.date(2021, 4, 1))
+    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    city = indicator(payload, "employee_pension_insured")["city"]
+    days_left = (datetime.date(2021, 12, 31) - JUNE_30).days
+    assert city["actual"] == 12375 + 33
+    assert city["forecast"] == 12375 + 33 + days_left
+    assert city["needed_per_day"] == round((17900 - 12408) / days_left, 1)
+    assert city["will_miss"] is True
+
+
+def test_construction_rate_counts_insured_projects_of_the_campaign_year(chengjiang: Campaign, fenglu) -> None:
+    project(fenglu, datetime.date(2021, 4, 1), insured=True, insured_on=datetime.date(2021, 4, 2))
+    project(fenglu, datetime.date(2021, 5, 1), insured=True, insured_on=datetime.date(2021, 7, 15))  # later
+    project(fenglu, datetime.date(2021, 5, 1), insured=False)
+    project(fenglu, datetime.date(2021, 6, 1), insured=True)  # no date: insured since its permit
+    project(fenglu, datetime.date(2020, 12, 1), insured=False)  # another year
+    project(fenglu, datetime.date(2021, 7, 1), insured=False)  # after as_of
+    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    city = indicator(payload, "construction_injury_rate")["city"]
+    assert city["actual"] == 0.5
+    assert city["target"] == 0.9
+    assert city["completion"] == round(0.5 / 0.9, 3)
+
+
+def test_pneumoconiosis_rate_uses_each_enterprises_latest_roster(chengjiang: Campaign, fenglu, longjie) -> None:
+    first, second = make_uscc(1), make_uscc(2)
+    roster(fenglu, first, datetime.date(2021, 4, 30), workers=100, covered=50)
+    roster(fenglu, first, datetime.date(2021, 5, 31), workers=100, covered=90)
+    roster(fenglu, first, datetime.date(2021, 7, 31), workers=100, covered=100)  # after as_of
+    roster(longjie, second, datetime.date(2021, 5, 31), workers=50, covered=30)
+    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    assert indicator(payload, "pneumoconiosis_injury_rate")["city"]["actual"] == round(120 / 150, 4)
+    assert town_row(payload, "pneumoconiosis_injury_rate", "凤麓街道")["actual"] == 0.9
+
+
+def test_an_indicator_without_data_is_listed_with_actual_zero(chengjiang: Campaign) -> None:
+    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    assert [item["code"] for item in payload["indicators"]] == [
+        "employee_pension_insured",
+        "unemployment_insured",
+        "work_injury_insured",
+        "construction_injury_rate",
+        "pneumoconiosis_injury_rate",
+        "resident_pension_insured",
+        "resident_avg_contribution",
+        "resident_to_employee_transfer",
+    ]
+    assert indicator(payload, "construction_injury_rate")["city"]["actual"] == 0
+    assert indicator(payload, "resident_avg_contribution")["city"]["actual"] == 0
+    assert len(indicator(payload, "resident_pension_insured")["towns"]) == 6
+
+
+def _compute_queries(campaign: Campaign) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        progress_recompute(campaign=campaign, as_of=[JUNE_30, datetime.date(2021, 5, 31)])
+    return len(queries)
+
+
+def test_the_number_of_queries_does_not_depend_on_towns_or_records(db) -> None:
+    small = CampaignFactory()
+    town = TownFactory(county=small.county)
+    TargetFactory(campaign=small, indicator=IndicatorFactory(code="resident_pension_insured"), town=town)
+    record(small, town, RP, datetime.date(2021, 6, 1), contribution=100)
+    few = _compute_queries(small)
+
+    big = CampaignFactory()
+    towns = [TownFactory(county=big.county) for _ in range(12)]
+    for index, town in enumerate(towns):
+        TargetFactory(campaign=big, indicator=IndicatorFactory(code="resident_pension_insured"), town=town)
+        for insurance in Insurance.values:
+            for day in range(index + 3):
+                record(big, town, insurance, datetime.date(2021, 4, 1) + datetime.timedelta(days=day), 100)
+        project(town, datetime.date(2021, 4, 1), insured=True)
+        roster(town, make_uscc(100 + index), datetime.date(2021, 4, 1), 10, 5)
+    many = _compute_queries(big)
+    assert many == few
+    assert many <= 20
+
+
+def test_a_failed_write_leaves_the_previous_snapshots(chengjiang: Campaign, fenglu) -> None:
+    record(chengjiang, fenglu, RP, datetime.date(2021, 6, 1))
+    progress_recompute(campaign=chengjiang, as_of=JUNE_30)
+    before = list(ProgressSnapshot.objects.order_by("pk").values_list("pk", "actual"))
+    record(chengjiang, fenglu, RP, datetime.date(2021, 6, 2))
+    with (
+        mock.patch.object(ProgressSnapshot.objects, "bulk_create", side_effect=RuntimeError("worker killed")),
+        pytest.raises(RuntimeError),
+    ):
+        progress_recompute(campaign=chengjiang, as_of=JUNE_30)
+    assert list(ProgressSnapshot.objects.order_by("pk").values_list("pk", "actual")) == before
+
+
+def test_recompute_replaces_the_snapshots_of_the_date(chengjiang: Campaign, fenglu) -> None:
+    progress_recompute(campaign=chengjiang, as_of=JUNE_30)
+    record(chengjiang, fenglu, RP, datetime.date(2021, 6, 1))
+    progress_recompute(campaign=chengjiang, as_of=JUNE_30)
+    rows = ProgressSnapshot.objects.filter(as_of=JUNE_30, indicator__code="resident_pension_insured", town=None)
+    assert [row.actual for row in rows] == [Decimal(1)]
+    assert ProgressSnapshot.objects.filter(as_of=JUNE_30).count() == 8 * 7
+
+
+def test_refresh_keeps_month_ends_and_recent_days_and_prunes_the_rest(chengjiang: Campaign, time_machine) -> None:
+    time_machine.move_to(datetime.datetime(2021, 7, 20, 12, 0))
+    for day in (datetime.date(2021, 5, 31), datetime.date(2021, 6, 15), datetime.date(2021, 7, 18)):
+        progress_recompute(campaign=chengjiang, as_of=day)
+    progress_refresh(campaign=chengjiang)
+    kept = set(ProgressSnapshot.objects.values_list("as_of", flat=True))
+    assert kept == {datetime.date(2021, 5, 31), datetime.date(2021, 7, 18), datetime.date(2021, 7, 20)}
+
+
+def test_compute_handles_a_second_county_without_mixing_data(chengjiang: Campaign, fenglu) -> None:
+    record(chengjiang, fenglu, EP, datetime.date(2021, 6, 1))
+    other = CampaignFactory()
+    TargetFactory(campaign=other, indicator=IndicatorFactory(code="employee_pension_insured"), target_value=10)
+    snapshots = progress_compute(campaign=other, dates=[JUNE_30])
+    city = next(s for s in snapshots if s.town is None and s.indicator.code == "employee_pension_insured")
+    assert city.actual == 0
