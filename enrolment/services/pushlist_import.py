@@ -609,6 +609,8 @@ def _store(*, batch: Batch, campaign: Campaign, analysis: Analysis) -> None:
     if postgresql:
         with connection.cursor() as wrapper:
             _copy(wrapper.cursor, _quote(EntryPush._meta.db_table), ("entry_id", "batch_id", "row_number"), pushes)
+            # Back to Django's default for whatever else the caller's transaction does.
+            wrapper.execute("SET CONSTRAINTS ALL DEFERRED")
     else:
         EntryPush.objects.bulk_create(
             (EntryPush(entry_id=entry, batch_id=batch_id, row_number=number) for entry, batch_id, number in pushes),
@@ -637,12 +639,9 @@ def _finish(batch: Batch, analysis: Analysis) -> None:
     batch.save()
 
 
-def _refuse_same_file(*, campaign: Campaign, kind: str, sha256: str, exclude: int | None = None) -> None:
+def _refuse_same_file(*, campaign: Campaign, kind: str, sha256: str) -> None:
     earlier = (
-        Batch.objects.filter(campaign=campaign, kind=kind, sha256=sha256)
-        .exclude(status=ImportStatus.FAILED)
-        .exclude(pk=exclude)
-        .first()
+        Batch.objects.filter(campaign=campaign, kind=kind, sha256=sha256).exclude(status=ImportStatus.FAILED).first()
     )
     if earlier is not None:
         raise ImportRefused(
@@ -721,7 +720,11 @@ def pushlist_import(
             _finish(batch, analysis)
     except IntegrityError as error:
         _delete_files(batch, "file", "rejected_file")
-        if Batch.objects.filter(campaign=campaign, kind=kind, sha256=sha256).exclude(status=ImportStatus.FAILED):
+        if (
+            Batch.objects.filter(campaign=campaign, kind=kind, sha256=sha256)
+            .exclude(status=ImportStatus.FAILED)
+            .exists()
+        ):
             raise ImportRefused(_("该文件正在由另一个导入任务处理或已导入，不能重复导入")) from error
         raise
     except BaseException:
