@@ -801,19 +801,55 @@ def batch_submit(
     return batch
 
 
-def batch_import(*, batch_id: int) -> Batch | None:
-    """Run a queued batch: claim it (queued → running), import it all or nothing, record the outcome.
+def _runner_lock(batch_id: int, *, release: bool = False) -> bool:
+    """A session-level advisory lock held by whoever runs a batch (PostgreSQL; elsewhere always granted).
 
-    Returns None when the batch was not queued (already claimed by another worker, or done): a task
-    delivered twice does the work once. A file-level problem or a crash marks the batch failed, with
-    the reason, outside the import transaction; the same file may then be uploaded again.
+    It dies with the runner's database session, so a batch left "running" by a worker that crashed (its
+    transaction rolled back, nothing stored) can be told from one that is still being imported.
     """
-    claimed = Batch.objects.filter(pk=batch_id, status=ImportStatus.QUEUED).update(
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        # The single-bigint key space is separate from the two-integer one _lock_kind uses.
+        cursor.execute(f"SELECT pg_{'advisory_unlock' if release else 'try_advisory_lock'}(%s)", [batch_id])
+        return bool(cursor.fetchone()[0])
+
+
+def _claim(batch_id: int) -> bool:
+    if not _runner_lock(batch_id):
+        return False  # another worker is importing it right now
+    # With the lock held nobody else is running this batch, so "running" here means its runner died
+    # (a redelivered task after a worker crash: acks_late): it is imported again from the start.
+    claimable = (
+        [ImportStatus.QUEUED, ImportStatus.RUNNING] if connection.vendor == "postgresql" else [ImportStatus.QUEUED]
+    )
+    claimed = Batch.objects.filter(pk=batch_id, status__in=claimable).update(
         status=ImportStatus.RUNNING, started_at=timezone.now(), rows_done=0, rows_total=0, error=""
     )
     if claimed != 1:
+        _runner_lock(batch_id, release=True)
+    return claimed == 1
+
+
+def batch_import(*, batch_id: int) -> Batch | None:
+    """Run a queued batch: claim it (queued → running), import it all or nothing, record the outcome.
+
+    Returns None when the batch cannot be claimed (being imported by another worker, or finished): a
+    task delivered twice does the work once. A file-level problem or a crash marks the batch failed, with
+    the reason, outside the import transaction; the same file may then be uploaded again.
+    """
+    if not _claim(batch_id):
         return None
-    batch = Batch.objects.select_related("campaign").get(pk=batch_id)
+    try:
+        batch = Batch.objects.select_related("campaign").get(pk=batch_id)
+        _run(batch)
+    finally:
+        _runner_lock(batch_id, release=True)
+    batch.refresh_from_db()
+    return batch
+
+
+def _run(batch: Batch) -> None:
     progress = _Progress(batch.pk)
     try:
         analysis = pushlist_analyse(
@@ -832,14 +868,12 @@ def batch_import(*, batch_id: int) -> Batch | None:
         _fail(batch, problem.message)
     except Exception as error:  # noqa: BLE001 - whatever went wrong, the admin must see the batch failed
         # The message of a database error may quote a row's values (ID numbers): keep only its kind.
-        logger.error("batch %s: import failed (%s)", batch_id, type(error).__name__)
+        logger.error("batch %s: import failed (%s)", batch.pk, type(error).__name__)
         message = _("导入时发生内部错误（%(error)s），数据库未作任何改动，请稍后重试或联系管理员")
         _fail(batch, message % {"error": type(error).__name__})
     finally:
         progress.close()
-        cache.delete(progress_cache_key(batch_id))
-    batch.refresh_from_db()
-    return batch
+        cache.delete(progress_cache_key(batch.pk))
 
 
 def _fail(batch: Batch, message: str) -> None:

@@ -347,3 +347,38 @@ def test_on_postgresql_progress_reaches_the_batch_row_through_a_second_connectio
     batch = _queued(campaign, write_xlsx(tmp_path / "p.xlsx", PERSON_HEADER, person_rows(0, 5)))
     assert batch_import(batch_id=batch.pk).status == ImportStatus.DONE
     assert seen == [2, 4, 5]
+
+
+def test_a_batch_left_running_by_a_dead_worker_is_imported_when_the_task_comes_again(
+    chengjiang: Campaign, staff_file: Path
+) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("runner locks are PostgreSQL advisory locks")
+    batch = _queued(chengjiang, staff_file)
+    # The worker claimed it and died: its session, and its lock, are gone; nothing was stored.
+    Batch.objects.filter(pk=batch.pk).update(status=ImportStatus.RUNNING)
+
+    assert batch_import(batch_id=batch.pk).status == ImportStatus.DONE
+    assert PushEntry.objects.count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_being_imported_by_a_live_worker_is_left_alone(tmp_path: Path) -> None:
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("runner locks are PostgreSQL advisory locks")
+    call_command("loaddata", "chengjiang_2021", verbosity=0)
+    batch = _queued(Campaign.objects.get(), write_xlsx(tmp_path / "l.xlsx", PERSON_HEADER, person_rows(0, 2)))
+    Batch.objects.filter(pk=batch.pk).update(status=ImportStatus.RUNNING)
+    other = connections.create_connection(connection.alias)  # the live worker's session
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [batch.pk])
+        assert batch_import(batch_id=batch.pk) is None
+        assert not PushEntry.objects.exists()
+    finally:
+        other.close()
