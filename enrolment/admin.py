@@ -60,6 +60,9 @@ class BatchAdmin(ImportMixin, admin.ModelAdmin):
     readonly_fields = [field.name for field in Batch._meta.fields]
     import_template_name = "admin/enrolment/batch/import.html"
 
+    def view_on_site(self, obj: Batch) -> str:
+        return reverse("batch-detail", args=[obj.pk])
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         # A batch is made by importing a file, never by filling in a form.
         return False
@@ -145,14 +148,24 @@ class BatchAdmin(ImportMixin, admin.ModelAdmin):
 
 @admin.register(PushEntry)
 class PushEntryAdmin(admin.ModelAdmin):
+    """Read-only: entries come from imports and change through the queue's status workflow (who, when, from,
+    to, version), which a plain admin form would bypass."""
+
     list_display = ("key", "name", "kind", "town", "village", "status", "pushed_times", "batch")
     list_filter = ("kind", "status", "town", "batch")
     # Exact match only: a LIKE over a million keys is a sequential scan, and a prefix search would list people.
     search_fields = ("=key",)
     list_select_related = ("town", "village", "batch")
     show_full_result_count = False
-    raw_id_fields = ("village", "batch", "last_pushed_batch", "status_changed_by")
-    readonly_fields = ("campaign", "kind", "key", "batch", "pushed_times", "last_pushed_batch", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: PushEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: PushEntry | None = None) -> bool:
+        return False
 
 
 @admin.register(EntryPush)

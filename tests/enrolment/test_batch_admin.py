@@ -103,3 +103,15 @@ def test_the_entry_changelist_searches_keys_exactly_without_a_full_count(
     assert exact.context["cl"].show_full_result_count is False
     assert client.get(url, {"q": person_id(5)[:10]}).context["cl"].result_count == 0
     assert client.get(url, {"status__exact": "pending", "kind__exact": "person"}).status_code == 200
+
+
+def test_an_entry_opens_read_only_in_the_admin(login, admin_user: User, chengjiang: Campaign, list_file: Path) -> None:
+    pushlist_import(campaign=chengjiang, kind=ListKind.PERSON, path=list_file)
+    entry = PushEntry.objects.first()
+    client = login(admin_user)
+    response = client.get(reverse("admin:enrolment_pushentry_change", args=[entry.pk]))
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+    batch = Batch.objects.get()
+    page = client.get(reverse("admin:enrolment_batch_change", args=[batch.pk])).content.decode()
+    assert reverse("batch-detail", args=[batch.pk]) in page

@@ -382,3 +382,20 @@ def test_a_batch_being_imported_by_a_live_worker_is_left_alone(tmp_path: Path) -
         assert not PushEntry.objects.exists()
     finally:
         other.close()
+
+
+def test_employed_person_lists_keep_the_employer(chengjiang: Campaign, tmp_path: Path) -> None:
+    header = ("序号", "姓名", "证件号码", "镇（街道）", "村（社区）", "就业单位", "电话")
+    rows = [[1, "钱七", person_id(1), "海口镇", "松元社区", "澄江某某建筑有限公司", "13900001111"]]
+    result = _import(chengjiang, write_xlsx(tmp_path / "e.xlsx", header, rows), kind=ListKind.EMPLOYED_PERSON)
+    assert result.imported == 1
+    entry = PushEntry.objects.get()
+    assert (entry.kind, entry.employer_name, entry.phone) == ("employed_person", "澄江某某建筑有限公司", "13900001111")
+    assert entry.village.name == "松元社区"
+
+
+def test_a_row_holding_only_its_serial_number_is_a_rejected_data_row(chengjiang: Campaign, tmp_path: Path) -> None:
+    rows = person_rows(0, 2) + [[3, None, None, None, None, None, None, None], [None] * 8]
+    result = _import(chengjiang, write_xlsx(tmp_path / "s.xlsx", PERSON_HEADER, rows))
+    # The fully empty row is not a data row; the one with only 序号 is, and it is wrong.
+    assert (result.rows_total, result.imported, result.rejected) == (3, 2, 1)
