@@ -395,7 +395,7 @@ def test_employed_person_lists_keep_the_employer(chengjiang: Campaign, tmp_path:
 
 
 def test_a_row_holding_only_its_serial_number_is_a_rejected_data_row(chengjiang: Campaign, tmp_path: Path) -> None:
-    rows = person_rows(0, 2) + [[3, None, None, None, None, None, None, None], [None] * 8]
+    rows = [*person_rows(0, 2), [3, None, None, None, None, None, None, None], [None] * 8]
     result = _import(chengjiang, write_xlsx(tmp_path / "s.xlsx", PERSON_HEADER, rows))
     # The fully empty row is not a data row; the one with only 序号 is, and it is wrong.
     assert (result.rows_total, result.imported, result.rejected) == (3, 2, 1)
