@@ -190,6 +190,10 @@ class _RowChecker:
             if short_name:
                 self.towns.setdefault(normalize_text(short_name), town_id)
         self.max_length = {f.name: f.max_length for f in PushEntry._meta.concrete_fields if f.max_length}
+        declared = {column.field for column in columns_for(kind)}
+        # Only the text columns this kind reads: a person list has no legal representative to clean.
+        self.text_fields = [spec for spec in _TEXT_FIELDS if spec[0] in declared]
+        self.no_texts = dict.fromkeys((model_field for _c, model_field, _l in _TEXT_FIELDS), "")
         self.village_max = Village._meta.get_field("name").max_length
 
     def check(self, row: DataRow) -> tuple[tuple[Any, ...] | None, str]:
@@ -215,9 +219,9 @@ class _RowChecker:
         village = normalize_text(values.get("village"))
         if len(village) > self.village_max:
             reasons.append(f"村(社区)名称过长（超过 {self.village_max} 个字）")
-        texts: dict[str, str] = {}
-        for column, model_field, label in _TEXT_FIELDS:
-            text = _text(values.get(column))
+        texts = self.no_texts.copy()
+        for column, model_field, label in self.text_fields:
+            text = _text(values[column])
             if len(text) > self.max_length[model_field]:
                 reasons.append(f"{label}过长（超过 {self.max_length[model_field]} 个字）")
             texts[model_field] = text
