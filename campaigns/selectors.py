@@ -7,8 +7,8 @@ from campaigns.models import Campaign, Role, User
 
 def start_page_context(*, user: User, campaign: Campaign | None) -> dict[str, object]:
     """What a role's start page shows: each feature contributes its panel."""
-    from enrolment.entries_selectors import entry_funnel
     from enrolment.models import PushEntry
+    from enrolment.selectors import entry_funnel
     from reporting.selectors import reporting_panel
     from targets.selectors import town_progress
 

@@ -11,10 +11,8 @@ urlpatterns = [
         name="password_change",
     ),
     path("admin/", admin.site.urls),
-    path("", include("enrolment.entries_urls")),
-    path("", include("reporting.urls")),
-    path("", include("enrolment.batches_urls")),
     path("", include("campaigns.urls")),
+    path("", include("enrolment.urls")),
     path("", include("targets.urls")),
-    path("", include("enrolment.urls_records")),
+    path("", include("reporting.urls")),
 ]

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportMixin
 
 from campaigns.models import Campaign
-from enrolment.batches_forms import BatchUploadForm
+from enrolment.forms.batches import BatchUploadForm
 from enrolment.models import Batch, EntryPush, ListKind, PushEntry
 from enrolment.services.pushlist_import import ImportRefused, batch_submit, pushlist_import
 from enrolment.tabular import FileProblem

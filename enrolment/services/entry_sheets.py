@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import User
-from enrolment.entries_workbook import change_requests, read_queue_workbook
 from enrolment.models import EntrySheetUpload
 from enrolment.services.entries import CHANGE_PERMISSION, ChangePlan, entries_status_change_bulk
 from enrolment.tabular import FileProblem
+from enrolment.workbooks import change_requests, read_queue_workbook
 
 
 def entry_sheet_upload(*, user: User, file: UploadedFile) -> EntrySheetUpload:

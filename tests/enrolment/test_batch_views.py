@@ -99,7 +99,7 @@ def test_the_batch_page_shows_the_counts_and_the_funnel(login, admin_user: User,
 
 
 def test_the_funnel_is_one_query(django_assert_num_queries, batch: Batch) -> None:
-    from enrolment.batches_selectors import batch_funnel
+    from enrolment.selectors import batch_funnel
 
     with django_assert_num_queries(1):
         batch_funnel(batch=batch)
@@ -214,7 +214,7 @@ def test_office_staff_cannot_post_an_upload(login, office_user: User, list_file:
 def test_the_funnel_counts_earlier_entries_a_batch_pushed_again(
     chengjiang: Campaign, batch: Batch, tmp_path: Path
 ) -> None:
-    from enrolment.batches_selectors import batch_funnel
+    from enrolment.selectors import batch_funnel
 
     PushEntry.objects.filter(key=person_id(0)).update(status=EntryStatus.ENROLLED)
     path = write_xlsx(tmp_path / "2.xlsx", PERSON_HEADER, person_rows(0, 1) + person_rows(50, 1))

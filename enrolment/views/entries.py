@@ -15,21 +15,19 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from enrolment.entries_filters import EntryFilter
-from enrolment.entries_forms import EntrySheetUploadForm, EntryStatusForm
-from enrolment.entries_selectors import (
+from enrolment.filters import EntryFilter
+from enrolment.forms.entries import EntrySheetUploadForm, EntryStatusForm
+from enrolment.models import EntrySheetUpload, PersonalDataAccess, PushEntry
+from enrolment.selectors import (
     entries_for,
     entry_funnel,
     entry_history,
     shown_key,
     shown_phone,
 )
-from enrolment.entries_selectors import (
+from enrolment.selectors import (
     entry_detail as entry_detail_selector,
 )
-from enrolment.entries_tables import EntryTable
-from enrolment.entries_workbook import EXPORT_FIELDS, change_requests, write_queue_workbook
-from enrolment.models import EntrySheetUpload, PersonalDataAccess, PushEntry
 from enrolment.services.entries import (
     CHANGE_PERMISSION,
     entries_status_plan,
@@ -37,6 +35,8 @@ from enrolment.services.entries import (
     personal_data_access_record,
 )
 from enrolment.services.entry_sheets import entry_sheet_apply, entry_sheet_upload
+from enrolment.tables import EntryTable
+from enrolment.workbooks import EXPORT_FIELDS, change_requests, write_queue_workbook
 
 VIEW_PERMISSION = "enrolment.view_pushentry"
 EXPORT_PERMISSION = "enrolment.export_entries"

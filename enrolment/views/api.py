@@ -12,12 +12,12 @@ from functools import wraps
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from enrolment.entries_filters import EntryFilter
-from enrolment.entries_selectors import entries_for, entry_detail_json, entry_json
-from enrolment.entries_selectors import entry_detail as entry_detail_selector
-from enrolment.entries_views import VIEW_PERMISSION, client_ip
+from enrolment.filters import EntryFilter
 from enrolment.models import ListKind, PersonalDataAccess, PushEntry
+from enrolment.selectors import entries_for, entry_detail_json, entry_json
+from enrolment.selectors import entry_detail as entry_detail_selector
 from enrolment.services.entries import personal_data_access_record
+from enrolment.views.entries import VIEW_PERMISSION, client_ip
 
 PAGE_SIZE = 50
 

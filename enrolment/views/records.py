@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from campaigns.models import Campaign
-from enrolment.forms_records import RecordForm
+from enrolment.forms.records import RecordForm
 from enrolment.identifiers import mask_id_number
 from enrolment.models import EnrolmentRecord, Insurance
 from enrolment.services.records import record_create

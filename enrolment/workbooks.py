@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
-from enrolment.entries_selectors import shown_key, shown_phone
 from enrolment.models import EntryStatus, Insurance, NotDueReason, PushEntry
+from enrolment.selectors import shown_key, shown_phone
 from enrolment.services.entries import StatusChange
 from enrolment.tabular import Column, FileProblem, open_table, parse_date, parse_whole_number
 from enrolment.text import normalize_text

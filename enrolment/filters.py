@@ -9,9 +9,9 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from campaigns.models import Town, User
-from enrolment.entries_selectors import filter_choices
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
 from enrolment.models import EntryPush, EntryStatus, ListKind, PushEntry
+from enrolment.selectors import filter_choices
 from enrolment.text import normalize_text
 
 _KEY_LIKE = re.compile(r"[0-9A-Z]{15,18}")

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet, Value
 
 from campaigns.models import Town, User, Village
 from enrolment.identifiers import mask_id_number, mask_phone
-from enrolment.models import Batch, EntryStatus, ListKind, PushEntry
+from enrolment.models import Batch, EntryPush, EntryStatus, ListKind, PushEntry
 
 
 def entries_for(user: User) -> QuerySet[PushEntry]:
@@ -210,3 +210,8 @@ def entry_history(entry: PushEntry) -> list[HistoryLine]:
         previous = record.status
     lines.reverse()
     return lines
+
+
+def batch_funnel(*, batch: Batch) -> Funnel:
+    """What became of the entries a batch pushed — new ones and earlier ones pushed again — in one query."""
+    return entry_funnel(PushEntry.objects.filter(pk__in=EntryPush.objects.filter(batch=batch).values("entry_id")))

@@ -3,8 +3,8 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from enrolment.entries_selectors import shown_key
 from enrolment.models import PushEntry
+from enrolment.selectors import shown_key
 
 _STATUS_BADGES = {
     "pending": "secondary",

@@ -13,12 +13,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from campaigns.models import Campaign, User
-from enrolment.batches_forms import BatchUploadForm
-from enrolment.batches_selectors import batch_funnel
-from enrolment.entries_views import client_ip
+from enrolment.forms.batches import BatchUploadForm
 from enrolment.models import Batch, ImportStatus, PersonalDataAccess
+from enrolment.selectors import batch_funnel
 from enrolment.services.entries import personal_data_access_record
 from enrolment.services.pushlist_import import ImportRefused, batch_progress, batch_submit
+from enrolment.views.entries import client_ip
 
 
 def _batches_for(user: User):
