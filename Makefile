@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check bench worker beat install browser clean
+.PHONY: run test lint check bench worker beat install browser clean messages
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,3 +50,11 @@ beat: install
 
 clean:
 	rm -rf $(VENV) staticfiles var db.sqlite3
+
+# Refresh the zh_Hans catalogue after changing UI strings (needs GNU gettext).
+messages: install
+	DEBUG=1 $(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests
+	msgen locale/zh_Hans/LC_MESSAGES/django.po --no-wrap -o locale/zh_Hans/LC_MESSAGES/django.new.po
+	msgmerge --quiet --no-wrap locale/zh_Hans/LC_MESSAGES/django.new.po locale/zh_Hans/LC_MESSAGES/django.po -o locale/zh_Hans/LC_MESSAGES/django.po || true
+	rm -f locale/zh_Hans/LC_MESSAGES/django.new.po
+	DEBUG=1 $(MANAGE) compilemessages --ignore=.venv
