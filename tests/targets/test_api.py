@@ -117,4 +117,4 @@ def test_the_town_start_page_shows_its_quota_actual_and_rank(login, town_user, c
     record(chengjiang, fenglu, Insurance.RESIDENT_PENSION, datetime.date(2021, 6, 1))
     body = login(town_user).get("/start/town/").content.decode()
     assert 'data-testid="town-progress-panel"' in body
-    assert "6550" in body
+    assert "6,550" in body
