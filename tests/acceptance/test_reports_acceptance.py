@@ -285,3 +285,15 @@ def test_the_frozen_figures_do_not_move_when_the_data_change_later(login, town_u
     frozen = Report.objects.get().figures
     resident = next(item for item in frozen["indicators"] if item["code"] == "resident_pension_insured")
     assert resident["figures"]["actual"] == 1
+
+
+def test_the_whole_last_second_of_the_due_day_is_on_time(login, town_user, other_town_user, chengjiang):
+    """23:59:59 is the published deadline's last second; half a second into it is still the due day."""
+    moment = datetime.datetime(2021, 7, 2, 23, 59, 59, 900_000, tzinfo=SHANGHAI)
+    with time_machine.travel(moment, tick=False):
+        assert api(login(other_town_user))["units"][0]["status"] == "not_started"
+        submit(login(town_user))
+        row = api(login(town_user))["units"][0]
+    assert (row["status"], row["late"]) == ("submitted", False)
+    with at(2021, 7, 3, 0, 0, 0):
+        assert api(login(other_town_user))["units"][0]["status"] == "missing"
