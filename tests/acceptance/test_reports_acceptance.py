@@ -169,7 +169,11 @@ def test_a_submitted_report_cannot_be_changed_by_its_unit_until_returned(login, 
     with at(2021, 7, 1, 9):
         submit(client)
         for action in ("save", "submit"):
-            client.post("/reports/2021-06/", {**TEXTS, "progress": "改过的", "action": action})
+            refused = client.post("/reports/2021-06/", {**TEXTS, "progress": "改过的", "action": action})
+            # Refused as such (not a redirect that looks like success), with the reason and the saved texts.
+            assert refused.status_code == 409
+            page = refused.content.decode()
+            assert "不能修改" in page and TEXTS["progress"] in page and "改过的" not in page
         report = Report.objects.get()
         assert report.progress == TEXTS["progress"]
         assert report.submitted_at == datetime.datetime(2021, 7, 1, 9, tzinfo=SHANGHAI)
