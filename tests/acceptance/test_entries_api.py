@@ -321,3 +321,23 @@ def test_the_export_masks_person_keys_for_town_users(login, town_user, data):
     assert data["person"].key not in cells
     assert data["person"].key[:6] + "********" + data["person"].key[-4:] in cells
     assert data["employer"].key in cells
+
+
+@pytest.mark.parametrize(
+    ("kind", "masked"),
+    [
+        (ListKind.EMPLOYER, False),
+        (ListKind.EMPLOYED_PERSON, True),
+        (ListKind.PERSON, True),
+        (ListKind.INTERRUPTED, True),
+        (ListKind.PNEUMOCONIOSIS_EMPLOYER, False),
+    ],
+)
+def test_every_person_kind_is_masked_and_every_employer_kind_is_not(login, town_user, chengjiang, fenglu, kind, masked):
+    entry = PushEntryFactory(campaign=chengjiang, kind=kind, town=fenglu)
+    client = login(town_user)
+    (row,) = client.get("/api/entries/", {"kind": kind}).json()["results"]
+    assert row["kind"] == kind
+    expected = entry.key[:6] + "*" * 8 + entry.key[-4:] if masked else entry.key
+    assert row["key"] == expected
+    assert client.get(f"/api/entries/{entry.pk}/").json()["key"] == expected
