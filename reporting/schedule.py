@@ -90,6 +90,12 @@ class Period:
         return end_of_day(self.due_date)
 
     @property
+    def closes(self) -> datetime.datetime:
+        """The first moment after the due day (midnight, Asia/Shanghai). ``due`` is its last whole second, as
+        published; a moment within that second (23:59:59.5) is still the due day."""
+        return datetime.datetime.combine(self.due_date + datetime.timedelta(days=1), datetime.time(), tzinfo=SHANGHAI)
+
+    @property
     def due_label(self) -> str:
         day = self.due_date
         return str(_("{y}年{m}月{d}日 23:59")).format(y=day.year, m=day.month, d=day.day)
@@ -109,7 +115,7 @@ class Period:
         return month_end(self.start)
 
     def is_late(self, moment: datetime.datetime | None) -> bool | None:
-        return None if moment is None else moment > self.due
+        return None if moment is None else moment >= self.closes
 
 
 def monthly_periods(campaign: Campaign) -> list[Period]:
@@ -152,6 +158,6 @@ def current_period(campaign: Campaign, *, now: datetime.datetime) -> Period | No
     """The period a unit is working on now: the first whose deadline has not passed, else the last one."""
     periods = all_periods(campaign)
     for period in periods:
-        if period.due >= now:
+        if now < period.closes:
             return period
     return periods[-1] if periods else None

@@ -51,7 +51,7 @@ def unit_filter(unit: Unit) -> dict[str, Unit]:
 def report_status(report: Report | None, period: Period, *, now: datetime.datetime) -> str:
     """The derived status: the stored one, refined by the deadline (missing, late)."""
     if report is None or report.status == Report.Status.DRAFT:
-        if now > period.due:
+        if period.is_late(now):
             return "missing"
         return "draft" if report is not None else "not_started"
     if report.status == Report.Status.SUBMITTED:

@@ -104,10 +104,12 @@ def _file(request: HttpRequest, period_key: str) -> HttpResponse:
     unit = user.unit
     report = Report.objects.for_user(user).for_period(period).filter(**unit_filter(unit)).first()
     editable = report is None or report.editable_by_unit
+    if request.method == "POST" and not editable:
+        # Refused, not redirected as if it had worked: the page as saved, with the reason, and a 409.
+        messages.error(request, _("报告已报送,不能修改;如需修改请联系领导小组办公室退回。"))
+        context = _report_context(report, period, unit, ReportForm(initial=_saved_texts(report)), editable)
+        return render(request, "reporting/report_form.html", context, status=409)
     if request.method == "POST":
-        if not editable:
-            messages.error(request, _("报告已报送,不能修改;如需修改请联系领导小组办公室退回。"))
-            return redirect(_report_url(period))
         form = ReportForm(request.POST, request.FILES)
         if form.is_valid():
             service = report_submit if form.cleaned_data["action"] == "submit" else report_save
@@ -128,9 +130,12 @@ def _file(request: HttpRequest, period_key: str) -> HttpResponse:
                 messages.success(request, _("报告已报送。") if submitted else _("草稿已保存。"))
                 return redirect(_report_url(period))
     else:
-        initial = {name: getattr(report, name) for name in ("progress", "problems", "measures")} if report else {}
-        form = ReportForm(initial=initial)
+        form = ReportForm(initial=_saved_texts(report))
     return render(request, "reporting/report_form.html", _report_context(report, period, unit, form, editable))
+
+
+def _saved_texts(report: Report | None) -> dict[str, str]:
+    return {name: getattr(report, name) for name in ("progress", "problems", "measures")} if report else {}
 
 
 def _report_context(report: Report | None, period: Period, unit: object, form: object, editable: bool) -> dict:

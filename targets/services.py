@@ -61,7 +61,12 @@ def last_day_of_month(day: datetime.date) -> datetime.date:
 
 
 def time_progress(campaign: Campaign, as_of: datetime.date) -> float:
-    """Share of the campaign's time that has passed by the end of ``as_of``, clamped to [0, 1]."""
+    """(as_of − start) / (target date − start) in days, clamped to [0, 1].
+
+    Both spans are date differences (one end counted, not both): 0 on the start day, 1 on the target date,
+    104 / 288 = 0.361 on 2021-06-30 as the issue's example has it; ``needed_per_day`` divides by the
+    (target date − as_of) days left on the same convention, so elapsed + left = the campaign's days.
+    """
     total = (campaign.target_date - campaign.start).days
     if total <= 0:
         return 1.0

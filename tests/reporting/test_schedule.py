@@ -21,6 +21,13 @@ def test_a_month_is_due_at_the_end_of_the_due_day_in_shanghai(chengjiang: Campai
     assert period.is_late(None) is None
 
 
+def test_the_due_day_lasts_to_midnight_not_to_its_last_whole_second(chengjiang: Campaign) -> None:
+    period = period_from_key(chengjiang, "2021-06")
+    assert period.is_late(at(2021, 7, 2, 23, 59, 59, 999_999)) is False
+    assert period.is_late(at(2021, 7, 3, 0, 0, 0)) is True
+    assert period.closes.isoformat() == "2021-07-03T00:00:00+08:00"
+
+
 def test_the_due_day_is_read_from_the_campaign(chengjiang: Campaign) -> None:
     chengjiang.report_due_day = 5
     assert period_from_key(chengjiang, "2021-11").due.isoformat() == "2021-12-05T23:59:59+08:00"
