@@ -54,7 +54,7 @@ clean:
 # Refresh the zh_Hans catalogue after changing UI strings (needs GNU gettext).
 messages: install
 	DEBUG=1 $(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests
-	msgen locale/zh_Hans/LC_MESSAGES/django.po --no-wrap -o locale/zh_Hans/LC_MESSAGES/django.new.po
+	msgen locale/zh_Hans/LC_MESSAGES/django.po --no-wrap | grep -v "^msgstr\[1\]" > locale/zh_Hans/LC_MESSAGES/django.new.po
 	msgmerge --quiet --no-wrap locale/zh_Hans/LC_MESSAGES/django.new.po locale/zh_Hans/LC_MESSAGES/django.po -o locale/zh_Hans/LC_MESSAGES/django.po || true
 	rm -f locale/zh_Hans/LC_MESSAGES/django.new.po
 	DEBUG=1 $(MANAGE) compilemessages --ignore=.venv

@@ -15,3 +15,10 @@ def test_the_zh_hans_catalogue_ships_compiled() -> None:
     catalogue = Path(settings.LOCALE_PATHS[0]) / "zh_Hans" / "LC_MESSAGES"
     assert (catalogue / "django.po").exists()
     assert "推送清单核查".encode() in (catalogue / "django.mo").read_bytes()
+
+
+def test_the_login_lockout_admin_is_in_chinese_too() -> None:
+    from axes.models import AccessAttempt
+
+    with translation.override("zh-hans"):
+        assert str(AccessAttempt._meta.verbose_name_plural) == "登录尝试"
