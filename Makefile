@@ -54,7 +54,8 @@ clean:
 # Refresh the zh_Hans catalogue after changing UI strings (needs GNU gettext).
 messages: install
 	DEBUG=1 $(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests
-	msgen locale/zh_Hans/LC_MESSAGES/django.po --no-wrap | grep -v "^msgstr\[1\]" > locale/zh_Hans/LC_MESSAGES/django.new.po
-	msgmerge --quiet --no-wrap locale/zh_Hans/LC_MESSAGES/django.new.po locale/zh_Hans/LC_MESSAGES/django.po -o locale/zh_Hans/LC_MESSAGES/django.po || true
-	rm -f locale/zh_Hans/LC_MESSAGES/django.new.po
+	cd locale/zh_Hans/LC_MESSAGES && \
+	  msgattrib --translated --no-obsolete django.po -o translated.po && \
+	  msgattrib --untranslated --no-obsolete django.po | msgen - | sed '/^msgstr\[1\]/d' > untranslated.po && \
+	  msgcat --use-first translated.po untranslated.po -o django.po && rm translated.po untranslated.po
 	DEBUG=1 $(MANAGE) compilemessages --ignore=.venv
