@@ -235,7 +235,7 @@ def _is_blank(cells: Sequence[CellValue]) -> bool:
 #   * date and date-time cells -> date / datetime, time cells -> time, durations -> timedelta;
 #     booleans -> bool; a formula -> its cached result ("" if the file was never calculated);
 #   * an empty cell -> "" (mapped to None here); a merged range -> the value in its top-left cell
-#     and "" in the others;
+#     and "" in the others (filled in here, see _merged_filler);
 #   * iter_rows() yields rows from row 1 even when the sheet's data starts lower, but starts the
 #     columns at the first column holding data; that offset is padded back so indexes match Excel.
 # Calamine holds the decoded sheet in compact Rust memory; Python objects exist one row at a time.
@@ -249,7 +249,7 @@ def _xlsx_rows(path: Path) -> _RawRows:
     except CalamineError as error:
         workbook.close()
         raise FileProblem("Excel 文件已损坏，无法读取第一个工作表") from error
-    return _sheet_rows(workbook, sheet.iter_rows(), sheet.start)
+    return _sheet_rows(workbook, sheet.iter_rows(), sheet.start, sheet.merged_cell_ranges or ())
 
 
 def _first_visible_sheet(workbook: CalamineWorkbook) -> int:
@@ -260,13 +260,62 @@ def _first_visible_sheet(workbook: CalamineWorkbook) -> int:
     return 0
 
 
-def _sheet_rows(workbook: CalamineWorkbook, rows: Iterator[list[object]], start: tuple[int, int] | None) -> _RawRows:
+_Range: TypeAlias = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _merged_filler(ranges: Iterable[_Range]) -> Callable[[int, list[CellValue]], None]:
+    """Give every cell of a merged range the value of its top-left cell, as Excel shows it.
+
+    Staff merge a town or village cell down over the rows of its people; read as calamine returns
+    it, every row but the first would lose its town and be rejected. Ranges are 0-based
+    ((first row, first column), (last row, last column)); rows must be filled in order, since a
+    range's value is taken from its first row when that row goes by.
+    """
+    starting: dict[int, list[_Range]] = {}
+    for merged in ranges:
+        starting.setdefault(merged[0][0], []).append(merged)
+    active: list[tuple[int, int, int, CellValue]] = []  # (last row, first column, last column, value)
+
+    def fill(row_index: int, cells: list[CellValue]) -> None:
+        nonlocal active
+        if active:
+            active = [merged for merged in active if merged[0] >= row_index]
+        for (_top, left), (bottom, right) in starting.pop(row_index, ()):
+            value = cells[left] if left < len(cells) else None
+            if value is not None:
+                active.append((bottom, left, right, value))
+        for _bottom, left, right, value in active:
+            if len(cells) <= right:
+                cells.extend([None] * (right + 1 - len(cells)))
+            for column in range(left, right + 1):
+                if cells[column] is None:
+                    cells[column] = value
+
+    return fill
+
+
+def _sheet_rows(
+    workbook: CalamineWorkbook,
+    rows: Iterator[list[object]],
+    start: tuple[int, int] | None,
+    merged_ranges: Iterable[_Range] = (),
+) -> _RawRows:
     padding: tuple[None, ...] = (None,) * (start[1] if start else 0)
+    fill = _merged_filler(merged_ranges) if merged_ranges else None
     try:
         for index, row in enumerate(rows):
             cells = padding + tuple(None if cell == "" else cell for cell in row)
-            if not _is_blank(cells):
-                yield index + 1, cells
+            # Whether a row is empty is decided on its own cells: a row only covered by a merged
+            # range (a town merged down past the last person) stays an ignored empty row.
+            if _is_blank(cells):
+                if fill is not None:
+                    fill(index, list(cells))
+                continue
+            if fill is not None:
+                filled = list(cells)
+                fill(index, filled)
+                cells = tuple(filled)
+            yield index + 1, cells
     finally:
         workbook.close()
 

@@ -209,8 +209,33 @@ def test_it_returns_dates_booleans_and_merged_cells_as_calamine_reads_them(tmp_p
     _, [first, second] = read_all(path)
     assert first.values["town"] == datetime(2021, 6, 3, 8, 30)
     assert first.values["phone"] is True
-    # A merged range holds its value in the top-left cell only.
-    assert second.values["town"] is None
+    # calamine gives a merged range's value to its top-left cell only; the reader fills the others in.
+    assert second.values["town"] == datetime(2021, 6, 3, 8, 30)
+
+
+def test_a_town_merged_down_over_its_people_belongs_to_every_row(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    # The data starts in column B, as when staff leave column A empty.
+    sheet["B1"] = "花名册"
+    sheet.merge_cells("B1:E1")
+    for row in (["姓名", "身份证号码", "乡镇", "电话"], ["张三", "1", "凤麓", "1"], ["李四", "2", None, "2"]):
+        sheet.append([None, *row])
+    sheet.append([])
+    sheet.append([None, "王五", "3", "龙街", None])
+    sheet.append([None, "赵六", "4", None, None])
+    sheet.merge_cells("D3:D5")  # 凤麓 over 张三, 李四 and an empty row
+    sheet.merge_cells("D6:D7")
+    workbook.save(tmp_path / "list.xlsx")
+    header_row, rows = read_all(tmp_path / "list.xlsx")
+    assert header_row == 2
+    # The empty row covered by the merge stays an ignored empty row.
+    assert [(row.number, row.values["name"], row.values["town"]) for row in rows] == [
+        (3, "张三", "凤麓"),
+        (4, "李四", "凤麓"),
+        (6, "王五", "龙街"),
+        (7, "赵六", "龙街"),
+    ]
 
 
 def test_closing_a_table_before_reading_all_rows_releases_the_file(tmp_path: Path) -> None:
