@@ -355,3 +355,25 @@ def test_a_corrupt_export_exits_non_zero_and_stores_no_record(chengjiang: Campai
     with pytest.raises(CommandError, match="损坏"):
         run("import_enrolments", str(path))
     assert not EnrolmentRecord.objects.exists()
+
+
+def test_the_real_commands_print_the_counts_and_a_second_import_changes_nothing(manage: object, tmp_path: Path) -> None:
+    rows = export_rows()
+    path = write_xlsx(tmp_path / "参保数据.xlsx", HEADER, [cells for _meaning, cells in rows], text_columns=(3,))
+    valid, rejected = len(meanings(rows)), rejected_count(rows)
+    result = manage("import_enrolments", str(path))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == f"created={valid} updated=0 rejected={rejected}"
+    assert Path(lines[-2]).is_file()
+    result = manage("recompute_progress", "--as-of", AS_OF.isoformat())
+    assert result.returncode == 0, result.stderr
+
+    again = manage("import_enrolments", str(path))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[-1] == f"created=0 updated={valid} rejected={rejected}"
+
+    missing = write_xlsx(tmp_path / "缺列.xlsx", ("序号", "姓名", "身份证号码", "险种"), [[1, "甲", person(1), RP]])
+    result = manage("import_enrolments", str(missing))
+    assert result.returncode != 0
+    assert "参保日期" in result.stderr

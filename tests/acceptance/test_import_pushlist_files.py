@@ -474,3 +474,33 @@ def test_a_file_without_a_required_column_names_it_and_writes_nothing(
         with pytest.raises(CommandError, match=re.escape(missing)):
             run("import_pushlist", str(path), "--kind", kind)
     assert nothing_stored()
+
+
+def test_the_real_command_exits_and_prints_as_the_issue_says(manage: object, tmp_path: Path) -> None:
+    marks, rows = split(person_rows())
+    path = write_xlsx(tmp_path / "清单.xlsx", PERSON_HEADER, rows, text_columns=(3,))
+
+    first = manage("import_pushlist", str(path), "--kind", "person", "--dry-run")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[-1] == expected_line(marks)
+
+    result = manage("import_pushlist", str(path), "--kind", "person", "--batch", "第二批")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == expected_line(marks) == "imported=7 duplicates=2 rejected=9"
+    assert Path(lines[-2]).is_file() and lines[-2].endswith(".xlsx")
+
+    again = manage("import_pushlist", str(path), "--kind", "person")
+    assert again.returncode != 0
+    assert "重复导入" in again.stderr
+
+    broken = tmp_path / "坏文件.xlsx"
+    broken.write_text("这不是 Excel 文件", encoding="utf-8")
+    result = manage("import_pushlist", str(broken), "--kind", "person")
+    assert result.returncode != 0
+    assert "损坏" in result.stderr and "imported=" not in result.stdout
+
+    no_id = write_xlsx(tmp_path / "无身份证.xlsx", ("序号", "姓名", "所属镇(街道)"), [[1, "张一", "凤麓"]])
+    result = manage("import_pushlist", str(no_id), "--kind", "employed_person")
+    assert result.returncode != 0
+    assert "公民身份号码" in result.stderr
