@@ -377,3 +377,38 @@ def test_the_real_commands_print_the_counts_and_a_second_import_changes_nothing(
     result = manage("import_enrolments", str(missing))
     assert result.returncode != 0
     assert "参保日期" in result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("as_of", ["2021-06-30", "2021-06-15"])
+def test_progress_follows_a_later_import_without_an_explicit_recompute(
+    chengjiang: Campaign,
+    office_user: object,
+    login: object,
+    tmp_path: Path,
+    as_of: str,
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    first = export_rows()[:2]  # 凤麓: 300 and 500 on 2021-06-03
+    write_csv(tmp_path / "a.csv", HEADER, [cells for _m, cells in first], encoding="utf-8")
+    # Every write asks for a recompute once it has committed: run those callbacks, as autocommit would.
+    with django_capture_on_commit_callbacks(execute=True):
+        run("import_enrolments", str(tmp_path / "a.csv"))
+    with django_capture_on_commit_callbacks(execute=True):
+        run("recompute_progress", "--as-of", as_of)
+    client = login(office_user)
+
+    def fenglu(code: str) -> float:
+        payload = client.get("/api/progress/", {"as_of": as_of}).json()
+        indicator = next(item for item in payload["indicators"] if item["code"] == code)
+        return next(row["actual"] for row in indicator["towns"] if row["town"] == "凤麓街道")
+
+    assert (fenglu("resident_pension_insured"), fenglu("resident_avg_contribution")) == (2, 400)
+    later = [
+        *first,
+        (None, [3, "新", "男", person(40), RP, "2021-06-01", "凤麓", "", 700, "", ""]),
+    ]
+    write_csv(tmp_path / "b.csv", HEADER, [cells for _m, cells in later], encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run("import_enrolments", str(tmp_path / "b.csv"))[-1] == "created=1 updated=2 rejected=0"
+    assert (fenglu("resident_pension_insured"), fenglu("resident_avg_contribution")) == (3, 500)
