@@ -152,6 +152,10 @@ def open_table(path: str | Path, columns: Sequence[Column], *, original_name: st
 def _build_table(raw: _RawRows, columns: Sequence[Column]) -> Table:
     header_row, header_cells, fields = _find_header(raw, columns)
     first = next(raw, None)
+    if first is not None and _continues_header(first[1], header_cells, fields, columns):
+        # A two-row header (联系方式 merged over 电话 and 地址): its second row names columns, it holds no data.
+        header_cells, fields = _merge_header_rows(header_cells, first[1], fields, columns)
+        first = next(raw, None)
     if first is None:
         raise FileProblem(f"第 {header_row} 行表头以下没有数据")
 
@@ -189,12 +193,46 @@ def _match_columns(cells: Sequence[CellValue], lookup: dict[str, str]) -> dict[s
     return fields
 
 
-def _find_header(raw: _RawRows, columns: Sequence[Column]) -> tuple[int, tuple[CellValue, ...], dict[str, int]]:
+def _header_lookup(columns: Sequence[Column]) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for column in columns:
         for header in column.headers:
             # The first column declaring a header text owns it.
             lookup.setdefault(normalize_text(header), column.field)
+    return lookup
+
+
+def _continues_header(
+    cells: tuple[CellValue, ...], header_cells: tuple[CellValue, ...], fields: dict[str, int], columns: Sequence[Column]
+) -> bool:
+    """Whether the row below the header repeats the header's text in every required column.
+
+    That is what the second row of a two-row header looks like once its vertically merged cells
+    (序号, 姓名, … merged down over both rows) are filled in; no data row repeats every header.
+    """
+    required = [fields[column.field] for column in columns if column.required]
+    return bool(required) and all(
+        index < len(cells) and normalize_text(cells[index]) == normalize_text(header_cells[index]) for index in required
+    )
+
+
+def _merge_header_rows(
+    top: tuple[CellValue, ...], bottom: tuple[CellValue, ...], fields: dict[str, int], columns: Sequence[Column]
+) -> tuple[tuple[CellValue, ...], dict[str, int]]:
+    """The headers of a two-row header: a column named in the second row is known by that name."""
+    width = max(len(top), len(bottom))
+    cells = tuple(
+        (bottom[i] if i < len(bottom) and bottom[i] is not None else (top[i] if i < len(top) else None))
+        for i in range(width)
+    )
+    merged = dict(fields)
+    for field_name, index in _match_columns(bottom, _header_lookup(columns)).items():
+        merged.setdefault(field_name, index)
+    return cells, merged
+
+
+def _find_header(raw: _RawRows, columns: Sequence[Column]) -> tuple[int, tuple[CellValue, ...], dict[str, int]]:
+    lookup = _header_lookup(columns)
     required = [column for column in columns if column.required]
 
     best: dict[str, int] | None = None

@@ -504,3 +504,47 @@ def test_the_real_command_exits_and_prints_as_the_issue_says(manage: object, tmp
     result = manage("import_pushlist", str(no_id), "--kind", "employed_person")
     assert result.returncode != 0
     assert "公民身份号码" in result.stderr
+
+
+@pytest.mark.django_db
+def test_a_two_row_header_and_towns_merged_down_over_their_people(chengjiang: Campaign, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["2021年已就业未参保人员清单"])
+    sheet.merge_cells("A1:G1")
+    sheet.append(["序号", "姓名", "身份证号码", "所属区域", None, "联系方式", None])
+    sheet.append([None, None, None, "镇(街道)", "村(社区)", "电话", "工作单位"])
+    for column in "ABC":
+        sheet.merge_cells(f"{column}2:{column}3")
+    sheet.merge_cells("D2:E2")
+    sheet.merge_cells("F2:G2")
+    people = [
+        [1, "甲", IDS[0], "凤麓街道", "东龙社区", "13800000001", "某公司"],
+        [2, "乙", IDS[1], None, None, "13800000002", "某公司"],
+        [3, "丙", IDS[2], None, "西龙社区", None, None],
+        [4, "丁", IDS[3], "龙街", None, None, None],
+        [5, "戊", IDS[4], None, None, None, None],
+    ]
+    for row in people:
+        sheet.append(row)
+    sheet.merge_cells("D4:D6")  # 凤麓街道 over 甲, 乙, 丙
+    sheet.merge_cells("E4:E5")  # 东龙社区 over 甲, 乙
+    sheet.merge_cells("D7:D8")  # 龙街 over 丁, 戊
+    path = tmp_path / "已就业.xlsx"
+    workbook.save(path)
+
+    lines = run("import_pushlist", str(path), "--kind", "employed_person")
+
+    assert lines == ["imported=5 duplicates=0 rejected=0"]
+    entries = PushEntry.objects.select_related("town", "village").order_by("key")
+    assert [(e.name, e.town.name, e.village.name if e.village else None) for e in entries] == [
+        ("甲", "凤麓街道", "东龙社区"),
+        ("乙", "凤麓街道", "东龙社区"),
+        ("丙", "凤麓街道", "西龙社区"),
+        ("丁", "龙街街道", None),
+        ("戊", "龙街街道", None),
+    ]
+    assert PushEntry.objects.get(name="甲").phone == "13800000001"
+    assert PushEntry.objects.get(name="乙").employer_name == "某公司"
