@@ -273,7 +273,7 @@ def _is_blank(cells: Sequence[CellValue]) -> bool:
 #   * date and date-time cells -> date / datetime, time cells -> time, durations -> timedelta;
 #     booleans -> bool; a formula -> its cached result ("" if the file was never calculated);
 #   * an empty cell -> "" (mapped to None here); a merged range -> the value in its top-left cell
-#     and "" in the others (filled in here, see _merged_filler);
+#     and "" in the others (filled in here, see _MergedFiller);
 #   * iter_rows() yields rows from row 1 even when the sheet's data starts lower, but starts the
 #     columns at the first column holding data; that offset is padded back so indexes match Excel.
 # Calamine holds the decoded sheet in compact Rust memory; Python objects exist one row at a time.
@@ -301,35 +301,43 @@ def _first_visible_sheet(workbook: CalamineWorkbook) -> int:
 _Range: TypeAlias = tuple[tuple[int, int], tuple[int, int]]
 
 
-def _merged_filler(ranges: Iterable[_Range]) -> Callable[[int, list[CellValue]], None]:
-    """Give every cell of a merged range the value of its top-left cell, as Excel shows it.
+class _MergedFiller:
+    """Gives every cell of a merged range the value of its top-left cell, as Excel shows it.
 
     Staff merge a town or village cell down over the rows of its people; read as calamine returns
     it, every row but the first would lose its town and be rejected. Ranges are 0-based
     ((first row, first column), (last row, last column)); rows must be filled in order, since a
     range's value is taken from its first row when that row goes by.
     """
-    starting: dict[int, list[_Range]] = {}
-    for merged in ranges:
-        starting.setdefault(merged[0][0], []).append(merged)
-    active: list[tuple[int, int, int, CellValue]] = []  # (last row, first column, last column, value)
 
-    def fill(row_index: int, cells: list[CellValue]) -> None:
-        nonlocal active
-        if active:
-            active = [merged for merged in active if merged[0] >= row_index]
-        for (_top, left), (bottom, right) in starting.pop(row_index, ()):
+    def __init__(self, ranges: Iterable[_Range]) -> None:
+        self.starting: dict[int, list[_Range]] = {}
+        for merged in ranges:
+            self.starting.setdefault(merged[0][0], []).append(merged)
+        self.active: list[tuple[int, int, int, CellValue]] = []  # (last row, first column, last column, value)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing left to fill (the usual case below a merged title): rows pass through untouched."""
+        return not self.starting and not self.active
+
+    def fill(self, row_index: int, cells: tuple[CellValue, ...]) -> tuple[CellValue, ...]:
+        if self.active:
+            self.active = [merged for merged in self.active if merged[0] >= row_index]
+        for (_top, left), (bottom, right) in self.starting.pop(row_index, ()):
             value = cells[left] if left < len(cells) else None
             if value is not None:
-                active.append((bottom, left, right, value))
-        for _bottom, left, right, value in active:
-            if len(cells) <= right:
-                cells.extend([None] * (right + 1 - len(cells)))
+                self.active.append((bottom, left, right, value))
+        if not self.active:
+            return cells
+        filled = list(cells)
+        for _bottom, left, right, value in self.active:
+            if len(filled) <= right:
+                filled.extend([None] * (right + 1 - len(filled)))
             for column in range(left, right + 1):
-                if cells[column] is None:
-                    cells[column] = value
-
-    return fill
+                if filled[column] is None:
+                    filled[column] = value
+        return tuple(filled)
 
 
 def _sheet_rows(
@@ -339,21 +347,17 @@ def _sheet_rows(
     merged_ranges: Iterable[_Range] = (),
 ) -> _RawRows:
     padding: tuple[None, ...] = (None,) * (start[1] if start else 0)
-    fill = _merged_filler(merged_ranges) if merged_ranges else None
+    merged = _MergedFiller(merged_ranges)
     try:
         for index, row in enumerate(rows):
             cells = padding + tuple(None if cell == "" else cell for cell in row)
             # Whether a row is empty is decided on its own cells: a row only covered by a merged
             # range (a town merged down past the last person) stays an ignored empty row.
-            if _is_blank(cells):
-                if fill is not None:
-                    fill(index, list(cells))
-                continue
-            if fill is not None:
-                filled = list(cells)
-                fill(index, filled)
-                cells = tuple(filled)
-            yield index + 1, cells
+            blank = _is_blank(cells)
+            if not merged.idle:
+                cells = merged.fill(index, cells)
+            if not blank:
+                yield index + 1, cells
     finally:
         workbook.close()
 
