@@ -152,6 +152,10 @@ def open_table(path: str | Path, columns: Sequence[Column], *, original_name: st
 def _build_table(raw: _RawRows, columns: Sequence[Column]) -> Table:
     header_row, header_cells, fields = _find_header(raw, columns)
     first = next(raw, None)
+    if first is not None and _continues_header(first[1], header_cells, fields, columns):
+        # A two-row header (联系方式 merged over 电话 and 地址): its second row names columns, it holds no data.
+        header_cells, fields = _merge_header_rows(header_cells, first[1], fields, columns)
+        first = next(raw, None)
     if first is None:
         raise FileProblem(f"第 {header_row} 行表头以下没有数据")
 
@@ -189,12 +193,46 @@ def _match_columns(cells: Sequence[CellValue], lookup: dict[str, str]) -> dict[s
     return fields
 
 
-def _find_header(raw: _RawRows, columns: Sequence[Column]) -> tuple[int, tuple[CellValue, ...], dict[str, int]]:
+def _header_lookup(columns: Sequence[Column]) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for column in columns:
         for header in column.headers:
             # The first column declaring a header text owns it.
             lookup.setdefault(normalize_text(header), column.field)
+    return lookup
+
+
+def _continues_header(
+    cells: tuple[CellValue, ...], header_cells: tuple[CellValue, ...], fields: dict[str, int], columns: Sequence[Column]
+) -> bool:
+    """Whether the row below the header repeats the header's text in every required column.
+
+    That is what the second row of a two-row header looks like once its vertically merged cells
+    (序号, 姓名, … merged down over both rows) are filled in; no data row repeats every header.
+    """
+    required = [fields[column.field] for column in columns if column.required]
+    return bool(required) and all(
+        index < len(cells) and normalize_text(cells[index]) == normalize_text(header_cells[index]) for index in required
+    )
+
+
+def _merge_header_rows(
+    top: tuple[CellValue, ...], bottom: tuple[CellValue, ...], fields: dict[str, int], columns: Sequence[Column]
+) -> tuple[tuple[CellValue, ...], dict[str, int]]:
+    """The headers of a two-row header: a column named in the second row is known by that name."""
+    width = max(len(top), len(bottom))
+    cells = tuple(
+        (bottom[i] if i < len(bottom) and bottom[i] is not None else (top[i] if i < len(top) else None))
+        for i in range(width)
+    )
+    merged = dict(fields)
+    for field_name, index in _match_columns(bottom, _header_lookup(columns)).items():
+        merged.setdefault(field_name, index)
+    return cells, merged
+
+
+def _find_header(raw: _RawRows, columns: Sequence[Column]) -> tuple[int, tuple[CellValue, ...], dict[str, int]]:
+    lookup = _header_lookup(columns)
     required = [column for column in columns if column.required]
 
     best: dict[str, int] | None = None
@@ -235,7 +273,7 @@ def _is_blank(cells: Sequence[CellValue]) -> bool:
 #   * date and date-time cells -> date / datetime, time cells -> time, durations -> timedelta;
 #     booleans -> bool; a formula -> its cached result ("" if the file was never calculated);
 #   * an empty cell -> "" (mapped to None here); a merged range -> the value in its top-left cell
-#     and "" in the others;
+#     and "" in the others (filled in here, see _MergedFiller);
 #   * iter_rows() yields rows from row 1 even when the sheet's data starts lower, but starts the
 #     columns at the first column holding data; that offset is padded back so indexes match Excel.
 # Calamine holds the decoded sheet in compact Rust memory; Python objects exist one row at a time.
@@ -249,7 +287,7 @@ def _xlsx_rows(path: Path) -> _RawRows:
     except CalamineError as error:
         workbook.close()
         raise FileProblem("Excel 文件已损坏，无法读取第一个工作表") from error
-    return _sheet_rows(workbook, sheet.iter_rows(), sheet.start)
+    return _sheet_rows(workbook, sheet.iter_rows(), sheet.start, sheet.merged_cell_ranges or ())
 
 
 def _first_visible_sheet(workbook: CalamineWorkbook) -> int:
@@ -260,12 +298,65 @@ def _first_visible_sheet(workbook: CalamineWorkbook) -> int:
     return 0
 
 
-def _sheet_rows(workbook: CalamineWorkbook, rows: Iterator[list[object]], start: tuple[int, int] | None) -> _RawRows:
+_Range: TypeAlias = tuple[tuple[int, int], tuple[int, int]]
+
+
+class _MergedFiller:
+    """Gives every cell of a merged range the value of its top-left cell, as Excel shows it.
+
+    Staff merge a town or village cell down over the rows of its people; read as calamine returns
+    it, every row but the first would lose its town and be rejected. Ranges are 0-based
+    ((first row, first column), (last row, last column)); rows must be filled in order, since a
+    range's value is taken from its first row when that row goes by.
+    """
+
+    def __init__(self, ranges: Iterable[_Range]) -> None:
+        self.starting: dict[int, list[_Range]] = {}
+        for merged in ranges:
+            self.starting.setdefault(merged[0][0], []).append(merged)
+        self.active: list[tuple[int, int, int, CellValue]] = []  # (last row, first column, last column, value)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing left to fill (the usual case below a merged title): rows pass through untouched."""
+        return not self.starting and not self.active
+
+    def fill(self, row_index: int, cells: tuple[CellValue, ...]) -> tuple[CellValue, ...]:
+        if self.active:
+            self.active = [merged for merged in self.active if merged[0] >= row_index]
+        for (_top, left), (bottom, right) in self.starting.pop(row_index, ()):
+            value = cells[left] if left < len(cells) else None
+            if value is not None:
+                self.active.append((bottom, left, right, value))
+        if not self.active:
+            return cells
+        filled = list(cells)
+        for _bottom, left, right, value in self.active:
+            if len(filled) <= right:
+                filled.extend([None] * (right + 1 - len(filled)))
+            for column in range(left, right + 1):
+                if filled[column] is None:
+                    filled[column] = value
+        return tuple(filled)
+
+
+def _sheet_rows(
+    workbook: CalamineWorkbook,
+    rows: Iterator[list[object]],
+    start: tuple[int, int] | None,
+    merged_ranges: Iterable[_Range] = (),
+) -> _RawRows:
     padding: tuple[None, ...] = (None,) * (start[1] if start else 0)
+    merged = _MergedFiller(merged_ranges)
     try:
         for index, row in enumerate(rows):
             cells = padding + tuple(None if cell == "" else cell for cell in row)
-            if not _is_blank(cells):
+            # Whether a row is empty is decided on its own cells: a row only covered by a merged
+            # range (a town merged down past the last person) stays an ignored empty row.
+            blank = _is_blank(cells)
+            if not merged.idle:
+                cells = merged.fill(index, cells)
+            if not blank:
                 yield index + 1, cells
     finally:
         workbook.close()

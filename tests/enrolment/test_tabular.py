@@ -209,8 +209,33 @@ def test_it_returns_dates_booleans_and_merged_cells_as_calamine_reads_them(tmp_p
     _, [first, second] = read_all(path)
     assert first.values["town"] == datetime(2021, 6, 3, 8, 30)
     assert first.values["phone"] is True
-    # A merged range holds its value in the top-left cell only.
-    assert second.values["town"] is None
+    # calamine gives a merged range's value to its top-left cell only; the reader fills the others in.
+    assert second.values["town"] == datetime(2021, 6, 3, 8, 30)
+
+
+def test_a_town_merged_down_over_its_people_belongs_to_every_row(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    # The data starts in column B, as when staff leave column A empty.
+    sheet["B1"] = "花名册"
+    sheet.merge_cells("B1:E1")
+    for row in (["姓名", "身份证号码", "乡镇", "电话"], ["张三", "1", "凤麓", "1"], ["李四", "2", None, "2"]):
+        sheet.append([None, *row])
+    sheet.append([])
+    sheet.append([None, "王五", "3", "龙街", None])
+    sheet.append([None, "赵六", "4", None, None])
+    sheet.merge_cells("D3:D5")  # 凤麓 over 张三, 李四 and an empty row
+    sheet.merge_cells("D6:D7")
+    workbook.save(tmp_path / "list.xlsx")
+    header_row, rows = read_all(tmp_path / "list.xlsx")
+    assert header_row == 2
+    # The empty row covered by the merge stays an ignored empty row.
+    assert [(row.number, row.values["name"], row.values["town"]) for row in rows] == [
+        (3, "张三", "凤麓"),
+        (4, "李四", "凤麓"),
+        (6, "王五", "龙街"),
+        (7, "赵六", "龙街"),
+    ]
 
 
 def test_closing_a_table_before_reading_all_rows_releases_the_file(tmp_path: Path) -> None:
@@ -425,3 +450,39 @@ def test_parse_yes_no_reads_no_and_blank_as_no(value: object) -> None:
 def test_parse_yes_no_rejects_anything_else() -> None:
     with pytest.raises(ValueError, match=r"应填写“是”或“否”"):
         parse_yes_no("可能")
+
+
+def test_a_two_row_header_names_columns_in_both_rows_and_is_no_data(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["花名册"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(["序号", "姓名", "公民身份号码", "联系方式", None])
+    sheet.append([None, None, None, "电话", "乡镇"])
+    for column in "ABC":
+        sheet.merge_cells(f"{column}2:{column}3")
+    sheet.merge_cells("D2:E2")
+    sheet.append([1, "张三", ID_NUMBER, "13812345678", "凤麓"])
+    workbook.save(tmp_path / "list.xlsx")
+    with open_table(tmp_path / "list.xlsx", COLUMNS) as table:
+        assert table.header_row == 2
+        assert table.headers == ("序号", "姓名", "公民身份号码", "电话", "乡镇")
+        rows = list(table.rows)
+    assert [(row.number, row.values) for row in rows] == [
+        (4, {"name": "张三", "id_number": ID_NUMBER, "town": "凤麓", "phone": "13812345678"})
+    ]
+
+
+def test_required_columns_spread_over_a_two_row_header_are_found(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["姓名", "公民身份号码", "户籍信息", None])
+    sheet.append([None, None, "乡镇", "电话"])
+    sheet.merge_cells("A1:A2")
+    sheet.merge_cells("B1:B2")
+    sheet.merge_cells("C1:D1")
+    sheet.append(["张三", ID_NUMBER, "凤麓", None])
+    workbook.save(tmp_path / "list.xlsx")
+    header_row, rows = read_all(tmp_path / "list.xlsx", (*COLUMNS[:2], Column("town", ("乡镇",), required=True)))
+    assert header_row == 2
+    assert [(row.number, row.values["name"], row.values["town"]) for row in rows] == [(3, "张三", "凤麓")]
