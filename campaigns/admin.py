@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from campaigns.models import Campaign, County, Department, Phase, Town, User, Village
+from campaigns.scoping import ScopedAdminMixin
 
 admin.site.site_header = _("社会保险全民参保扩面专项行动 · 管理后台")
 admin.site.site_title = _("参保扩面管理后台")
@@ -22,7 +23,7 @@ class PhaseInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(SimpleHistoryAdmin):
+class CampaignAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "county", "year", "document_number", "start", "target_date"]
     list_filter = ["county", "year"]
     search_fields = ["name", "document_number"]
@@ -30,7 +31,7 @@ class CampaignAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Phase)
-class PhaseAdmin(SimpleHistoryAdmin):
+class PhaseAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "campaign", "order", "start", "end"]
     list_filter = ["campaign"]
 
@@ -41,7 +42,7 @@ class VillageInline(admin.TabularInline):
 
 
 @admin.register(Town)
-class TownAdmin(SimpleHistoryAdmin):
+class TownAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "short_name", "kind", "county", "order"]
     list_filter = ["county", "kind"]
     search_fields = ["name", "short_name"]
@@ -49,14 +50,14 @@ class TownAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(SimpleHistoryAdmin):
+class VillageAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "town"]
     list_filter = ["town", "kind"]
     search_fields = ["name"]
 
 
 @admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "full_name", "county", "duty", "order"]
     list_filter = ["county"]
     search_fields = ["name", "full_name", "duty"]

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Self
 from django.db import models
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from campaigns.models import User
 
 
@@ -74,3 +76,11 @@ def _county_of(user: User) -> int | None:
     if user.department_id:
         return user.department.county_id
     return None
+
+
+class ScopedAdminMixin:
+    """The Django admin goes through the same door: a county admin's admin site shows only that county."""
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        queryset = super().get_queryset(request)
+        return queryset.for_user(request.user) if hasattr(queryset, "for_user") else queryset

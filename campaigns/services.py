@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from campaigns.models import Department, Role, Town, User
+from campaigns.models import County, Department, Role, Town, User
 from campaigns.roles import group_for
 
 
@@ -37,6 +37,14 @@ def department_lookup(*, name: str, county_id: int | None = None) -> Department:
     return found[0]
 
 
+def county_lookup(*, name: str) -> County:
+    """A county by its name (澄江市) or division code (530481)."""
+    county = County.objects.filter(Q(name=name.strip()) | Q(division_code=name.strip())).first()
+    if county is None:
+        raise ValidationError(_("找不到县(市、区):%(name)s") % {"name": name})
+    return county
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -45,6 +53,7 @@ def user_create(
     role: str,
     town: Town | None = None,
     department: Department | None = None,
+    county: County | None = None,
     email: str = "",
     full_name: str = "",
 ) -> User:
@@ -59,6 +68,8 @@ def user_create(
         raise ValidationError(_("只有镇(街道)经办人可以指定镇(街道)"))
     if role != Role.DEPARTMENT and department is not None:
         raise ValidationError(_("只有部门经办人可以指定部门"))
+    if county is not None and role not in (Role.ADMIN, Role.OFFICE):
+        raise ValidationError(_("只有管理员和办公室用户可以指定县(市、区),其他角色随所属镇(街道)或部门确定"))
     if User.objects.filter(username=username).exists():
         raise ValidationError(_("用户名已存在:%(username)s") % {"username": username})
 
@@ -67,6 +78,7 @@ def user_create(
         email=email,
         first_name=full_name,
         role=role,
+        county=county,
         town=town,
         department=department,
         is_staff=role == Role.ADMIN,

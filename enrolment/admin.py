@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportMixin
 
 from campaigns.models import Campaign
+from campaigns.scoping import ScopedAdminMixin
 from enrolment.forms.batches import BatchUploadForm
 from enrolment.models import Batch, EntryPush, ListKind, PushEntry
 from enrolment.services.pushlist_import import ImportRefused, batch_submit, pushlist_import
@@ -52,7 +53,7 @@ class BatchConfirmForm(forms.Form):
 
 
 @admin.register(Batch)
-class BatchAdmin(ImportMixin, admin.ModelAdmin):
+class BatchAdmin(ScopedAdminMixin, ImportMixin, admin.ModelAdmin):
     list_display = ("label", "kind", "status", "rows_total", "imported", "duplicates", "rejected", "uploaded_at")
     list_filter = ("kind", "status", "campaign")
     search_fields = ("label", "file_name")
@@ -147,7 +148,7 @@ class BatchAdmin(ImportMixin, admin.ModelAdmin):
 
 
 @admin.register(PushEntry)
-class PushEntryAdmin(admin.ModelAdmin):
+class PushEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Read-only: entries come from imports and change through the queue's status workflow (who, when, from,
     to, version), which a plain admin form would bypass."""
 

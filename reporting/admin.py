@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from campaigns.scoping import ScopedAdminMixin
 from reporting.models import Notice, ReminderLog, Report, ReportAttachment, ReportEvent, SupervisionVisit
 
 
@@ -25,7 +26,7 @@ class ReportAttachmentInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(SimpleHistoryAdmin):
+class ReportAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "kind", "period", "status", "first_submitted_at", "submitted_at"]
     list_filter = ["campaign", "kind", "period", "status"]
     search_fields = ["town__name", "department__name"]
@@ -38,7 +39,7 @@ class ReportAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SupervisionVisit)
-class SupervisionVisitAdmin(SimpleHistoryAdmin):
+class SupervisionVisitAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "quarter", "visited_on", "correct_by", "corrected", "corrected_on"]
     list_filter = ["campaign", "quarter", "corrected"]
 

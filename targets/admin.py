@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from campaigns.scoping import ScopedAdminMixin
 from enrolment.models import ConstructionProject, DataImport, EnrolmentRecord, PneumoconiosisRoster
 from targets.models import Indicator, ProgressSnapshot, ProgressState, Target
 
@@ -14,7 +15,7 @@ class IndicatorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):
+class TargetAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["indicator", "town", "campaign", "baseline", "target_value"]
     list_filter = ["campaign", "indicator", "town"]
     list_select_related = ["indicator", "town", "campaign"]
@@ -23,7 +24,7 @@ class TargetAdmin(SimpleHistoryAdmin):
 
 # Progress snapshots and the recompute state: read-only (the engine writes them).
 @admin.register(ProgressSnapshot)
-class ProgressSnapshotAdmin(admin.ModelAdmin):
+class ProgressSnapshotAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["as_of", "indicator", "town", "target_value", "actual", "completion", "behind", "rank"]
     list_filter = ["campaign", "indicator", "town", "behind"]
     list_select_related = ["indicator", "town"]
@@ -48,7 +49,7 @@ class ProgressStateAdmin(admin.ModelAdmin):
 
 # The achieved-work data (enrolment app models, registered here to keep enrolment/admin.py for push lists).
 @admin.register(EnrolmentRecord)
-class EnrolmentRecordAdmin(SimpleHistoryAdmin):
+class EnrolmentRecordAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "id_number", "insurance", "enrolled_on", "town", "village", "contribution", "is_transfer"]
     list_filter = ["campaign", "insurance", "source", "is_transfer", "town"]
     list_select_related = ["town", "village"]
@@ -60,7 +61,7 @@ class EnrolmentRecordAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ConstructionProject)
-class ConstructionProjectAdmin(SimpleHistoryAdmin):
+class ConstructionProjectAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "permit_number", "department", "town", "permit_date", "injury_insured", "insured_on"]
     list_filter = ["injury_insured", "town", "department"]
     list_select_related = ["town", "department"]
@@ -69,7 +70,7 @@ class ConstructionProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PneumoconiosisRoster)
-class PneumoconiosisRosterAdmin(SimpleHistoryAdmin):
+class PneumoconiosisRosterAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["enterprise", "uscc", "town", "industry", "workers", "covered_workers", "as_of"]
     list_filter = ["town", "industry"]
     list_select_related = ["town"]
@@ -78,7 +79,7 @@ class PneumoconiosisRosterAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DataImport)
-class DataImportAdmin(admin.ModelAdmin):
+class DataImportAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["file_name", "source", "campaign", "status", "created", "updated", "rejected", "uploaded_at"]
     list_filter = ["source", "status", "campaign"]
     readonly_fields = [field.name for field in DataImport._meta.fields]

@@ -70,3 +70,14 @@ def test_the_first_admin_gets_a_generated_password_printed_once(chengjiang: Camp
     assert admin.is_superuser and admin.check_password(password)
     call_command("create_first_admin")
     assert capsys.readouterr().out == ""
+
+
+def test_an_office_user_can_be_limited_to_one_county(chengjiang: Campaign) -> None:
+    call_command("add_user", "yx01", "--role", "office", "--county", "530481")
+    assert User.objects.get(username="yx01").county == chengjiang.county
+
+
+def test_a_town_user_takes_the_county_of_their_town_not_a_flag(chengjiang: Campaign) -> None:
+    with pytest.raises(CommandError) as raised:
+        call_command("add_user", "t9", "--role", "town", "--town", "龙街", "--county", "澄江市")
+    assert "只有管理员和办公室用户可以指定县" in str(raised.value)

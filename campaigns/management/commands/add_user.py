@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from campaigns.models import Role
-from campaigns.services import department_lookup, town_lookup, user_create
+from campaigns.services import county_lookup, department_lookup, town_lookup, user_create
 
 
 class Command(BaseCommand):
@@ -16,6 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, help="admin | office | town | department")
         parser.add_argument("--town", help="所属镇(街道),全称或简称")
         parser.add_argument("--department", help="所属部门")
+        parser.add_argument("--county", help="管理员、办公室用户限定的县(市、区),名称或区划代码;省级账号不填")
         parser.add_argument("--email", default="")
 
     def handle(self, *args: object, **options: str) -> None:
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         try:
             town = town_lookup(name=options["town"]) if options["town"] else None
             department = department_lookup(name=options["department"]) if options["department"] else None
+            county = county_lookup(name=options["county"]) if options["county"] else None
             password = os.environ.get("NEW_USER_PASSWORD") or self._ask_password()
             user = user_create(
                 username=options["username"],
@@ -32,6 +34,7 @@ class Command(BaseCommand):
                 role=role,
                 town=town,
                 department=department,
+                county=county,
                 email=options["email"],
             )
         except ValidationError as exc:
