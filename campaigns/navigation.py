@@ -30,7 +30,8 @@ _REVIEWERS = frozenset({Role.ADMIN, Role.OFFICE})
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("工作台"), "home", _EVERYONE),
     NavItem(_("推送清单核查"), "entry-list", _QUEUE),
-    NavItem(_("推送批次"), "batch-list", frozenset({Role.ADMIN, Role.OFFICE})),
+    NavItem(_("推送批次"), "batch-list", _REVIEWERS),
+    NavItem(_("数据导入"), "data-import-list", _REVIEWERS),
     NavItem(_("目标任务进度"), "progress", _EVERYONE),
     NavItem(_("参保记录"), "records", _QUEUE),
     NavItem(_("月度报告"), "reporting:list", _UNITS),

@@ -46,7 +46,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.OFFICE: [
         *(f"campaigns.view_{m}" for m in ("campaign", "phase", "town", "village", "department")),
         *(f"targets.view_{m}" for m in ("indicator", "target")),
-        *(f"enrolment.view_{m}" for m in ("batch", "pushentry", "enrolmentrecord", "constructionproject")),
+        *(
+            f"enrolment.view_{m}"
+            for m in ("batch", "dataimport", "pushentry", "enrolmentrecord", "constructionproject")
+        ),
         "enrolment.view_pneumoconiosisroster",
         "enrolment.export_entries",
         "reporting.view_report",

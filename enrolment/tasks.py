@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from enrolment.services.data_imports import data_import_run
 from enrolment.services.pushlist_import import batch_import
 
 
@@ -10,3 +11,10 @@ def import_batch(batch_id: int) -> str | None:
     """Import a queued push-list batch; a second delivery of the same task finds it claimed and does nothing."""
     batch = batch_import(batch_id=batch_id)
     return batch.status if batch is not None else None
+
+
+@shared_task(name="enrolment.import_data")
+def import_data(data_import_id: int) -> str | None:
+    """Import a queued upload of department data (enrolment records, projects, rosters), once."""
+    data_import = data_import_run(data_import_id=data_import_id)
+    return data_import.status if data_import is not None else None

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from enrolment.models import ListKind
 from enrolment.services.pushlist_import import columns_for
-from enrolment.tabular import FileProblem, open_table
+from enrolment.tabular import Column, FileProblem, open_table
 
 ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
@@ -32,24 +34,23 @@ class BatchUploadForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean()
-        upload = cleaned.get("file")
-        kind = cleaned.get("kind")
-        if upload is None or kind is None:
-            return cleaned
-        suffix = Path(upload.name).suffix.lower()
-        if suffix not in ACCEPTED_SUFFIXES:
-            self.add_error(
-                "file", _("不支持的文件类型“%(suffix)s”，请上传 xlsx 或 csv 文件") % {"suffix": suffix or "无"}
-            )
-            return cleaned
-        # The header is checked now, so a missing column is reported on the form instead of a failed batch.
-        with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
-            handle.flush()
-            try:
-                open_table(handle.name, columns_for(kind), original_name=upload.name).close()
-            except FileProblem as problem:
-                self.add_error("file", problem.message)
-        upload.seek(0)
+        if cleaned.get("file") is not None and cleaned.get("kind") is not None:
+            check_upload_header(self, cleaned["file"], columns_for(cleaned["kind"]))
         return cleaned
+
+
+def check_upload_header(form: forms.Form, upload: UploadedFile, columns: Sequence[Column]) -> None:
+    """Reject a wrong file type or a missing column on the form, so it never becomes a failed import."""
+    suffix = Path(upload.name).suffix.lower()
+    if suffix not in ACCEPTED_SUFFIXES:
+        form.add_error("file", _("不支持的文件类型“%(suffix)s”，请上传 xlsx 或 csv 文件") % {"suffix": suffix or "无"})
+        return
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        try:
+            open_table(handle.name, columns, original_name=upload.name).close()
+        except FileProblem as problem:
+            form.add_error("file", problem.message)
+    upload.seek(0)

@@ -154,22 +154,28 @@ def run_import(
     key: Callable[[dict[str, Any]], tuple[object, ...]],
     key_label: str,
     before_store: Callable[[], None] = lambda: None,
+    data_import: DataImport | None = None,
 ) -> ImportOutcome:
-    """Read, validate, dedup inside the file, store. Raises FileProblem (nothing stored but the failed upload)."""
+    """Read, validate, dedup inside the file, store. Raises FileProblem (nothing stored but the failed upload).
+
+    ``data_import``: an upload already saved and claimed (the web flow); otherwise one is recorded here.
+    """
     path = Path(path)
-    name = original_name or path.name
-    data_import = DataImport(
-        campaign=campaign,
-        source=source,
-        file_name=name,
-        sha256=DataImport.digest(path),
-        uploaded_by=uploaded_by,
-        status=ImportStatus.RUNNING,
-        started_at=timezone.now(),
-    )
-    with path.open("rb") as fh:
-        data_import.file.save(Path(name).name, File(fh), save=False)
-    data_import.save()
+    if data_import is None:
+        name = original_name or path.name
+        data_import = DataImport(
+            campaign=campaign,
+            source=source,
+            file_name=name,
+            sha256=DataImport.digest(path),
+            uploaded_by=uploaded_by,
+            status=ImportStatus.RUNNING,
+            started_at=timezone.now(),
+        )
+        with path.open("rb") as fh:
+            data_import.file.save(Path(name).name, File(fh), save=False)
+        data_import.save()
+    name = data_import.file_name
     outcome = ImportOutcome(data_import)
     try:
         with open_table(path, columns, original_name=name) as table:

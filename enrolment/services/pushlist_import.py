@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign, Town, User, Village
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
 from enrolment.models import Batch, EntryPush, ImportStatus, ListKind, PushEntry
+from enrolment.services._claims import import_claim, import_release
 from enrolment.tabular import Column, DataRow, FileProblem, open_table, parse_month, parse_whole_number
 from enrolment.text import normalize_text
 
@@ -805,36 +806,6 @@ def batch_submit(
     return batch
 
 
-def _runner_lock(batch_id: int, *, release: bool = False) -> bool:
-    """A session-level advisory lock held by whoever runs a batch (PostgreSQL; elsewhere always granted).
-
-    It dies with the runner's database session, so a batch left "running" by a worker that crashed (its
-    transaction rolled back, nothing stored) can be told from one that is still being imported.
-    """
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        # The single-bigint key space is separate from the two-integer one _lock_kind uses.
-        cursor.execute(f"SELECT pg_{'advisory_unlock' if release else 'try_advisory_lock'}(%s)", [batch_id])
-        return bool(cursor.fetchone()[0])
-
-
-def _claim(batch_id: int) -> bool:
-    if not _runner_lock(batch_id):
-        return False  # another worker is importing it right now
-    # With the lock held nobody else is running this batch, so "running" here means its runner died
-    # (a redelivered task after a worker crash: acks_late): it is imported again from the start.
-    claimable = (
-        [ImportStatus.QUEUED, ImportStatus.RUNNING] if connection.vendor == "postgresql" else [ImportStatus.QUEUED]
-    )
-    claimed = Batch.objects.filter(pk=batch_id, status__in=claimable).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now(), rows_done=0, rows_total=0, error=""
-    )
-    if claimed != 1:
-        _runner_lock(batch_id, release=True)
-    return claimed == 1
-
-
 def batch_import(*, batch_id: int) -> Batch | None:
     """Run a queued batch: claim it (queued → running), import it all or nothing, record the outcome.
 
@@ -842,13 +813,13 @@ def batch_import(*, batch_id: int) -> Batch | None:
     task delivered twice does the work once. A file-level problem or a crash marks the batch failed, with
     the reason, outside the import transaction; the same file may then be uploaded again.
     """
-    if not _claim(batch_id):
+    if not import_claim(Batch, batch_id):
         return None
     try:
         batch = Batch.objects.select_related("campaign").get(pk=batch_id)
         _run(batch)
     finally:
-        _runner_lock(batch_id, release=True)
+        import_release(Batch, batch_id)
     batch.refresh_from_db()
     return batch
 

@@ -84,7 +84,12 @@ def _not_in_future(label: str, day: datetime.date) -> datetime.date:
 
 
 def records_import(
-    *, campaign: Campaign, path: str | Path, original_name: str | None = None, uploaded_by: User | None = None
+    *,
+    campaign: Campaign,
+    path: str | Path,
+    original_name: str | None = None,
+    uploaded_by: User | None = None,
+    data_import: DataImport | None = None,
 ) -> ImportOutcome:
     """Import an enrolment export (xlsx/csv). Key = (campaign, ID number, insurance): a cumulative export
     imported again refreshes the records it already holds and never counts a person twice."""
@@ -147,6 +152,7 @@ def records_import(
         columns=RECORD_COLUMNS,
         original_name=original_name,
         uploaded_by=uploaded_by,
+        data_import=data_import,
         validate=validate,
         store=store,
         key=lambda values: (values["id_number"], values["insurance"]),
@@ -167,7 +173,12 @@ PROJECT_COLUMNS = (
 
 
 def projects_import(
-    *, campaign: Campaign, path: str | Path, original_name: str | None = None, uploaded_by: User | None = None
+    *,
+    campaign: Campaign,
+    path: str | Path,
+    original_name: str | None = None,
+    uploaded_by: User | None = None,
+    data_import: DataImport | None = None,
 ) -> ImportOutcome:
     """Import new construction projects. Key = (town, permit number)."""
     towns = TownIndex(campaign)
@@ -215,6 +226,7 @@ def projects_import(
         columns=PROJECT_COLUMNS,
         original_name=original_name,
         uploaded_by=uploaded_by,
+        data_import=data_import,
         validate=validate,
         store=store,
         key=lambda values: (values["town_id"], values["permit_number"]),
@@ -234,7 +246,12 @@ ROSTER_COLUMNS = (
 
 
 def rosters_import(
-    *, campaign: Campaign, path: str | Path, original_name: str | None = None, uploaded_by: User | None = None
+    *,
+    campaign: Campaign,
+    path: str | Path,
+    original_name: str | None = None,
+    uploaded_by: User | None = None,
+    data_import: DataImport | None = None,
 ) -> ImportOutcome:
     """Import pneumoconiosis key-industry enterprise rosters. Key = (USCC, date)."""
     towns = TownIndex(campaign)
@@ -272,6 +289,7 @@ def rosters_import(
         columns=ROSTER_COLUMNS,
         original_name=original_name,
         uploaded_by=uploaded_by,
+        data_import=data_import,
         validate=validate,
         store=store,
         key=lambda values: (values["uscc"], values["as_of"]),

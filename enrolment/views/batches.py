@@ -14,11 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from campaigns.models import Campaign, User
 from enrolment.forms.batches import BatchUploadForm
-from enrolment.models import Batch, ImportStatus, PersonalDataAccess
+from enrolment.models import Batch, ImportStatus
 from enrolment.selectors import batch_funnel
-from enrolment.services.entries import personal_data_access_record
 from enrolment.services.pushlist_import import ImportRefused, batch_progress, batch_submit
-from enrolment.views.entries import client_ip
+from enrolment.views.uploads import progress_payload, rejected_rows_response
 
 
 def _batches_for(user: User):
@@ -62,25 +61,9 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _progress_payload(batch: Batch) -> dict[str, object]:
     rows_done, rows_total = batch_progress(batch)
-    if batch.status == ImportStatus.DONE:
-        percent: int | None = 100
-    elif rows_total:
-        percent = min(99, rows_done * 100 // rows_total)
-    else:
-        percent = None  # still reading: the number of rows is not known yet
-    return {
-        "id": batch.pk,
-        "status": batch.status,
-        "status_label": batch.get_status_display(),
-        "rows_done": rows_done,
-        "rows_total": rows_total,
-        "percent": percent,
-        "imported": batch.imported,
-        "duplicates": batch.duplicates,
-        "rejected": batch.rejected,
-        "finished": batch.status in (ImportStatus.DONE, ImportStatus.FAILED),
-        "error": batch.error,
-    }
+    return progress_payload(
+        batch, rows_done=rows_done, rows_total=rows_total, imported=batch.imported, duplicates=batch.duplicates
+    )
 
 
 @never_cache
@@ -95,25 +78,8 @@ def batch_progress_json(request: HttpRequest, pk: int) -> JsonResponse:
 def batch_rejected(request: HttpRequest, pk: int) -> FileResponse:
     """The rejected rows of a batch as uploaded (unmasked personal data): access-checked and logged."""
     batch = _batch_for(request.user, pk)
-    if not batch.rejected_file:
-        raise Http404
-    try:
-        handle = batch.rejected_file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    personal_data_access_record(
-        user=request.user,
-        action=PersonalDataAccess.Action.DOWNLOAD,
-        what=f"batch:{batch.pk}:rejected",
-        rows=batch.rejected,
-        unmasked=True,
-        ip=client_ip(request),
-    )
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"{batch.label}-未导入的行.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return rejected_rows_response(
+        request, batch, what=f"batch:{batch.pk}:rejected", filename=f"{batch.label}-未导入的行.xlsx"
     )
 
 

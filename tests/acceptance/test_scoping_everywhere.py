@@ -34,6 +34,7 @@ from campaigns.models import Campaign, Role, Town, User, Village
 from enrolment.identifiers import make_id_number
 from enrolment.models import (
     ConstructionProject,
+    DataImport,
     EnrolmentRecord,
     EntrySheetUpload,
     Insurance,
@@ -76,6 +77,7 @@ class World:
     fenglu: Side
     longjie: Side
     batch: object
+    data_import: object
     department_report: Report
     users: dict[str, User]
 
@@ -178,6 +180,9 @@ def _side(name: str, town: Town, user: User, campaign: Campaign, batch, office: 
 def world(chengjiang, fenglu, longjie, users, other_town_user, department_user) -> World:
     office = users[Role.OFFICE]
     batch = BatchFactory(campaign=chengjiang, kind=ListKind.PERSON, label="2021年第一批")
+    data_import = DataImport.objects.create(
+        campaign=chengjiang, source=DataImport.Source.ENROLMENTS, file_name="参保记录.xlsx", sha256="0" * 64
+    )
     department_report = Report.objects.create(
         campaign=chengjiang,
         period=datetime.date(2021, 6, 1),
@@ -191,6 +196,7 @@ def world(chengjiang, fenglu, longjie, users, other_town_user, department_user) 
         fenglu=_side("fenglu", fenglu, users[Role.TOWN], chengjiang, batch, office, 1),
         longjie=_side("longjie", longjie, other_town_user, chengjiang, batch, office, 2),
         batch=batch,
+        data_import=data_import,
         department_report=department_report,
         users=users,
     )
@@ -211,6 +217,10 @@ def entry(world: World, side: Side) -> dict:
 
 def batch(world: World, side: Side) -> dict:
     return {"pk": world.batch.pk}
+
+
+def data_import(world: World, side: Side) -> dict:
+    return {"pk": world.data_import.pk}
 
 
 def upload(world: World, side: Side) -> dict:
@@ -254,6 +264,11 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "batches/<int:pk>/": ("batch-detail", batch, False),
     "batches/<int:pk>/progress.json": ("batch-progress", batch, False),
     "batches/<int:pk>/rejected.xlsx": ("batch-rejected", batch, False),
+    "imports/": ("data-import-list", none, False),
+    "imports/upload/": ("data-import-upload", none, False),
+    "imports/<int:pk>/": ("data-import-detail", data_import, False),
+    "imports/<int:pk>/progress.json": ("data-import-progress", data_import, False),
+    "imports/<int:pk>/rejected.xlsx": ("data-import-rejected", data_import, False),
     "entries/": ("entry-list", none, False),
     "entries/export.xlsx": ("entry-export", none, False),
     "entries/import/": ("entry-import", none, False),

@@ -139,7 +139,7 @@ def test_the_progress_of_a_running_batch_comes_from_the_cache(login, admin_user:
     data = login(admin_user).get(reverse("batch-progress", args=[batch.pk])).json()
     assert (data["rows_done"], data["percent"], data["finished"]) == (5000, None, False)
     page = login(admin_user).get(reverse("batch-detail", args=[batch.pk])).content.decode()
-    assert "batch_progress.js" in page
+    assert "import_progress.js" in page
     cache.delete(progress_cache_key(batch.pk))
 
 

@@ -369,6 +369,8 @@ def test_a_batch_being_imported_by_a_live_worker_is_left_alone(tmp_path: Path) -
     from django.core.management import call_command
     from django.db import connection, connections
 
+    from enrolment.services._claims import runner_lock_key
+
     if connection.vendor != "postgresql":
         pytest.skip("runner locks are PostgreSQL advisory locks")
     call_command("loaddata", "chengjiang_2021", verbosity=0)
@@ -377,7 +379,7 @@ def test_a_batch_being_imported_by_a_live_worker_is_left_alone(tmp_path: Path) -
     other = connections.create_connection(connection.alias)  # the live worker's session
     try:
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [batch.pk])
+            cursor.execute("SELECT pg_advisory_lock(%s)", [runner_lock_key(Batch, batch.pk)])
         assert batch_import(batch_id=batch.pk) is None
         assert not PushEntry.objects.exists()
     finally:

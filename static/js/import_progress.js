@@ -1,7 +1,7 @@
-// Polls the batch's progress.json while it is queued or running; reloads the page once it has finished.
+// Polls an upload's progress.json while it is queued or running; reloads the page once it has finished.
 (function () {
   "use strict";
-  var box = document.getElementById("batch-progress");
+  var box = document.getElementById("import-progress");
   if (!box) { return; }
   var bar = box.querySelector("[data-role=bar]");
   var text = box.querySelector("[data-role=text]");

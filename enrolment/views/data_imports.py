@@ -1,0 +1,102 @@
+"""Department data uploads: the upload page (admins), the list and each upload's page (admins and the office)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from campaigns.models import Campaign, User
+from enrolment.forms.data_imports import DataImportUploadForm
+from enrolment.models import DataImport, ImportStatus
+from enrolment.services.data_imports import data_import_submit
+from enrolment.views.uploads import progress_payload, rejected_rows_response
+
+
+def _imports_for(user: User):
+    if not user.has_perm("enrolment.view_dataimport"):
+        raise PermissionDenied
+    return DataImport.objects.for_user(user).select_related("uploaded_by")
+
+
+def _import_for(user: User, pk: int) -> DataImport:
+    return get_object_or_404(_imports_for(user), pk=pk)
+
+
+def _payload(data_import: DataImport) -> dict[str, object]:
+    return progress_payload(
+        data_import,
+        rows_done=data_import.rows_done,
+        rows_total=data_import.rows_total,
+        created=data_import.created,
+        updated=data_import.updated,
+    )
+
+
+@login_required
+@require_GET
+def data_import_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(_imports_for(request.user), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "enrolment/data_import_list.html",
+        {"page": page, "can_upload": request.user.has_perm("enrolment.add_dataimport")},
+    )
+
+
+@login_required
+@require_GET
+def data_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    data_import = _import_for(request.user, pk)
+    return render(
+        request,
+        "enrolment/data_import_detail.html",
+        {
+            "data_import": data_import,
+            "in_progress": data_import.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def data_import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    return JsonResponse(_payload(_import_for(request.user, pk)))
+
+
+@login_required
+@require_GET
+def data_import_rejected(request: HttpRequest, pk: int) -> FileResponse:
+    data_import = _import_for(request.user, pk)
+    stem = data_import.file_name.rsplit(".", 1)[0]
+    return rejected_rows_response(
+        request, data_import, what=f"data_import:{data_import.pk}:rejected", filename=f"{stem}-未导入的行.xlsx"
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def data_import_upload(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("enrolment.add_dataimport"):
+        raise PermissionDenied
+    campaign = Campaign.objects.for_user(request.user).current()
+    if campaign is None:
+        raise Http404(_("还没有专项行动"))
+    form = DataImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data_import = data_import_submit(
+            campaign=campaign,
+            source=form.cleaned_data["source"],
+            upload=form.cleaned_data["file"],
+            uploaded_by=request.user,
+        )
+        messages.success(request, _("已上传“%(name)s”，正在后台导入") % {"name": data_import.file_name})
+        return redirect("data-import-detail", pk=data_import.pk)
+    return render(request, "enrolment/data_import_upload.html", {"form": form, "campaign": campaign})
