@@ -205,24 +205,34 @@ def run_import(
         data_import.save()
         raise
 
-    with transaction.atomic():
-        before_store()
-        for values in valid:
-            values.pop("_row")
-        created, updated, unchanged = store(valid, data_import)
-        outcome.unchanged = unchanged
-        data_import.rows_total = data_import.rows_done = total
-        data_import.created = created
-        data_import.updated = updated
-        data_import.rejected = len(outcome.rejected_rows)
-        data_import.status = ImportStatus.DONE
-        data_import.finished_at = timezone.now()
-        if outcome.rejected_rows:
-            _attach_rejected(data_import, headers, outcome.rejected_rows)
-        data_import.save()
-        from targets.services import progress_recompute_request
+    try:
+        with transaction.atomic():
+            before_store()
+            for values in valid:
+                values.pop("_row")
+            created, updated, unchanged = store(valid, data_import)
+            outcome.unchanged = unchanged
+            data_import.rows_total = data_import.rows_done = total
+            data_import.created = created
+            data_import.updated = updated
+            data_import.rejected = len(outcome.rejected_rows)
+            data_import.status = ImportStatus.DONE
+            data_import.finished_at = timezone.now()
+            if outcome.rejected_rows:
+                _attach_rejected(data_import, headers, outcome.rejected_rows)
+            data_import.save()
+            from targets.services import progress_recompute_request
 
-        progress_recompute_request(campaign=campaign)
+            progress_recompute_request(campaign=campaign)
+    except Exception as error:
+        # Nothing was stored (the transaction rolled back): say so on the upload instead of leaving it "running".
+        # The error's own message may quote row values (ID numbers): only its kind is kept.
+        DataImport.objects.filter(pk=data_import.pk).update(
+            status=ImportStatus.FAILED,
+            error=f"导入时发生内部错误({type(error).__name__}),数据库未作任何改动",
+            finished_at=timezone.now(),
+        )
+        raise
     return outcome
 
 

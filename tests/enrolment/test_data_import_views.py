@@ -124,3 +124,20 @@ def admin_user_on_real_db(transactional_db: None) -> User:
 
     call_command("loaddata", "chengjiang_2021", verbosity=0)
     return UserFactory(username="worker-admin", role=Role.ADMIN)
+
+
+def test_a_crash_while_storing_leaves_nothing_and_marks_the_upload_failed(
+    chengjiang: Campaign, admin_user: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("530481199001011235 在错误信息里")
+
+    monkeypatch.setattr("enrolment.services.records.upsert", crash)
+    data_import = data_import_submit(
+        campaign=chengjiang, source=DataImport.Source.ENROLMENTS, upload=export_file(tmp_path), uploaded_by=admin_user
+    )
+    data_import = data_import_run(data_import_id=data_import.pk)
+    assert data_import.status == ImportStatus.FAILED
+    assert "RuntimeError" in data_import.error
+    assert "530481" not in data_import.error
+    assert not EnrolmentRecord.objects.exists()
