@@ -102,3 +102,13 @@ def test_a_person_already_insured_under_the_insurance_is_refused(login, town_use
 def test_a_bad_id_number_is_refused_in_chinese(login, town_user, fenglu) -> None:
     response = login(town_user).post(NEW, form_data(fenglu, id_number="530481199001011235"))
     assert "校验位" in response.content.decode()
+
+
+def test_the_records_list_keeps_its_filter_from_page_to_page(chengjiang, fenglu, admin_user: User, login) -> None:
+    from enrolment.views.records import PAGE_SIZE
+    from tests.targets.helpers import record
+
+    for _ in range(PAGE_SIZE + 1):
+        record(chengjiang, fenglu)
+    content = login(admin_user).get("/records/?insurance=resident_pension").content.decode()
+    assert 'href="?insurance=resident_pension&amp;page=2"' in content
