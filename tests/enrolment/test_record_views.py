@@ -104,7 +104,7 @@ def test_a_bad_id_number_is_refused_in_chinese(login, town_user, fenglu) -> None
     assert "校验位" in response.content.decode()
 
 
-def test_the_records_list_keeps_its_filter_from_page_to_page(chengjiang, fenglu, admin_user: User, login) -> None:
+def test_the_records_list_keeps_its_filter_from_page_to_page(chengjiang, fenglu, admin_user, login) -> None:
     from enrolment.views.records import PAGE_SIZE
     from tests.targets.helpers import record
 
