@@ -15,6 +15,11 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
+# A local secret key, generated once and never committed, so manage.py commands run here without one exported.
+.env: | $(STAMP)
+	@echo "SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	@echo "wrote .env with a generated SECRET_KEY"
+
 # Debian's chromium for the browser tests (Playwright's own browser download is not possible offline).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -23,7 +28,7 @@ browser:
 
 # Serve the app on 127.0.0.1:8000 with the embedded default (a SQLite file, tasks run in-process).
 run: export DEBUG ?= 1
-run: install
+run: install .env
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_campaign chengjiang_2021
 	$(MANAGE) create_first_admin
