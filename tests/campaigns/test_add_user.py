@@ -81,3 +81,18 @@ def test_a_town_user_takes_the_county_of_their_town_not_a_flag(chengjiang: Campa
     with pytest.raises(CommandError) as raised:
         call_command("add_user", "t9", "--role", "town", "--town", "龙街", "--county", "澄江市")
     assert "只有管理员和办公室用户可以指定县" in str(raised.value)
+
+
+def test_without_a_password_or_a_terminal_it_says_how_to_give_one(
+    chengjiang: Campaign, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NEW_USER_PASSWORD")
+
+    def no_terminal(prompt: str) -> str:
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", no_terminal)
+    with pytest.raises(CommandError) as raised:
+        call_command("add_user", "nobody", "--role", "office")
+    assert "NEW_USER_PASSWORD" in str(raised.value)
+    assert not User.objects.filter(username="nobody").exists()

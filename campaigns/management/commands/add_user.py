@@ -42,8 +42,12 @@ class Command(BaseCommand):
         self.stdout.write(f"已创建用户 {user.username}({user.get_role_display()})")
 
     def _ask_password(self) -> str:
-        first = getpass.getpass("密码:")
-        if first != getpass.getpass("再次输入密码:"):
+        try:
+            first = getpass.getpass("密码:")
+            second = getpass.getpass("再次输入密码:")
+        except EOFError:
+            raise CommandError("没有可输入密码的终端:请通过环境变量 NEW_USER_PASSWORD 提供密码") from None
+        if first != second:
             raise CommandError("两次输入的密码不一致")
         if not first:
             raise CommandError("密码不能为空")
