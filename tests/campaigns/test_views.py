@@ -86,3 +86,19 @@ def test_changing_a_user_keeps_field_history_with_who(admin_user: User, town_use
     latest = town_user.history.first()
     assert latest.history_user == admin_user
     assert latest.diff_against(latest.prev_record).changed_fields == ["first_name"]
+
+
+def test_a_user_changes_their_password(town_user: User, login) -> None:
+    client = login(town_user)
+    assert "修改密码" in client.get("/accounts/password/").content.decode()
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": "Test-password-2021",
+            "new_password1": "Fenglu-new-2021!",
+            "new_password2": "Fenglu-new-2021!",
+        },
+    )
+    assert response.status_code == 302
+    town_user.refresh_from_db()
+    assert town_user.check_password("Fenglu-new-2021!")
