@@ -6,7 +6,11 @@ from campaigns.models import Campaign, Role, User
 
 
 def start_page_context(*, user: User, campaign: Campaign | None) -> dict[str, object]:
-    """What a role's start page shows: each feature contributes its panel."""
+    """What a role's start page shows: each feature contributes its panel.
+
+    The feature apps depend on campaigns, not the other way round, so their selectors are imported here,
+    where the start page is assembled, rather than at module level.
+    """
     from enrolment.models import PushEntry
     from enrolment.selectors import entry_funnel
     from reporting.selectors import reporting_panel
