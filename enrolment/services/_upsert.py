@@ -199,10 +199,10 @@ def run_import(
                 valid.append(values)
             headers = table.headers
     except FileProblem as problem:
-        data_import.status = ImportStatus.FAILED
-        data_import.error = problem.message
-        data_import.finished_at = timezone.now()
-        data_import.save()
+        _fail(data_import, problem.message)
+        raise
+    except Exception as error:
+        _fail_crashed(data_import, error)
         raise
 
     try:
@@ -225,15 +225,23 @@ def run_import(
 
             progress_recompute_request(campaign=campaign)
     except Exception as error:
-        # Nothing was stored (the transaction rolled back): say so on the upload instead of leaving it "running".
-        # The error's own message may quote row values (ID numbers): only its kind is kept.
-        DataImport.objects.filter(pk=data_import.pk).update(
-            status=ImportStatus.FAILED,
-            error=f"导入时发生内部错误({type(error).__name__}),数据库未作任何改动",
-            finished_at=timezone.now(),
-        )
+        _fail_crashed(data_import, error)
         raise
     return outcome
+
+
+def _fail(data_import: DataImport, message: str) -> None:
+    DataImport.objects.filter(pk=data_import.pk).update(
+        status=ImportStatus.FAILED, error=message, finished_at=timezone.now()
+    )
+
+
+def _fail_crashed(data_import: DataImport, error: Exception) -> None:
+    """Nothing was stored (the transaction rolled back): say so on the upload instead of leaving it "running".
+
+    The error's own message may quote row values (ID numbers): only its kind is kept.
+    """
+    _fail(data_import, f"导入时发生内部错误({type(error).__name__}),数据库未作任何改动,请稍后重试或联系管理员")
 
 
 def _attach_rejected(

@@ -141,3 +141,21 @@ def test_a_crash_while_storing_leaves_nothing_and_marks_the_upload_failed(
     assert "RuntimeError" in data_import.error
     assert "530481" not in data_import.error
     assert not EnrolmentRecord.objects.exists()
+
+
+def test_a_crash_while_reading_is_marked_failed_from_the_command_line_too(
+    chengjiang: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from enrolment.services.records import records_import
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("unreadable")
+
+    monkeypatch.setattr("enrolment.services._upsert.open_table", crash)
+    path = tmp_path / "参保数据.csv"
+    path.write_bytes(export_file(tmp_path).read())
+    with pytest.raises(RuntimeError):
+        records_import(campaign=chengjiang, path=path)
+    data_import = DataImport.objects.get()
+    assert data_import.status == ImportStatus.FAILED
+    assert "RuntimeError" in data_import.error
