@@ -21,5 +21,5 @@ def start_page_context(*, user: User, campaign: Campaign | None) -> dict[str, ob
     if user.role == Role.TOWN:
         context["entry_funnel"] = entry_funnel(PushEntry.objects.for_user(user))
     if campaign and user.town_id:
-        context["town_progress"] = town_progress(campaign=campaign, town=user.town, as_of=timezone.localdate())
+        context["town_progress"] = town_progress(campaign=campaign, town=user.town, as_of=campaign.default_as_of())
     return context

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import IntegrityError
 
 from campaigns.models import Campaign, Town
+from targets.assessment import NOT_ASSESSED, tone_of
 from targets.models import Indicator, ProgressSnapshot
 from targets.services import progress_recompute, time_progress
 
@@ -35,22 +36,29 @@ def _pace(value: Decimal | None, kind: str) -> float | None:
     return float(round(value, 1 if kind == Indicator.Kind.COUNT else 2))
 
 
-def _figures(snapshot: ProgressSnapshot) -> dict[str, object]:
+def _place_document(snapshot: ProgressSnapshot) -> dict[str, object]:
+    """One place's figures on one indicator, as the API publishes them (null where they cannot be assessed)."""
     kind = snapshot.indicator.kind
     target = snapshot.target_value
-    forecast = _number(snapshot.forecast, kind)
+    baseline_known = snapshot.baseline is not None
+    assessed = target is not None and snapshot.status not in ("", *NOT_ASSESSED)
     return {
         "target": _number(target, kind),
-        # An empty baseline counts as 0 (and is shown as 0) wherever there is a target.
-        "baseline": _number(snapshot.baseline or 0, kind) if target is not None else None,
+        "baseline": _number(snapshot.baseline, kind),
+        "baseline_inherited": snapshot.baseline_inherited,
         "actual": _number(snapshot.actual, kind),
-        "completion": _fraction(snapshot.completion),
-        "behind": snapshot.behind,
         "new": _number(snapshot.new_value, kind),
-        "new_completion": _fraction(snapshot.new_completion),
-        "forecast": forecast,
+        "completion": _fraction(snapshot.completion),
+        "level_completion": _fraction(snapshot.level_completion),
+        # Kept for the earlier clients: the judged completion of counts and averages (rates have no increment).
+        "new_completion": _fraction(snapshot.completion) if baseline_known else None,
+        "status": snapshot.status or None,
+        "tone": tone_of(snapshot.status, snapshot.completion, snapshot.time_progress),
+        "behind": snapshot.behind,
+        "forecast": _number(snapshot.forecast, kind),
         "needed_per_day": _pace(snapshot.needed_per_day, kind),
-        "will_miss": (snapshot.forecast < target) if target is not None and snapshot.forecast is not None else None,
+        # Only where the target can be assessed: without a baseline the forecast level means nothing.
+        "will_miss": snapshot.forecast < target if assessed and snapshot.forecast is not None else None,
     }
 
 
@@ -73,8 +81,11 @@ def progress_snapshots(*, campaign: Campaign, as_of: datetime.date) -> list[Prog
     return snapshots
 
 
-def progress_payload(*, campaign: Campaign, as_of: datetime.date) -> dict[str, object]:
-    """The `/api/progress/` document (contract keys exact; extra keys: new, forecast details, towns_overall)."""
+def campaign_progress(*, campaign: Campaign, as_of: datetime.date) -> dict[str, object]:
+    """The `/api/progress/` document: every indicator, the city and every town on it, the towns' composite.
+
+    Contract keys exact; the extra ones (forecast details, ``towns_overall``) are additions, never removals.
+    """
     snapshots = progress_snapshots(campaign=campaign, as_of=as_of)
     by_indicator: dict[int, list[ProgressSnapshot]] = defaultdict(list)
     indicators: dict[int, Indicator] = {}
@@ -88,7 +99,7 @@ def progress_payload(*, campaign: Campaign, as_of: datetime.date) -> dict[str, o
         indicator = indicators[indicator_id]
         city = next((row for row in rows if row.town_id is None), None)
         towns = [row for row in rows if row.town_id is not None]
-        # Ranked towns first (best first), then towns without a quota on this indicator in their usual order.
+        # Ranked towns first (best first), then the others in their usual order.
         towns.sort(key=lambda row: (row.rank is None, row.rank or 0, row.town.order, row.town_id))
         indicator_docs.append(
             {
@@ -96,8 +107,17 @@ def progress_payload(*, campaign: Campaign, as_of: datetime.date) -> dict[str, o
                 "name": indicator.name,
                 "unit": indicator.unit,
                 "kind": indicator.kind,
-                "city": _figures(city) if city else None,
-                "towns": [{"town": row.town.name, **_figures(row), "rank": row.rank} for row in towns],
+                "city": _place_document(city) if city else None,
+                "towns": [
+                    {
+                        "town": row.town.name,
+                        **_place_document(row),
+                        "rank": row.rank,
+                        "composite": _fraction(row.composite),
+                        "composite_rank": row.composite_rank,
+                    }
+                    for row in towns
+                ],
             }
         )
         for row in towns:
@@ -105,10 +125,12 @@ def progress_payload(*, campaign: Campaign, as_of: datetime.date) -> dict[str, o
                 row.town_id,
                 {
                     "town": row.town.name,
-                    "mean_completion": _fraction(row.mean_completion),
-                    "rank": row.overall_rank,
-                    "behind": row.mean_completion < row.time_progress if row.mean_completion is not None else None,
-                    "_order": (row.overall_rank is None, row.overall_rank or 0, row.town.order, row.town_id),
+                    "composite": _fraction(row.composite),
+                    # The composite under its earlier name.
+                    "mean_completion": _fraction(row.composite),
+                    "rank": row.composite_rank,
+                    "behind": row.overall_behind,
+                    "_order": (row.composite_rank is None, row.composite_rank or 0, row.town.order, row.town_id),
                 },
             )
     towns_overall = sorted(overall.values(), key=lambda item: item["_order"])
@@ -132,54 +154,5 @@ def town_progress(*, campaign: Campaign, town: Town, as_of: datetime.date) -> li
     rows = []
     for snapshot in progress_snapshots(campaign=campaign, as_of=as_of):
         if snapshot.town_id == town.pk and snapshot.target_value is not None:
-            rows.append({"indicator": snapshot.indicator, "snapshot": snapshot, **_figures(snapshot)})
+            rows.append({"indicator": snapshot.indicator, "snapshot": snapshot, **_place_document(snapshot)})
     return rows
-
-
-# --- the page's bar charts (server-rendered SVG) ---------------------------------------------------------
-
-CHART_WIDTH = 560
-LABEL_WIDTH = 90
-BAR_HEIGHT = 18
-ROW_HEIGHT = 26
-# Bars are drawn up to 120 % completion; beyond that they are cut at the edge.
-CHART_MAX = 1.2
-
-
-def progress_chart(payload: dict[str, object]) -> list[dict[str, object]]:
-    """Geometry of one bar chart per indicator: completion of the city and each town vs time progress."""
-    scale = (CHART_WIDTH - LABEL_WIDTH - 50) / CHART_MAX
-    time_x = LABEL_WIDTH + (payload["time_progress"] or 0) * scale
-    charts = []
-    for indicator in payload["indicators"]:
-        entries = [("全市", indicator["city"])] if indicator["city"] else []
-        entries += [(town["town"], town) for town in indicator["towns"]]
-        bars = []
-        for index, (label, figures) in enumerate(item for item in entries if item[1]["completion"] is not None):
-            completion = figures["completion"]
-            bars.append(
-                {
-                    "label": label,
-                    "y": 10 + index * ROW_HEIGHT,
-                    "text_y": 10 + index * ROW_HEIGHT + BAR_HEIGHT - 4,
-                    "width": round(min(completion, CHART_MAX) * scale, 1),
-                    "value_x": round(LABEL_WIDTH + min(completion, CHART_MAX) * scale + 4, 1),
-                    "percent": f"{completion * 100:.1f}%",
-                    "behind": figures["behind"],
-                }
-            )
-        if bars:
-            height = 20 + len(bars) * ROW_HEIGHT
-            charts.append(
-                {
-                    "code": indicator["code"],
-                    "bars": bars,
-                    "width": CHART_WIDTH,
-                    "height": height,
-                    "label_width": LABEL_WIDTH,
-                    "bar_height": BAR_HEIGHT,
-                    "time_x": round(time_x, 1),
-                    "time_label_y": height - 2,
-                }
-            )
-    return charts

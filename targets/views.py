@@ -7,22 +7,22 @@ import datetime
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from campaigns.models import Campaign, User
-from targets.selectors import progress_chart, progress_payload
+from targets.charts import completion_bars
+from targets.selectors import campaign_progress
 
 
 class BadRequest(ValueError):
     pass
 
 
-def _as_of(request: HttpRequest) -> datetime.date:
+def _as_of(request: HttpRequest, campaign: Campaign) -> datetime.date:
     value = request.GET.get("as_of", "").strip()
     if not value:
-        return timezone.localdate()
+        return campaign.default_as_of()
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
@@ -48,26 +48,24 @@ def progress_api(request: HttpRequest) -> JsonResponse:
     if not request.user.is_authenticated:
         return JsonResponse({"error": _("请先登录")}, status=401)
     try:
-        as_of = _as_of(request)
         campaign = _campaign(request, request.user)
+        as_of = _as_of(request, campaign)
     except BadRequest as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     except Http404 as exc:
         return JsonResponse({"error": str(exc)}, status=404)
-    return JsonResponse(progress_payload(campaign=campaign, as_of=as_of), json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(campaign_progress(campaign=campaign, as_of=as_of), json_dumps_params={"ensure_ascii": False})
 
 
 @login_required
 @require_GET
 def progress_page(request: HttpRequest) -> HttpResponse:
     try:
-        as_of = _as_of(request)
         campaign = _campaign(request, request.user)
+        as_of = _as_of(request, campaign)
     except BadRequest as exc:
         return render(request, "targets/progress.html", {"error": str(exc)}, status=400)
-    payload = progress_payload(campaign=campaign, as_of=as_of)
-    return render(
-        request,
-        "targets/progress.html",
-        {"campaign": campaign, "as_of": as_of, "progress": payload, "charts": progress_chart(payload)},
-    )
+    progress = campaign_progress(campaign=campaign, as_of=as_of)
+    for indicator in progress["indicators"]:
+        indicator["chart"] = completion_bars(indicator, progress["time_progress"])
+    return render(request, "targets/progress.html", {"campaign": campaign, "as_of": as_of, "progress": progress})
