@@ -5,13 +5,15 @@ from __future__ import annotations
 import contextlib
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError
+from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, Town
-from targets.assessment import NOT_ASSESSED, tone_of
-from targets.models import Indicator, ProgressSnapshot
+from targets.assessment import NOT_ASSESSED, judged_baseline, tone_of, uses_baseline
+from targets.models import Indicator, ProgressSnapshot, Target
 from targets.services import progress_recompute, time_progress
 
 
@@ -156,3 +158,84 @@ def town_progress(*, campaign: Campaign, town: Town, as_of: datetime.date) -> li
         if snapshot.town_id == town.pk and snapshot.target_value is not None:
             rows.append({"indicator": snapshot.indicator, "snapshot": snapshot, **_place_document(snapshot)})
     return rows
+
+
+# --- baselines ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BaselineCell:
+    target: Target
+    # The city's baseline this town's average is judged from while it has none of its own.
+    inherited: Decimal | None
+
+    @property
+    def missing(self) -> bool:
+        return self.target.baseline is None and self.inherited is None
+
+
+@dataclass(frozen=True)
+class BaselineRow:
+    town: Town | None
+    cells: list[BaselineCell | None]
+
+    @property
+    def label(self) -> str:
+        return str(self.town) if self.town else str(_("全市"))
+
+
+@dataclass(frozen=True)
+class BaselineGrid:
+    indicators: list[Indicator]
+    rows: list[BaselineRow]
+
+    @property
+    def cells(self) -> list[BaselineCell]:
+        return [cell for row in self.rows for cell in row.cells if cell is not None]
+
+    @property
+    def missing(self) -> list[BaselineCell]:
+        return [cell for cell in self.cells if cell.missing]
+
+
+def baseline_grid(*, campaign: Campaign) -> BaselineGrid:
+    """The campaign's targets that are judged from a baseline, as a grid of the city and towns × indicators
+    (two queries). Rates have no baseline and are left out."""
+    targets = [
+        target
+        for target in Target.objects.filter(campaign=campaign).select_related("indicator", "town")
+        if uses_baseline(target.indicator.kind)
+    ]
+    by_key = {(target.indicator_id, target.town_id): target for target in targets}
+    indicators = sorted({target.indicator for target in targets}, key=lambda item: (item.order, item.pk))
+    towns = [None, *Town.objects.filter(county_id=campaign.county_id)]
+    rows = []
+    for town in towns:
+        cells: list[BaselineCell | None] = []
+        for indicator in indicators:
+            target = by_key.get((indicator.pk, town.pk if town else None))
+            if target is None:
+                cells.append(None)
+                continue
+            city = by_key.get((indicator.pk, None))
+            judged, inherited = judged_baseline(
+                indicator.kind, target.baseline, is_town=town is not None, city=city.baseline if city else None
+            )
+            cells.append(BaselineCell(target, judged if inherited else None))
+        if any(cells):
+            rows.append(BaselineRow(town, cells))
+    return BaselineGrid(indicators, rows)
+
+
+def missing_baselines(*, campaign: Campaign) -> list[Target]:
+    """The targets that cannot be judged until their baseline is set (the office's to-do list)."""
+    return [cell.target for cell in baseline_grid(campaign=campaign).missing]
+
+
+def baseline_history(*, campaign: Campaign, limit: int = 20) -> list[object]:
+    """The latest recorded baseline values of the campaign's targets, with who set them and when (one query)."""
+    return list(
+        Target.history.filter(campaign_id=campaign.pk)
+        .select_related("history_user", "indicator", "town")
+        .order_by("-history_date", "-history_id")[:limit]
+    )

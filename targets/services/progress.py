@@ -387,7 +387,8 @@ def progress_recompute(*, campaign: Campaign, as_of: datetime.date | Iterable[da
 
 
 def _dates_to_refresh(campaign: Campaign, today: datetime.date) -> list[datetime.date]:
-    """Today and every date that still has snapshots once the old non-month-end ones are pruned."""
+    """Today (within the campaign) and every date that still has snapshots once the old non-month-end ones
+    are pruned."""
     stored = ProgressSnapshot.objects.filter(campaign=campaign).order_by().values_list("as_of", flat=True).distinct()
     keep_after = today - datetime.timedelta(days=KEEP_RECENT_DAYS)
     kept = {day for day in stored if day >= keep_after or day == month_end(day)}
@@ -400,7 +401,7 @@ def _dates_to_refresh(campaign: Campaign, today: datetime.date) -> list[datetime
 def progress_refresh(*, campaign: Campaign, as_of: datetime.date | None = None) -> int:
     """Recompute ``as_of`` (default: today and every date still stored, after pruning). Returns rows written."""
     with transaction.atomic():
-        dates = [as_of] if as_of else _dates_to_refresh(campaign, timezone.localdate())
+        dates = [as_of] if as_of else _dates_to_refresh(campaign, campaign.default_as_of())
         return len(progress_recompute(campaign=campaign, as_of=dates))
 
 
