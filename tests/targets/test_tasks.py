@@ -13,13 +13,13 @@ from enrolment.models import Insurance
 from targets import tasks
 from targets.models import ProgressSnapshot, ProgressState
 from targets.services import (
-    STALE_CLAIM,
     RecomputeBusy,
     progress_claim,
     progress_recompute_request,
     progress_release,
     progress_run,
 )
+from targets.services.progress import STALE_CLAIM
 from tests.targets.helpers import record
 
 
