@@ -70,7 +70,7 @@ class BaselineGridForm(forms.Form):
 class BaselineUploadForm(forms.Form):
     file = forms.FileField(
         label=_("基数文件"),
-        help_text=_("xlsx 或 csv，表头：镇(街道)、指标、基数；全市的基数填写“全市”"),
+        help_text=_("xlsx 或 csv，表头：镇（街道）、指标、基数；全市的基数填写“全市”"),
         widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx,.xlsm,.csv"}),
     )
 
@@ -79,7 +79,7 @@ class BaselineUploadForm(forms.Form):
         upload = cleaned.get("file")
         if upload is not None:
             if upload.size > MAX_BASELINE_FILE:
-                self.add_error("file", _("基数文件不应超过 2 MB（每个镇(街道)每项指标一行即可）"))
+                self.add_error("file", _("基数文件不应超过 2 MB（每个镇（街道）每项指标一行即可）"))
             else:
                 check_upload_header(self, upload, BASELINE_COLUMNS)
         return cleaned

@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from campaigns.models import Campaign, User
+from campaigns.places import PlaceError, Places
+from campaigns.text import normalize_text
+from enrolment import columns as terms
 from enrolment.models import DataImport
-from enrolment.services._upsert import ImportOutcome, RowError, TownIndex, run_import
-from enrolment.services.records import TOWN_HEADERS
-from enrolment.tabular import Column, DataRow
-from enrolment.text import normalize_text
+from enrolment.services._upsert import ImportOutcome, RowError, run_import
+from enrolment.tabular import DataRow
 from targets.assessment import uses_baseline
 from targets.models import Indicator, Target
 from targets.services.progress import FOUR_PLACES, progress_recompute_request
@@ -128,12 +129,12 @@ def plain_number(value: Decimal | None) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-# --- the upload: xlsx or csv with 镇(街道), 指标, 基数 ---------------------------------------------------
+# --- the upload: xlsx or csv with 镇（街道）, 指标, 基数 ---------------------------------------------------
 
 BASELINE_COLUMNS = (
-    Column("town", ("镇(街道)", *TOWN_HEADERS, "单位"), required=True, label="镇(街道)"),
-    Column("indicator", ("指标", "指标名称", "指标代码", "目标任务"), required=True, label="指标"),
-    Column("baseline", ("基数", "基数值", "起始值", "期初数"), required=True, label="基数"),
+    terms.TOWN.column("town", required=True),
+    terms.INDICATOR.column("indicator", required=True),
+    terms.BASELINE.column("baseline", required=True),
 )
 # How the city-level row is named in a file (the county's own name is accepted too).
 CITY_NAMES = ("全市", "市级", "全县", "县级", "全区")
@@ -198,7 +199,7 @@ def baselines_import(
         and Campaign.objects.for_user(uploaded_by).filter(pk=campaign.pk).exists()
     ):
         raise PermissionDenied
-    towns = TownIndex(campaign)
+    places = Places(campaign.county)
     indicators = _indicator_lookup()
     targets = {
         (target.indicator_id, target.town_id): target
@@ -210,10 +211,13 @@ def baselines_import(
         values = row.values
         place = normalize_text(values["town"])
         if not place:
-            raise RowError(_("镇(街道)：未填写（全市的基数请填写“全市”）"))
+            raise RowError(_("缺少所属镇（街道）（全市的基数请填写“全市”）"))
         if place in ("合计", "总计", "小计"):
-            raise RowError(_("镇(街道)：合计行不导入（全市的基数请填写“全市”）"))
-        town = None if place in city_names else towns.town(values["town"], label=str(_("镇(街道)")))
+            raise RowError(_("合计行不导入（全市的基数请在所属镇（街道）填写“全市”）"))
+        try:
+            town = None if place in city_names else places.town(place)
+        except PlaceError as error:
+            raise RowError(error.message) from error
         name = normalize_text(values["indicator"])
         if not name:
             raise RowError(_("指标：未填写"))
@@ -262,5 +266,5 @@ def baselines_import(
         validate=validate,
         store=store,
         key=lambda values: (values["target_id"],),
-        key_label=str(_("镇(街道)和指标")),
+        key_label=str(_("所属镇（街道）和指标")),
     )

@@ -270,14 +270,14 @@ def test_import_baselines_prints_the_rejected_rows_path_then_the_counts(chengjia
     assert rejected.suffix == ".xlsx" and rejected.exists()
     reasons = [row[-1] for row in openpyxl.load_workbook(rejected).active.iter_rows(min_row=2, values_only=True)]
     assert reasons == [
-        "镇(街道):“东城镇”不是本专项行动的镇(街道)",
+        "所属镇（街道）“东城镇”不是澄江市的镇（街道）",
         "九村镇没有“企业职工基本养老保险参保人数”的目标任务",
         "指标：“某某指标”不是本系统的指标（请填写指标名称或代码）",
         "全市“新开工工程建设项目工伤保险参保率”是比率指标，不设基数",
         "路居镇“城乡居民基本养老保险参保人数”的基数不能是负数",
         "路居镇“城乡居民基本养老保险参保人数”是人数，基数应为整数",
-        "与第 2 行重复(镇(街道)和指标相同),未导入",
-        "镇(街道)：合计行不导入（全市的基数请填写“全市”）",
+        "与第 2 行重复（所属镇（街道）和指标相同），未导入",
+        "合计行不导入（全市的基数请在所属镇（街道）填写“全市”）",
         "基数：未填写",
     ]
     assert target(chengjiang, RP, fenglu).baseline == 5000

@@ -10,7 +10,7 @@ from targets.services import RecomputeBusy, baselines_import, progress_run
 
 class Command(BaseCommand):
     help = (
-        "导入各镇(街道)目标任务的基数（专项行动开始时的数值），xlsx 或 csv。表头：镇(街道)（全市的基数填写“全市”）；"
+        "导入各镇（街道）目标任务的基数（专项行动开始时的数值），xlsx 或 csv。表头：镇（街道）（全市的基数填写“全市”）；"
         "指标（指标名称或代码，例如“城乡居民基本养老保险参保人数”或 resident_pension_insured）；基数。"
         "比率指标不设基数。最后一行输出 updated=N rejected=M；有未导入的行时，其前一行为未导入行清单（xlsx）的路径。"
     )
