@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from campaigns.models import Campaign, User
 from enrolment.tabular import FileProblem
@@ -143,10 +143,13 @@ def baselines_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def baselines_upload(request: HttpRequest) -> HttpResponse:
-    """A file of baselines, imported at once (it is small: one row per town and indicator)."""
+    """A file of baselines, imported at once (it is small: one row per town and indicator). The upload form
+    is on the baselines page, where a GET (a bookmark, a reload after an error) is sent back."""
     campaign = _baseline_campaign(request)
+    if request.method == "GET":
+        return redirect("baselines")
     upload = BaselineUploadForm(request.POST, request.FILES)
     if upload.is_valid():
         file = upload.cleaned_data["file"]

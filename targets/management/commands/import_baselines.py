@@ -3,16 +3,19 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from enrolment.columns import columns_help
 from enrolment.management.commands._achieved import campaign_from_option
 from enrolment.tabular import FileProblem
 from targets.services import RecomputeBusy, baselines_import, progress_run
+from targets.services.baselines import BASELINE_COLUMNS
 
 
 class Command(BaseCommand):
     help = (
-        "导入各镇（街道）目标任务的基数（专项行动开始时的数值），xlsx 或 csv。表头：镇（街道）（全市的基数填写“全市”）；"
-        "指标（指标名称或代码，例如“城乡居民基本养老保险参保人数”或 resident_pension_insured）；基数。"
-        "比率指标不设基数。最后一行输出 updated=N rejected=M；有未导入的行时，其前一行为未导入行清单（xlsx）的路径。"
+        "导入各镇（街道）目标任务的基数（专项行动开始时的数值），xlsx 或 csv。表头："
+        f"{columns_help(BASELINE_COLUMNS)}。全市的基数在所属镇（街道）一列填写“全市”；指标填写名称或代码，"
+        "例如“城乡居民基本养老保险参保人数”或 resident_pension_insured；比率指标不设基数。"
+        "最后一行输出 updated=N rejected=M；有未导入的行时，其前一行为未导入行清单（xlsx）的路径。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
