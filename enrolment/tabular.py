@@ -414,6 +414,10 @@ def _csv_rows(path: Path, encoding: str) -> _RawRows:
 
 # --- writing rejected rows back ----------------------------------------------------------------------
 
+REJECTED_SHEET = "未导入的行"
+REJECTED_NUMBER_HEADER = "行号"
+REJECTED_REASON_HEADER = "原因"
+
 
 def _display_width(text: str) -> int:
     # Chinese characters take two columns in Excel's default font.
@@ -421,43 +425,31 @@ def _display_width(text: str) -> int:
 
 
 def write_rejected_workbook(
-    path: str | Path, headers: Sequence[str], rows: Iterable[tuple[int, Sequence[object], str]]
-) -> None:
-    """Write rejected rows to an .xlsx the user can correct and upload again.
+    path: str | Path,
+    headers: Sequence[str],
+    rows: Iterable[tuple[int, Sequence[object], str]],
+    *,
+    author: object = None,
+) -> int:
+    """Write rejected rows to an .xlsx the user can correct and upload again; returns the rows written.
 
     Columns: 行号 (the row number in the uploaded file), the original columns, 原因. ``rows`` yields
-    ``(row number, original cells, reason)`` and is consumed once, in write-only mode.
+    ``(row number, original cells, reason)`` and is consumed once; ``author`` is who the file is made for.
     """
-    # Imported here: openpyxl is slow to import and only needed when something was rejected.
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.utils import get_column_letter
+    from campaigns.xlsx import XlsxWriter
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("未导入的行")
-    sheet.freeze_panes = "B2"
-    header_row = ["行号", *headers, "原因"]
-    for index, header in enumerate(header_row, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(_display_width(header) + 2, 12), 40)
-    sheet.column_dimensions["A"].width = 8
-    sheet.column_dimensions[get_column_letter(len(header_row))].width = 60
-    sheet.append(header_row)
-
-    def text_cell(value: str) -> WriteOnlyCell:
-        # Control characters are illegal in the file format; dropping them beats failing the whole report.
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        # Text stays text: "=..." is not turned into a formula, and the "@" format keeps a corrected
-        # ID number as text when the user edits the cell.
-        cell.data_type = "s"
-        cell.number_format = "@"
-        return cell
-
+    writer = XlsxWriter(title=REJECTED_SHEET, author=author)
+    sheet = writer.sheet(REJECTED_SHEET)
+    header_row = [REJECTED_NUMBER_HEADER, *headers, REJECTED_REASON_HEADER]
+    sheet.widths([8, *(min(max(_display_width(str(h)) + 2, 12), 40) for h in headers), 60])
+    sheet.freeze("B2")
+    sheet.header(header_row)
+    count = 0
     for number, cells, reason in rows:
-        sheet.append(
-            [number, *(text_cell(cell) if isinstance(cell, str) else cell for cell in cells), text_cell(reason)]
-        )
-    workbook.save(path)
+        sheet.append([number, *cells, reason])
+        count += 1
+    writer.save(path)
+    return count
 
 
 # --- parsing helpers -------------------------------------------------------------------------------

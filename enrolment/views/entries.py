@@ -143,7 +143,7 @@ def entry_export(request: HttpRequest) -> FileResponse:
     filterset = EntryFilter(request.GET, queryset=PushEntry.objects.for_user(user), user=user, with_choices=False)
     queryset = filterset.qs.select_related("town", "village", "batch").only(*EXPORT_FIELDS).order_by("id")
     target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
-    rows = write_queue_workbook(queryset.iterator(chunk_size=2000), target, unmasked=unmasked)
+    rows = write_queue_workbook(queryset.iterator(chunk_size=2000), target, unmasked=unmasked, author=user)
     target.seek(0)
     personal_data_access_record(
         user=user,
