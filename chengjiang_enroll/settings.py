@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "campaigns",
+    "audit",
     "targets",
     "enrolment",
     "reporting",
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.services.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -197,6 +199,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.send_report_reminders",
         "schedule": crontab(hour=9, minute=0),
     },
+    "audit-prune": {
+        "task": "audit.audit_prune_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # --- Security ---------------------------------------------------------------------------------------
@@ -216,6 +222,15 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Audit ------------------------------------------------------------------------------------------
+# The access log is kept at least six months (网络安全法 第二十一条); a shorter period stops the app.
+AUDIT_RETENTION_MIN_DAYS = 180
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+if AUDIT_RETENTION_DAYS < AUDIT_RETENTION_MIN_DAYS:
+    raise ImproperlyConfigured(
+        f"AUDIT_RETENTION_DAYS must be at least {AUDIT_RETENTION_MIN_DAYS} (days), not {AUDIT_RETENTION_DAYS}."
+    )
 
 # --- Tables -----------------------------------------------------------------------------------------
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"

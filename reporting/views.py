@@ -8,6 +8,7 @@ Access: filing needs ``reporting.file_report`` and a unit; reviewing and the ove
 from __future__ import annotations
 
 import datetime
+import mimetypes
 from io import BytesIO
 
 from django.contrib import messages
@@ -20,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.http import personal_file_response
+from audit.services import Action
 from campaigns.models import Campaign, User
 from campaigns.xlsx import XLSX_CONTENT_TYPE, Styled, XlsxWriter
 from reporting.forms import ReportForm, ReturnForm, ReviewForm, SupervisionVisitForm
@@ -192,14 +195,26 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    attachment = get_object_or_404(ReportAttachment, pk=pk, report__in=Report.objects.for_user(request.user))
+    attachment = get_object_or_404(
+        ReportAttachment.objects.select_related("report"), pk=pk, report__in=Report.objects.for_user(request.user)
+    )
+    report = attachment.report
+    # A draft's attachments are as private as the draft: only its own unit reads them.
+    if report.status == Report.Status.DRAFT and request.user.unit != report.unit:
+        raise Http404
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404(_("附件文件不存在。")) from exc
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return personal_file_response(
+        request,
+        handle,
+        filename=attachment.original_name,
+        what=f"attachment:{attachment.pk}",
+        rows=0,
+        unmasked=False,
+        content_type=mimetypes.guess_type(attachment.original_name)[0] or "application/octet-stream",
+    )
 
 
 # --- reading and reviewing ------------------------------------------------------------------------------
@@ -349,9 +364,16 @@ def overview_export(request: HttpRequest, period: str) -> HttpResponse:
         )
     buffer = BytesIO()
     writer.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="reports-{schedule_period.key}.xlsx"'
-    return response
+    return personal_file_response(
+        request,
+        buffer.getvalue(),
+        filename=f"reports-{schedule_period.key}.xlsx",
+        what=f"reports:{schedule_period.key}",
+        rows=len(statuses),
+        unmasked=False,
+        content_type=XLSX_CONTENT_TYPE,
+        action=Action.EXPORT,
+    )
 
 
 # --- supervision (季督导) --------------------------------------------------------------------------------

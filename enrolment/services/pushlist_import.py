@@ -40,6 +40,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import Action, audit_record
 from campaigns.models import Campaign, Town, User, Village
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
 from enrolment.models import Batch, EntryPush, ImportStatus, ListKind, PushEntry
@@ -784,6 +785,7 @@ def batch_create(
     except IntegrityError as error:
         _delete_files(batch, "file")
         raise ImportRefused(_("该文件已导入或正在导入，不能重复导入")) from error
+    audit_record(action=Action.UPLOAD, what=f"batch:{batch.pk}", user=uploaded_by)
     return batch
 
 
