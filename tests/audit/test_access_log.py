@@ -174,7 +174,7 @@ def test_a_malformed_date_answers_400_in_chinese(login, admin_user):
 
 
 def test_the_export_is_a_workbook_without_formulas_and_is_itself_recorded(login, admin_user, town_user):
-    AccessLog.objects.create(action="view", what="=HYPERLINK(\"x\")", user=town_user, username="=1+1")
+    AccessLog.objects.create(action="view", what='=HYPERLINK("x")', user=town_user, username="=1+1")
     response = login(admin_user).get("/audit/export.xlsx", {"action": "view"})
     assert response.status_code == 200
     content = b"".join(response.streaming_content)
