@@ -167,6 +167,16 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 # A URL that nothing serves: FileField.url needs one, but files are only ever streamed by access-checked views.
 MEDIA_URL = "/protected/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# What an uploaded spreadsheet may be, checked before anything parses it (enrolment.spreadsheet_guard): the reader
+# holds a sheet's used range in memory at about 100 bytes a cell, so cells and inflated XML bound the memory of a
+# read; CSV is streamed, and only its rows are bounded.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+UPLOAD_MAX_ROWS = env.int("UPLOAD_MAX_ROWS", default=1_100_000)
+UPLOAD_MAX_COLUMNS = env.int("UPLOAD_MAX_COLUMNS", default=256)
+UPLOAD_MAX_CELLS = env.int("UPLOAD_MAX_CELLS", default=3_000_000)
+UPLOAD_MAX_XML_BYTES = env.int("UPLOAD_MAX_XML_BYTES", default=200 * 1024 * 1024)
+UPLOAD_MAX_CELL_CHARS = env.int("UPLOAD_MAX_CELL_CHARS", default=32_767)
+UPLOAD_MAX_COMPRESSION_RATIO = env.int("UPLOAD_MAX_COMPRESSION_RATIO", default=200)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 
