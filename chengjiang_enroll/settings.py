@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "targets",
     "enrolment",
     "reporting",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -100,7 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "campaigns.context_processors.navigation",
+                "home.context_processors.navigation",
             ],
         },
     },

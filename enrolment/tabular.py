@@ -23,6 +23,7 @@ from typing import Self, TextIO, TypeAlias
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+from campaigns.text import normalize_text
 from enrolment.spreadsheet_guard import (
     MAX_CSV_LINE_CHARS,
     FileProblem,
@@ -34,7 +35,6 @@ from enrolment.spreadsheet_guard import (
     csv_line_too_long,
     csv_too_many_rows,
 )
-from enrolment.text import normalize_text
 
 __all__ = [
     "Column",

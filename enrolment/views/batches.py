@@ -108,5 +108,4 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已上传“%(label)s”，正在后台导入") % {"label": batch.label})
             return redirect("batch-detail", pk=batch.pk)
-    context = {"form": form, "campaign": campaign}
-    return render(request, "enrolment/batch_upload.html", context, status=400 if form.errors else 200)
+    return render(request, "enrolment/batch_upload.html", {"form": form, "campaign": campaign})

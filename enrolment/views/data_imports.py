@@ -99,5 +99,4 @@ def data_import_upload(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("已上传“%(name)s”，正在后台导入") % {"name": data_import.file_name})
         return redirect("data-import-detail", pk=data_import.pk)
-    context = {"form": form, "campaign": campaign}
-    return render(request, "enrolment/data_import_upload.html", context, status=400 if form.errors else 200)
+    return render(request, "enrolment/data_import_upload.html", {"form": form, "campaign": campaign})
