@@ -11,9 +11,10 @@ from decimal import Decimal
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign, Town
+from campaigns.models import Campaign, Town, Village
+from enrolment.models import ListKind
 from targets.assessment import NOT_ASSESSED, judged_baseline, tone_of, uses_baseline
-from targets.models import Indicator, ProgressSnapshot, Target
+from targets.models import Indicator, ProgressSnapshot, Target, WorkTally
 from targets.services import progress_recompute, time_progress
 
 
@@ -239,3 +240,84 @@ def baseline_history(*, campaign: Campaign, limit: int = 20) -> list[object]:
         .select_related("history_user", "indicator", "town")
         .order_by("-history_date", "-history_id")[:limit]
     )
+
+
+# --- push-list work, from the tallies the progress refresh keeps -----------------------------------------
+
+
+@dataclass
+class WorkCounts:
+    """pushed → worked → enrolled / not due / refused / unreachable, and what is still to be checked."""
+
+    pending: int = 0
+    enrolled: int = 0
+    not_due: int = 0
+    refused: int = 0
+    unreachable: int = 0
+
+    def add(self, status: str, entries: int) -> None:
+        setattr(self, status, getattr(self, status) + entries)
+
+    @property
+    def pushed(self) -> int:
+        return self.pending + self.enrolled + self.not_due + self.refused + self.unreachable
+
+    @property
+    def worked(self) -> int:
+        return self.pushed - self.pending
+
+    @property
+    def worked_share(self) -> float | None:
+        return self.worked / self.pushed if self.pushed else None
+
+
+@dataclass(frozen=True)
+class WorkLine:
+    town: Town
+    kind: str
+    kind_label: str
+    counts: WorkCounts
+    village: Village | None = None
+
+
+@dataclass(frozen=True)
+class PushWork:
+    lines: list[WorkLine]
+    totals: dict[int, WorkCounts]
+    total: WorkCounts
+    computed_at: datetime.datetime | None
+
+
+def push_work(*, campaign: Campaign, town: Town | None = None, by_village: bool = False) -> PushWork:
+    """The push-list work per town and kind (per village too with ``by_village``), from the tallies the
+    progress refresh keeps (one query; the tallies lag the entries by a coalesced recompute)."""
+    tallies = WorkTally.objects.filter(campaign=campaign).select_related("town", *(["village"] if by_village else []))
+    if town is not None:
+        tallies = tallies.filter(town=town)
+    grouped: dict[tuple, WorkCounts] = defaultdict(WorkCounts)
+    places: dict[tuple, tuple[Town, Village | None]] = {}
+    totals: dict[int, WorkCounts] = defaultdict(WorkCounts)
+    total = WorkCounts()
+    computed_at = None
+    for tally in tallies:
+        key = (tally.town_id, tally.village_id if by_village else None, tally.kind)
+        grouped[key].add(tally.status, tally.entries)
+        places[key] = (tally.town, tally.village if by_village else None)
+        totals[tally.town_id].add(tally.status, tally.entries)
+        total.add(tally.status, tally.entries)
+        computed_at = max(computed_at or tally.computed_at, tally.computed_at)
+    labels = dict(ListKind.choices)
+    kind_order = {value: index for index, value in enumerate(ListKind.values)}
+    lines = [
+        WorkLine(places[key][0], key[2], str(labels.get(key[2], key[2])), counts, places[key][1])
+        for key, counts in grouped.items()
+    ]
+    lines.sort(
+        key=lambda line: (
+            line.town.order,
+            line.town.pk,
+            line.village.name if line.village else "",
+            kind_order.get(line.kind, 99),
+        )
+    )
+    return PushWork(lines, dict(totals), total, computed_at)

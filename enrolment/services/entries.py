@@ -155,8 +155,9 @@ def _apply(changes: Sequence[PlannedChange], *, user: User) -> None:
         entries.append(entry)
     bulk_update_with_history(entries, PushEntry, _WRITTEN_FIELDS, batch_size=1000, default_user=user, default_date=now)
     _records_sync(changes)
-    # Enrolment records count towards progress: entering or leaving 已参保 asks for one (coalesced) recompute.
-    touched = {c.entry.campaign_id for c in changes if EntryStatus.ENROLLED in (c.from_status, c.to_status)}
+    # Every change of status moves the progress figures (the push-list work is counted with them; entering or
+    # leaving 已参保 moves the enrolment counts too): one coalesced recompute is asked for.
+    touched = {c.entry.campaign_id for c in changes}
     for campaign_id in sorted(touched):
         progress_changed(campaign_id=campaign_id)
 

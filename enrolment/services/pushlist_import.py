@@ -48,6 +48,7 @@ from enrolment import columns as terms
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
 from enrolment.models import Batch, EntryPush, ImportStatus, ListKind, PushEntry
 from enrolment.services._claims import import_claim, import_fail, import_fail_crashed, import_release
+from enrolment.services._progress import progress_changed
 from enrolment.tabular import Column, DataRow, FileProblem, open_table, parse_month, parse_whole_number
 
 logger = logging.getLogger(__name__)
@@ -564,6 +565,8 @@ def _store(*, batch: Batch, campaign: Campaign, analysis: Analysis) -> None:
             (EntryPush(entry_id=entry, batch_id=batch_id, row_number=number) for entry, batch_id, number in pushes),
             batch_size=1000,
         )
+    # The push-list work is counted with the progress figures: new entries ask for a (coalesced) recompute.
+    progress_changed(campaign_id=campaign.pk)
 
 
 def _write_rejected(analysis: Analysis, path: str | Path) -> None:

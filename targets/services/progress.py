@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from campaigns.dates import month_end
 from campaigns.models import Campaign, Town
-from enrolment.models import ConstructionProject, EnrolmentRecord, Insurance, PneumoconiosisRoster
+from enrolment.models import ConstructionProject, EnrolmentRecord, Insurance, PneumoconiosisRoster, PushEntry
 from targets.assessment import Standing, competition_ranks, composite, judged_baseline, measure_for
-from targets.models import Indicator, ProgressSnapshot, ProgressState, Target
+from targets.models import Indicator, ProgressSnapshot, ProgressState, Target, WorkTally
 
 logger = logging.getLogger(__name__)
 
@@ -399,10 +399,39 @@ def _dates_to_refresh(campaign: Campaign, today: datetime.date) -> list[datetime
 
 
 def progress_refresh(*, campaign: Campaign, as_of: datetime.date | None = None) -> int:
-    """Recompute ``as_of`` (default: today and every date still stored, after pruning). Returns rows written."""
+    """Recompute ``as_of`` (default: today and every date still stored, after pruning) and count the
+    push-list work afresh. Returns the snapshot rows written."""
     with transaction.atomic():
         dates = [as_of] if as_of else _dates_to_refresh(campaign, campaign.default_as_of())
-        return len(progress_recompute(campaign=campaign, as_of=dates))
+        written = len(progress_recompute(campaign=campaign, as_of=dates))
+        work_tally_refresh(campaign=campaign)
+        return written
+
+
+def work_tally_refresh(*, campaign: Campaign) -> int:
+    """Replace the campaign's push-list tallies with a fresh count (one grouped query). Returns the rows."""
+    now = timezone.now()
+    counts = (
+        PushEntry.objects.filter(campaign=campaign)
+        .order_by()
+        .values_list("town_id", "village_id", "kind", "status")
+        .annotate(n=Count("id"))
+    )
+    tallies = [
+        WorkTally(
+            campaign=campaign,
+            town_id=town_id,
+            village_id=village_id,
+            kind=kind,
+            status=status,
+            entries=n,
+            computed_at=now,
+        )
+        for town_id, village_id, kind, status, n in counts
+    ]
+    WorkTally.objects.filter(campaign=campaign).delete()
+    WorkTally.objects.bulk_create(tallies, batch_size=1000)
+    return len(tallies)
 
 
 # --- Coalescing and mutual exclusion ---------------------------------------------------------------------
