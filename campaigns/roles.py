@@ -21,6 +21,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "targets.view_progresssnapshot",
         "targets.view_progressstate",
         "targets.set_baseline",
+        "targets.view_dashboard",
         *(
             f"enrolment.{a}_{m}"
             for m in (
@@ -49,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *(f"campaigns.view_{m}" for m in ("campaign", "phase", "town", "village", "department")),
         *(f"targets.view_{m}" for m in ("indicator", "target")),
         "targets.set_baseline",
+        "targets.view_dashboard",
         *(
             f"enrolment.view_{m}"
             for m in ("batch", "dataimport", "pushentry", "enrolmentrecord", "constructionproject")

@@ -52,6 +52,11 @@ class Styled:
     bold: bool = False
     wrap: bool = False
     number_format: str | None = None
+    # A background colour ("d1e7dd"), a horizontal alignment ("center"), a font size, a thin border.
+    fill: str | None = None
+    align: str | None = None
+    size: float | None = None
+    border: bool = False
 
 
 def _person(user: User | str | None) -> str:
@@ -91,6 +96,20 @@ class XlsxSheet:
     def freeze(self, cell: str) -> None:
         self.worksheet.freeze_panes = cell
 
+    def merge(self, cell_range: str) -> None:
+        """Merge a range ("A1:F1") of rows already appended or still to come."""
+        self.worksheet.merged_cells.add(cell_range)
+
+    def print_setup(self, *, landscape: bool = False, repeat_rows: str | None = None) -> None:
+        """A4, fitted to the page width; ``repeat_rows`` ("1:3") printed at the top of every page."""
+        setup = self.worksheet.page_setup
+        setup.paperSize = 9  # A4 in the OOXML paper-size table
+        setup.orientation = "landscape" if landscape else "portrait"
+        setup.fitToWidth, setup.fitToHeight = 1, 0
+        self.worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+        if repeat_rows:
+            self.worksheet.print_title_rows = repeat_rows
+
     def header(self, labels: Iterable[object]) -> None:
         self.append([label if isinstance(label, Styled) else Styled(label, bold=True) for label in labels])
 
@@ -102,7 +121,6 @@ class XlsxSheet:
         """The cell for a value; the only place cells are made, so none can be a formula."""
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-        from openpyxl.styles import Alignment, Font
 
         style = value if isinstance(value, Styled) else None
         if style is not None:
@@ -131,11 +149,27 @@ class XlsxSheet:
                 cell.quotePrefix = True
         if number_format:
             cell.number_format = number_format
-        if style is not None and style.bold:
-            cell.font = Font(bold=True)
-        if style is not None and style.wrap:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if style is not None:
+            _dress(cell, style)
         return cell
+
+
+def _dress(cell: WriteOnlyCell, style: Styled) -> None:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    if style.bold or style.size:
+        cell.font = Font(bold=style.bold, size=style.size)
+    if style.wrap or style.align:
+        cell.alignment = Alignment(
+            wrap_text=style.wrap or None, horizontal=style.align, vertical="top" if style.wrap else "center"
+        )
+    if style.fill:
+        colour = style.fill.lstrip("#").upper()
+        colour = colour if len(colour) == 8 else f"FF{colour}"  # opaque
+        cell.fill = PatternFill("solid", start_color=colour, end_color=colour)
+    if style.border:
+        thin = Side(style="thin", color="999999")
+        cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
 
 
 class XlsxWriter:

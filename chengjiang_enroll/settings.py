@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "targets",
     "enrolment",
     "reporting",
+    "dashboard",
     "home",
 ]
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("enrolment.urls")),
     path("", include("targets.urls")),
     path("", include("reporting.urls")),
+    path("", include("dashboard.urls")),
     path("", include("audit.urls")),
 ]

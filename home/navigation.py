@@ -29,6 +29,7 @@ _REVIEWERS = frozenset({Role.ADMIN, Role.OFFICE})
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("工作台"), "home", _EVERYONE),
+    NavItem(_("工作看板"), "dashboard", _REVIEWERS),
     NavItem(_("推送清单核查"), "entry-list", _QUEUE),
     NavItem(_("推送批次"), "batch-list", _REVIEWERS),
     NavItem(_("数据导入"), "data-import-list", _REVIEWERS),

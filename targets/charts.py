@@ -184,9 +184,9 @@ def trend_chart(
     plot_width = LINE_WIDTH - LINE_LEFT - LINE_RIGHT
     plot_height = LINE_HEIGHT - LINE_TOP - LINE_BOTTOM
     values = [value for _label, points in series for value in points if value is not None]
-    top_value = max([1.0, *values, *(reference or [])])
-    top_value = min(2.0, -(-top_value * 4 // 1) / 4)  # round up to a quarter, at most 200 %
-
+    # The axis runs to 100 % at least, in steps of 25 % (of 50 % above 125 %), never beyond 200 %.
+    step = 0.25 if max([1.0, *values, *(reference or [])]) <= 1.25 else 0.5
+    top_value = min(2.0, step * -(-max([1.0, *values, *(reference or [])]) // step))
     def x_of(index: int) -> float:
         return round(LINE_LEFT + (plot_width * index / (len(dates) - 1) if len(dates) > 1 else plot_width / 2), 1)
 
@@ -216,10 +216,7 @@ def trend_chart(
                 width=1.5,
             )
         )
-    steps = 4
-    y_ticks = [
-        Tick(y_of(top_value * step / steps), f"{top_value * step / steps * 100:.0f}%") for step in range(steps + 1)
-    ]
+    y_ticks = [Tick(y_of(step * n), f"{step * n * 100:.0f}%") for n in range(round(top_value / step) + 1)]
     x_ticks = [Tick(x_of(index), f"{day.month}月") for index, day in enumerate(dates)]
     legend = [
         (line.label, line.colour, line.dashed, LINE_WIDTH - LINE_RIGHT + 10, LINE_TOP + 6 + index * 16)
@@ -237,4 +234,79 @@ def trend_chart(
         x_ticks=x_ticks,
         y_ticks=y_ticks,
         legend=legend,
+    )
+
+
+# --- the phases of a campaign on its calendar -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseBar:
+    label: str
+    dates: str
+    x: float
+    y: float
+    width: float
+    current: bool
+
+
+@dataclass(frozen=True)
+class Timeline:
+    width: int
+    height: int
+    bar_height: int
+    bars: list[PhaseBar]
+    months: list[Tick]
+    marker_x: float
+    marker_label: str
+    axis_y: float
+    left: int = 0
+    right: int = 0
+
+
+TIMELINE_WIDTH = 760
+TIMELINE_LEFT = 20
+TIMELINE_ROW = 24
+
+
+def phase_timeline(
+    *, phases: Sequence[object], start: datetime.date, end: datetime.date, day: datetime.date
+) -> Timeline:
+    """Each phase as a bar on the campaign's calendar (overlapping phases on rows of their own), the months
+    along the bottom and ``day`` marked."""
+    span = max(1, (end - start).days)
+    plot = TIMELINE_WIDTH - TIMELINE_LEFT - 20
+
+    def x_of(when: datetime.date) -> float:
+        return round(TIMELINE_LEFT + plot * min(max((when - start).days, 0), span) / span, 1)
+
+    bars = [
+        PhaseBar(
+            label=str(phase.name),
+            dates=f"{phase.start:%m-%d} — {phase.end:%m-%d}",
+            x=x_of(phase.start),
+            y=8 + index * TIMELINE_ROW,
+            width=max(2.0, round(x_of(phase.end) - x_of(phase.start), 1)),
+            current=phase.start <= day <= phase.end,
+        )
+        for index, phase in enumerate(phases)
+    ]
+    axis_y = 8 + len(bars) * TIMELINE_ROW + 4
+    months = []
+    month = start.replace(day=1)
+    while month <= end:
+        if month >= start:
+            months.append(Tick(x_of(month), f"{month.month}月"))
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return Timeline(
+        width=TIMELINE_WIDTH,
+        height=int(axis_y + 30),
+        bar_height=TIMELINE_ROW - 6,
+        bars=bars,
+        months=months,
+        marker_x=x_of(day),
+        marker_label=f"{day:%Y-%m-%d}",
+        axis_y=axis_y,
+        left=TIMELINE_LEFT,
+        right=TIMELINE_WIDTH - 20,
     )

@@ -167,6 +167,8 @@ class ProgressSnapshot(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["campaign", "as_of"], name="snapshot_campaign_date")]
+        # The leadership dashboard reads every town's snapshots, their trends and the push-list work.
+        permissions = [("view_dashboard", _("可以查看领导小组工作看板"))]
 
     def __str__(self) -> str:
         return f"{self.as_of} · {self.town or _('全市')} · {self.indicator_id}"

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
+from campaigns.dates import month_end
 from campaigns.models import Campaign, Town, Village
 from enrolment.models import ListKind
 from targets.assessment import NOT_ASSESSED, judged_baseline, tone_of, uses_baseline
@@ -321,3 +322,52 @@ def push_work(*, campaign: Campaign, town: Town | None = None, by_village: bool 
         )
     )
     return PushWork(lines, dict(totals), total, computed_at)
+
+
+# --- month-end trends ----------------------------------------------------------------------------------
+
+
+def trend_dates(campaign: Campaign, as_of: datetime.date) -> list[datetime.date]:
+    """Each month end from the campaign start up to ``as_of``, then ``as_of`` itself if it is not one."""
+    dates = []
+    day = month_end(campaign.start)
+    while day < as_of:
+        dates.append(day)
+        day = month_end(day + datetime.timedelta(days=1))
+    dates.append(as_of)
+    return dates
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Completion at each date per indicator and place (None: the city), with the time progress."""
+
+    dates: list[datetime.date]
+    time_progress: list[float]
+    completion: dict[tuple[int, int | None], list[float | None]]
+
+
+def progress_trend(*, campaign: Campaign, as_of: datetime.date) -> Trend:
+    """The month-end completions up to ``as_of`` (one query once the dates are stored; dates never read before
+    are computed first, all in one recompute)."""
+    dates = trend_dates(campaign, as_of)
+
+    def read() -> list[tuple]:
+        return list(
+            ProgressSnapshot.objects.filter(campaign=campaign, as_of__in=dates)
+            .order_by()
+            .values_list("indicator_id", "town_id", "as_of", "completion", "time_progress")
+        )
+
+    rows = read()
+    missing = set(dates) - {row[2] for row in rows}
+    if missing:
+        with contextlib.suppress(IntegrityError):
+            progress_recompute(campaign=campaign, as_of=sorted(missing))
+        rows = read()
+    index = {day: position for position, day in enumerate(dates)}
+    completion: dict[tuple[int, int | None], list[float | None]] = defaultdict(lambda: [None] * len(dates))
+    progress = [time_progress(campaign, day) for day in dates]
+    for indicator_id, town_id, day, value, _progress in rows:
+        completion[(indicator_id, town_id)][index[day]] = value
+    return Trend(dates, progress, dict(completion))

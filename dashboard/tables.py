@@ -1,0 +1,145 @@
+"""The town × indicator matrix as a django-tables2 table: sortable by any column, coloured by status."""
+
+from __future__ import annotations
+
+import datetime
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from dashboard.selectors import Cell, MatrixRow
+from targets.templatetags.measures import completion, measure, percent
+
+
+class CompletionColumn(tables.Column):
+    """One indicator: the judged completion (or 基数未设置 / 无数据), its rank, the cell in its status tone."""
+
+    def __init__(self, code: str, label: str, unit: str, **kwargs: object) -> None:
+        self.code = code
+        super().__init__(
+            verbose_name=format_html('{}<span class="d-block small text-muted fw-normal">（{}）</span>', label, unit),
+            accessor=f"cells__{code}",
+            order_by=(f"sort__{code}",),
+            attrs={
+                "td": {
+                    "class": lambda record: _tone_class(record["cells"][code]),
+                    "data-indicator": code,
+                },
+                "th": {"class": "text-center"},
+            },
+            **kwargs,
+        )
+
+    def render(self, value: Cell) -> str:
+        if not value.has_target:
+            actual = value.figures.get("actual")
+            return format_html(
+                '<span class="text-muted" title="{}">—</span>{}',
+                _("无此项目标"),
+                format_html(
+                    '<span class="d-block small text-muted">{} {}</span>', _("完成"), measure(actual, value.kind)
+                )
+                if actual
+                else "",
+            )
+        rank = value.figures.get("rank")
+        return format_html(
+            '<span data-testid="completion">{}</span>{}',
+            completion(value.figures),
+            format_html('<span class="d-block small text-muted">第 {} 名</span>', rank) if rank else "",
+        )
+
+    def value(self, value: Cell) -> str:
+        return completion(value.figures) if value.has_target else ""
+
+
+def _tone_class(cell: Cell) -> str:
+    tone = cell.figures.get("tone")
+    return f"tone-{tone}" if tone else ""
+
+
+class MatrixTable(tables.Table):
+    town = tables.Column(
+        verbose_name=_("镇(街道)"),
+        accessor="town_name",
+        order_by=("order",),
+        linkify=lambda record: record["url"],
+        attrs={"td": {"class": "fw-semibold text-nowrap"}},
+    )
+    composite = tables.Column(
+        verbose_name=_("综合完成率"),
+        accessor="composite",
+        order_by=("sort__composite",),
+        attrs={
+            "td": {"class": lambda record: "text-nowrap tone-bad" if record["behind"] else "text-nowrap"},
+            "th": {"class": "text-center"},
+        },
+    )
+    composite_rank = tables.Column(
+        verbose_name=_("综合排名"), accessor="composite_rank", order_by=("sort__composite_rank",), default="—"
+    )
+
+    class Meta:
+        attrs = {"class": "table table-sm table-bordered align-middle text-center matrix", "data-testid": "matrix"}
+        orderable = True
+        order_by = ("composite_rank",)
+        sequence = ("town", "...", "composite", "composite_rank")
+        row_attrs = {"data-town": lambda record: record["town_name"]}
+        pinned_row_attrs = {"data-town": lambda record: record["town_name"], "class": "fw-semibold table-light"}
+
+    def __init__(
+        self,
+        rows: list[MatrixRow],
+        indicators: list[dict],
+        *,
+        as_of: datetime.date,
+        city: list[Cell] | None = None,
+        **kwargs: object,
+    ):
+        data = [_record(row, as_of) for row in rows]
+        self.city = _city_record(city) if city else None
+        extra = [(item["code"], CompletionColumn(item["code"], item["name"], item["unit"])) for item in indicators]
+        super().__init__(data, extra_columns=extra, **kwargs)
+
+    def get_top_pinned_data(self) -> list[dict] | None:
+        """The city first, whatever the order: every indicator has its city target."""
+        return [self.city] if self.city else None
+
+    def render_composite(self, value: float | None, record: dict) -> str:
+        text = percent(value)
+        if record["behind"]:
+            return format_html('{}<span class="d-block small">{}</span>', text, _("有滞后指标"))
+        return text
+
+
+def _city_record(cells: list[Cell]) -> dict[str, object]:
+    return {
+        "town_name": str(_("全市")),
+        "order": -1,
+        "url": None,
+        "cells": {cell.code: cell for cell in cells},
+        "composite": None,
+        "composite_rank": None,
+        "behind": None,
+        "sort": {},
+    }
+
+
+def _record(row: MatrixRow, as_of: datetime.date) -> dict[str, object]:
+    return {
+        "town_name": row.town.name,
+        "order": row.town.order,
+        "url": reverse("dashboard-town", args=[row.town.pk]) + f"?as_of={as_of.isoformat()}",
+        "cells": {cell.code: cell for cell in row.cells},
+        "composite": row.composite,
+        "composite_rank": row.composite_rank,
+        "behind": row.behind,
+        "sort": {
+            **{cell.code: cell.sort_value for cell in row.cells},
+            "composite": -1.0 if row.composite is None else row.composite,
+            # Unranked towns after the ranked ones.
+            "composite_rank": row.composite_rank or 10_000,
+        },
+    }

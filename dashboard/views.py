@@ -1,0 +1,100 @@
+"""The leadership dashboard (office and admins): the page, a town's detail, the xlsx of the figures."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from django_tables2 import RequestConfig
+
+from audit.http import personal_file_response
+from audit.services import Action
+from campaigns.models import Campaign, Town
+from campaigns.xlsx import XLSX_CONTENT_TYPE
+from dashboard.selectors import dashboard, town_detail
+from dashboard.tables import MatrixTable
+from dashboard.workbooks import write_dashboard_workbook
+
+PERMISSION = "targets.view_dashboard"
+
+
+class _BadDate(ValueError):
+    pass
+
+
+def _campaign(request: HttpRequest) -> Campaign:
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+    campaigns = Campaign.objects.for_user(request.user)
+    value = request.GET.get("campaign", "").strip()
+    campaign = campaigns.filter(pk=int(value)).first() if value.isdigit() else campaigns.current()
+    if campaign is None:
+        raise Http404(_("找不到专项行动"))
+    return campaign
+
+
+def _as_of(request: HttpRequest, campaign: Campaign) -> datetime.date:
+    value = request.GET.get("as_of", "").strip()
+    if not value:
+        return campaign.default_as_of()
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise _BadDate(_("日期格式应为 YYYY-MM-DD，例如 2021-06-30")) from None
+
+
+@login_required
+@require_GET
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    campaign = _campaign(request)
+    try:
+        as_of = _as_of(request, campaign)
+    except _BadDate as error:
+        return render(request, "dashboard/dashboard.html", {"campaign": campaign, "error": str(error)}, status=400)
+    board = dashboard(campaign=campaign, as_of=as_of)
+    table = MatrixTable(board.matrix, board.indicators, as_of=as_of, city=board.city)
+    RequestConfig(request, paginate=False).configure(table)
+    context = {"campaign": campaign, "as_of": as_of, "board": board, "table": table, "printed_at": timezone.now()}
+    return render(request, "dashboard/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def dashboard_town(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request)
+    town = get_object_or_404(Town.objects.for_user(request.user).filter(county_id=campaign.county_id), pk=pk)
+    try:
+        as_of = _as_of(request, campaign)
+    except _BadDate as error:
+        return render(request, "dashboard/town.html", {"campaign": campaign, "error": str(error)}, status=400)
+    detail = town_detail(campaign=campaign, town=town, as_of=as_of)
+    context = {"campaign": campaign, "as_of": as_of, "town": town, "detail": detail, "printed_at": timezone.now()}
+    return render(request, "dashboard/town.html", context)
+
+
+@login_required
+@require_GET
+def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
+    campaign = _campaign(request)
+    try:
+        as_of = _as_of(request, campaign)
+    except _BadDate as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    board = dashboard(campaign=campaign, as_of=as_of)
+    content = write_dashboard_workbook(board, author=request.user)
+    return personal_file_response(
+        request,
+        content,
+        filename=f"工作看板_{as_of:%Y-%m-%d}.xlsx",
+        what=f"dashboard:{campaign.pk}:{as_of.isoformat()}",
+        rows=len(board.matrix),
+        unmasked=False,
+        content_type=XLSX_CONTENT_TYPE,
+        action=Action.EXPORT,
+    )
