@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, Phase, Town
 from reporting.schedule import Period, all_periods, current_period, end_of_day
-from reporting.selectors import UnitStatus, period_statuses, unit_periods
+from reporting.selectors import UnitStatus, period_statuses, reporting_units, unit_periods
 from targets.assessment import LAGGING, NOT_ASSESSED
 from targets.charts import LineChart, Timeline, phase_timeline, trend_chart
 from targets.models import Indicator
@@ -163,7 +163,7 @@ def _trends(campaign: Campaign, as_of: datetime.date, progress: dict, towns: lis
     return charts
 
 
-def _reports(campaign: Campaign, as_of: datetime.date, now: datetime.datetime) -> ReportBoard:
+def _reports(campaign: Campaign, as_of: datetime.date, now: datetime.datetime, units: list) -> ReportBoard:
     moment = min(now, end_of_day(as_of))
     current = current_period(campaign, now=moment)
     if current is None:
@@ -173,21 +173,23 @@ def _reports(campaign: Campaign, as_of: datetime.date, now: datetime.datetime) -
     previous = closed[-1] if closed else None
     return ReportBoard(
         current,
-        period_statuses(period=current, now=moment),
+        period_statuses(period=current, now=moment, units=units),
         previous,
-        period_statuses(period=previous, now=moment) if previous else [],
+        period_statuses(period=previous, now=moment, units=units) if previous else [],
     )
 
 
 def dashboard(*, campaign: Campaign, as_of: datetime.date, now: datetime.datetime | None = None) -> Dashboard:
-    """Everything the dashboard shows for ``as_of`` (a fixed number of queries: the snapshots of the date and
-    of the month ends, the towns, the phases, two periods' report statuses, the push-list tallies)."""
+    """Everything the dashboard shows for ``as_of`` in nine queries whatever the data: the snapshots of the date
+    and of the month ends, the indicators, the towns and departments, the phases, two periods' reports, the
+    push-list tallies."""
     now = now or timezone.now()
     progress = campaign_progress(campaign=campaign, as_of=as_of)
-    towns = list(Town.objects.filter(county_id=campaign.county_id))
+    units = reporting_units(campaign)
+    towns = [unit for unit in units if isinstance(unit, Town)]
     phases = list(campaign.phases.all())
     city, matrix = _matrix(progress, towns)
-    reports = _reports(campaign, as_of, now)
+    reports = _reports(campaign, as_of, now, units)
     todo = Todo(
         missing_baselines=[
             (item["name"], _("全市") if place is None else place)

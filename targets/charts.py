@@ -1,15 +1,20 @@
-"""Server-rendered SVG charts of progress: the geometry here, the markup in ``templates/charts/``.
+"""Server-rendered SVG charts of progress: each chart's geometry, and its markup (``chart.svg``).
 
 No script, no web font, nothing fetched: the intranet has no internet, and charts must print on A4. Every
-chart carries its figures as text too (labels and ``<title>``), so it reads without colour.
+chart carries its figures as text too (labels and ``<title>``), so it reads without colour. The markup is
+built here rather than in a template: a page draws a few thousand SVG elements, and a template loop over
+them costs more than the rest of the page.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from targets.assessment import Status, Tone
@@ -30,6 +35,11 @@ TONE_FILLS: dict[str, str] = {
 }
 REFERENCE_COLOUR = "#0d6efd"
 SERIES_COLOURS = ["#0d6efd", "#6f42c1", "#d63384", "#fd7e14", "#20c997", "#6c757d", "#198754", "#b58900"]
+
+
+def _tenth(value: float) -> float:
+    """``value`` to one decimal place, for coordinates (``round(value, 1)`` costs far more, a chart has thousands)."""
+    return math.floor(value * 10 + 0.5) / 10
 
 
 def percent(value: float | None) -> str:
@@ -60,6 +70,29 @@ class BarChart:
     bar_height: int
     reference_x: float
     reference_label: str
+
+    @property
+    def svg(self) -> SafeString:
+        parts = [
+            f'<svg class="progress-chart" data-testid="chart-{escape(self.code)}" width="{self.width}" '
+            f'height="{self.height}" viewBox="0 0 {self.width} {self.height}" role="img" '
+            f'aria-label="{escape(_("完成率对比"))}">'
+        ]
+        for bar in self.bars:
+            label, text = escape(bar.label), escape(bar.text)
+            parts.append(
+                f'<text x="{self.label_width - 6}" y="{bar.text_y}" text-anchor="end" font-size="12">{label}</text>'
+                f'<rect x="{self.label_width}" y="{bar.y}" width="{bar.width}" height="{self.bar_height}" '
+                f'fill="{bar.colour}"><title>{label} {text}</title></rect>'
+                f'<text x="{bar.value_x}" y="{bar.text_y}" font-size="11">{text}</text>'
+            )
+        parts.append(
+            f'<line x1="{self.reference_x}" x2="{self.reference_x}" y1="4" y2="{self.height - 14}" '
+            f'stroke="{REFERENCE_COLOUR}" stroke-width="2" stroke-dasharray="4 3"/>'
+            f'<text x="{self.reference_x}" y="{self.height - 2}" font-size="10" text-anchor="middle" '
+            f'fill="{REFERENCE_COLOUR}">{escape(self.reference_label)}</text></svg>'
+        )
+        return mark_safe("".join(parts))  # every text above is escaped
 
 
 BAR_CHART_WIDTH = 560
@@ -92,8 +125,8 @@ def completion_bars(indicator: dict[str, object], time_progress: float | None) -
                 label=label,
                 y=y,
                 text_y=y + BAR_HEIGHT - 4,
-                width=round(drawn, 1),
-                value_x=round(BAR_LABEL_WIDTH + drawn + 4, 1),
+                width=_tenth(drawn),
+                value_x=_tenth(BAR_LABEL_WIDTH + drawn + 4),
                 text=percent(completion) if completion is not None else str(status_label(figures["status"])),
                 colour=TONE_COLOURS[figures.get("tone") or Tone.NONE],
             )
@@ -108,7 +141,7 @@ def completion_bars(indicator: dict[str, object], time_progress: float | None) -
         height=height,
         label_width=BAR_LABEL_WIDTH,
         bar_height=BAR_HEIGHT,
-        reference_x=round(BAR_LABEL_WIDTH + reference * scale, 1),
+        reference_x=_tenth(BAR_LABEL_WIDTH + reference * scale),
         reference_label=_("时间进度") if indicator["kind"] == "count" else _("目标"),
     )
 
@@ -160,6 +193,48 @@ class LineChart:
     y_ticks: list[Tick]
     legend: list[tuple[str, str, bool, float, float]] = field(default_factory=list)
 
+    @property
+    def svg(self) -> SafeString:
+        title = escape(self.title)
+        right = self.left + self.plot_width
+        bottom = self.top + self.plot_height
+        parts = [
+            f'<figure class="trend-chart mb-3" data-testid="trend-{title}">'
+            f'<figcaption class="small fw-semibold mb-1">{title}</figcaption>'
+            f'<svg width="{self.width}" height="{self.height}" viewBox="0 0 {self.width} {self.height}" '
+            f'role="img" aria-label="{title} {escape(_("各月完成率"))}">'
+        ]
+        for tick in self.y_ticks:
+            parts.append(
+                f'<line x1="{self.left}" x2="{right}" y1="{tick.position}" y2="{tick.position}" stroke="#dee2e6"/>'
+                f'<text x="{self.left - 4}" y="{tick.position}" font-size="10" text-anchor="end" '
+                f'dominant-baseline="middle" fill="#6c757d">{escape(tick.label)}</text>'
+            )
+        for tick in self.x_ticks:
+            parts.append(
+                f'<text x="{tick.position}" y="{bottom + 16}" font-size="10" text-anchor="middle" '
+                f'fill="#6c757d">{escape(tick.label)}</text>'
+            )
+        for line in self.lines:
+            dash = ' stroke-dasharray="5 4"' if line.dashed else ""
+            parts.append(
+                f'<polyline points="{line.path}" fill="none" stroke="{line.colour}" stroke-width="{line.width}"{dash}/>'
+            )
+            if not line.dashed:
+                parts.extend(
+                    f'<circle cx="{point.x}" cy="{point.y}" r="2.5" fill="{line.colour}">'
+                    f"<title>{escape(point.title)}</title></circle>"
+                    for point in line.points
+                )
+        for label, colour, dashed, x, y in self.legend:
+            dash = ' stroke-dasharray="4 3"' if dashed else ""
+            parts.append(
+                f'<line x1="{x}" x2="{x + 16}" y1="{y}" y2="{y}" stroke="{colour}" stroke-width="2"{dash}/>'
+                f'<text x="{x + 20}" y="{y}" font-size="10" dominant-baseline="middle">{escape(label)}</text>'
+            )
+        parts.append("</svg></figure>")
+        return mark_safe("".join(parts))  # every text above is escaped
+
 
 LINE_WIDTH = 560
 LINE_HEIGHT = 230
@@ -188,10 +263,10 @@ def trend_chart(
     step = 0.25 if max([1.0, *values, *(reference or [])]) <= 1.25 else 0.5
     top_value = min(2.0, step * -(-max([1.0, *values, *(reference or [])]) // step))
     def x_of(index: int) -> float:
-        return round(LINE_LEFT + (plot_width * index / (len(dates) - 1) if len(dates) > 1 else plot_width / 2), 1)
+        return _tenth(LINE_LEFT + (plot_width * index / (len(dates) - 1) if len(dates) > 1 else plot_width / 2))
 
     def y_of(value: float) -> float:
-        return round(LINE_TOP + plot_height * (1 - min(value, top_value) / top_value), 1)
+        return _tenth(LINE_TOP + plot_height * (1 - min(value, top_value) / top_value))
 
     lines = []
     for number, (label, points) in enumerate(series):
@@ -263,6 +338,35 @@ class Timeline:
     left: int = 0
     right: int = 0
 
+    @property
+    def svg(self) -> SafeString:
+        parts = [
+            f'<svg class="phase-timeline" data-testid="phase-timeline" width="{self.width}" height="{self.height}" '
+            f'viewBox="0 0 {self.width} {self.height}" role="img" aria-label="{escape(_("工作阶段"))}">'
+        ]
+        for bar in self.bars:
+            fill, ink = ("#0d6efd", "#fff") if bar.current else ("#9ec5fe", "#052c65")
+            text = escape(f"{bar.label} {bar.dates}")
+            parts.append(
+                f'<rect x="{bar.x}" y="{bar.y}" width="{bar.width}" height="{self.bar_height}" rx="3" fill="{fill}">'
+                f"<title>{text}</title></rect>"
+                f'<text x="{bar.x + 4}" y="{bar.y + 13}" font-size="11" fill="{ink}">{text}</text>'
+            )
+        parts.append(
+            f'<line x1="{self.left}" x2="{self.right}" y1="{self.axis_y}" y2="{self.axis_y}" stroke="#adb5bd"/>'
+        )
+        parts.extend(
+            f'<text x="{tick.position}" y="{self.axis_y + 14}" font-size="10" text-anchor="middle" '
+            f'fill="#6c757d">{escape(tick.label)}</text>'
+            for tick in self.months
+        )
+        parts.append(
+            f'<line x1="{self.marker_x}" x2="{self.marker_x}" y1="2" y2="{self.axis_y + 4}" stroke="#dc3545" '
+            f'stroke-width="2"/><text x="{self.marker_x}" y="{self.height - 2}" font-size="10" '
+            f'text-anchor="middle" fill="#dc3545">{escape(self.marker_label)}</text></svg>'
+        )
+        return mark_safe("".join(parts))  # every text above is escaped
+
 
 TIMELINE_WIDTH = 760
 TIMELINE_LEFT = 20
@@ -278,7 +382,7 @@ def phase_timeline(
     plot = TIMELINE_WIDTH - TIMELINE_LEFT - 20
 
     def x_of(when: datetime.date) -> float:
-        return round(TIMELINE_LEFT + plot * min(max((when - start).days, 0), span) / span, 1)
+        return _tenth(TIMELINE_LEFT + plot * min(max((when - start).days, 0), span) / span)
 
     bars = [
         PhaseBar(

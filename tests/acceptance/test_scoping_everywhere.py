@@ -247,6 +247,10 @@ def notice(world: World, side: Side) -> dict:
     return {"pk": side.notice.pk}
 
 
+def town(world: World, side: Side) -> dict:
+    return {"pk": side.town.pk}
+
+
 # route → (url name, kwargs builder, whether the object is a town's (so 龙街's is out of the 凤麓 user's scope)).
 # Routes without a town object (None) give the same URL for both towns; their content is still checked.
 ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
@@ -281,6 +285,9 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "api/progress/": ("api-progress", none, False),
     "progress/": ("progress", none, False),
     "targets/baselines/": ("baselines", none, False),
+    "dashboard/": ("dashboard", none, False),
+    "dashboard/xlsx": ("dashboard-xlsx", none, False),
+    "dashboard/towns/<int:pk>/": ("dashboard-town", town, True),
     "targets/baselines/upload/": ("baselines-upload", none, False),
     "reports/": ("reporting:list", none, False),
     "reports/summary/": ("reporting:summary", none, False),
