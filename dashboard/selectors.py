@@ -240,7 +240,15 @@ def town_overview(*, campaign: Campaign, town: Town, as_of: datetime.date, trend
         row = next((row for row in item["towns"] if row["town"] == town.name), None)
         if row is not None and row.get("target") is not None:
             targets.append(
-                {"code": item["code"], "name": item["name"], "unit": item["unit"], "kind": item["kind"], **row}
+                {
+                    "code": item["code"],
+                    "name": item["name"],
+                    "unit": item["unit"],
+                    "kind": item["kind"],
+                    # How many towns are ranked on this indicator ("2/6").
+                    "ranked": sum(1 for other in item["towns"] if other.get("rank")),
+                    **row,
+                }
             )
     summary = next((item for item in progress["towns_overall"] if item["town"] == town.name), {})
     charts: list[LineChart] = []

@@ -262,6 +262,7 @@ def trend_chart(
     # The axis runs to 100 % at least, in steps of 25 % (of 50 % above 125 %), never beyond 200 %.
     step = 0.25 if max([1.0, *values, *(reference or [])]) <= 1.25 else 0.5
     top_value = min(2.0, step * -(-max([1.0, *values, *(reference or [])]) // step))
+
     def x_of(index: int) -> float:
         return _tenth(LINE_LEFT + (plot_width * index / (len(dates) - 1) if len(dates) > 1 else plot_width / 2))
 

@@ -153,15 +153,6 @@ def campaign_progress(*, campaign: Campaign, as_of: datetime.date) -> dict[str, 
     }
 
 
-def town_progress(*, campaign: Campaign, town: Town, as_of: datetime.date) -> list[dict[str, object]]:
-    """One town's quota, actual and rank on each indicator it has a quota for (the town start page panel)."""
-    rows = []
-    for snapshot in progress_snapshots(campaign=campaign, as_of=as_of):
-        if snapshot.town_id == town.pk and snapshot.target_value is not None:
-            rows.append({"indicator": snapshot.indicator, "snapshot": snapshot, **_place_document(snapshot)})
-    return rows
-
-
 # --- baselines ------------------------------------------------------------------------------------------
 
 
@@ -279,6 +270,11 @@ class WorkLine:
     kind_label: str
     counts: WorkCounts
     village: Village | None = None
+
+    @property
+    def open_statuses(self) -> list[tuple[str, int]]:
+        """The statuses still to be worked on, with their counts (pending, refused, unreachable)."""
+        return [(status, getattr(self.counts, status)) for status in ("pending", "refused", "unreachable")]
 
 
 @dataclass(frozen=True)

@@ -239,9 +239,7 @@ def test_the_workbook_holds_the_figures_formatted_and_no_formula(login, office_u
     payload = client.get("/api/progress/", {"as_of": JUNE_30}).json()
     response = client.get(f"{PAGE}xlsx", {"as_of": JUNE_30})
     assert response.status_code == 200
-    assert "工作看板_2021-06-30.xlsx" in response["Content-Disposition"].encode("latin-1").decode(
-        "utf-8", "ignore"
-    ) or ("filename*=" in response["Content-Disposition"])
+    assert "工作看板_2021-06-30.xlsx" in unquote(response["Content-Disposition"])
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["主要指标", "镇街完成情况", "推送清单核查"]
     for sheet in book.worksheets:

@@ -198,4 +198,4 @@ def test_the_page_and_the_town_start_page_show_the_apis_completions(
 
     with time_machine.travel(datetime.datetime(2021, 6, 30, 10, tzinfo=datetime.UTC), tick=False):
         start = login(town_user).get("/start/town/").content.decode()
-    assert '<td class="tone-bad" data-testid="completion">3.6%</td>' in start
+    assert '<td class="text-end tone-bad"><span data-testid="completion">3.6%</span>' in start
