@@ -60,7 +60,14 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     board = dashboard(campaign=campaign, as_of=as_of)
     table = MatrixTable(board.matrix, board.indicators, as_of=as_of, city=board.city)
     RequestConfig(request, paginate=False).configure(table)
-    context = {"campaign": campaign, "as_of": as_of, "board": board, "table": table, "printed_at": timezone.now()}
+    context = {
+        "campaign": campaign,
+        "as_of": as_of,
+        "board": board,
+        "table": table,
+        "printed_at": timezone.now(),
+        "report_groups": [("town", _("镇(街道)")), ("department", _("市直部门"))],
+    }
     return render(request, "dashboard/dashboard.html", context)
 
 
