@@ -5,56 +5,24 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from campaigns.models import Campaign, User
+from campaigns.api import ApiError, api_view, campaign_param, date_param, json_response
 from targets.selectors import progress_chart, progress_payload
 
 
-class BadRequest(ValueError):
-    pass
-
-
 def _as_of(request: HttpRequest) -> datetime.date:
-    value = request.GET.get("as_of", "").strip()
-    if not value:
-        return timezone.localdate()
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(_("日期参数 as_of 格式错误,应为 YYYY-MM-DD,例如 2021-06-30")) from None
-
-
-def _campaign(request: HttpRequest, user: User) -> Campaign:
-    campaigns = Campaign.objects.for_user(user)
-    value = request.GET.get("campaign", "").strip()
-    if value:
-        if not value.isdigit():
-            raise BadRequest(_("参数 campaign 应为专项行动 ID(整数)"))
-        campaign = campaigns.filter(pk=int(value)).first()
-    else:
-        campaign = campaigns.current()
-    if campaign is None:
-        raise Http404(_("找不到专项行动"))
-    return campaign
+    return date_param(request, "as_of") or timezone.localdate()
 
 
 @require_GET
+@api_view()
 def progress_api(request: HttpRequest) -> JsonResponse:
-    if not request.user.is_authenticated:
-        return JsonResponse({"error": _("请先登录")}, status=401)
-    try:
-        as_of = _as_of(request)
-        campaign = _campaign(request, request.user)
-    except BadRequest as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    except Http404 as exc:
-        return JsonResponse({"error": str(exc)}, status=404)
-    return JsonResponse(progress_payload(campaign=campaign, as_of=as_of), json_dumps_params={"ensure_ascii": False})
+    as_of = _as_of(request)
+    return json_response(progress_payload(campaign=campaign_param(request), as_of=as_of))
 
 
 @login_required
@@ -62,9 +30,9 @@ def progress_api(request: HttpRequest) -> JsonResponse:
 def progress_page(request: HttpRequest) -> HttpResponse:
     try:
         as_of = _as_of(request)
-        campaign = _campaign(request, request.user)
-    except BadRequest as exc:
-        return render(request, "targets/progress.html", {"error": str(exc)}, status=400)
+        campaign = campaign_param(request)
+    except ApiError as error:
+        return render(request, "targets/progress.html", {"error": error.detail}, status=error.status)
     payload = progress_payload(campaign=campaign, as_of=as_of)
     return render(
         request,
