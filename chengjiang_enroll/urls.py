@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("enrolment.urls")),
     path("", include("targets.urls")),
     path("", include("reporting.urls")),
+    path("", include("audit.urls")),
 ]

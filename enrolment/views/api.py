@@ -10,13 +10,13 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from audit.services import Action, audit_record
 from campaigns.api import api_view, json_response
 from enrolment.filters import EntryFilter
-from enrolment.models import ListKind, PersonalDataAccess, PushEntry
+from enrolment.models import ListKind, PushEntry
 from enrolment.selectors import entries_for, entry_detail_json, entry_json
 from enrolment.selectors import entry_detail as entry_detail_selector
-from enrolment.services.entries import personal_data_access_record
-from enrolment.views.entries import VIEW_PERMISSION, client_ip
+from enrolment.views.entries import VIEW_PERMISSION
 
 PAGE_SIZE = 50
 
@@ -49,13 +49,12 @@ def entry_list(request: HttpRequest) -> JsonResponse:
         params["page"] = str(page + 1)
         next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
     if unmasked and any(entry.kind not in ListKind.employer_kinds() for entry in entries):
-        personal_data_access_record(
-            user=user,
-            action=PersonalDataAccess.Action.LIST,
+        audit_record(
+            action=Action.LIST,
             what=f"API 推送清单：{filterset.summary()}",
+            request=request,
             rows=len(entries),
             unmasked=True,
-            ip=client_ip(request),
         )
     return json_response(
         {"count": count, "next": next_url, "results": [entry_json(e, unmasked=unmasked) for e in entries]}
@@ -71,12 +70,5 @@ def entry_detail(request: HttpRequest, pk: int) -> JsonResponse:
     except PushEntry.DoesNotExist:
         raise Http404 from None
     unmasked = user.sees_personal_data
-    personal_data_access_record(
-        user=user,
-        action=PersonalDataAccess.Action.VIEW,
-        what=f"API entry:{entry.pk}",
-        rows=1,
-        unmasked=unmasked,
-        ip=client_ip(request),
-    )
+    audit_record(action=Action.VIEW, what=f"API entry:{entry.pk}", request=request, rows=1, unmasked=unmasked)
     return json_response(entry_detail_json(entry, unmasked=unmasked))
