@@ -1,41 +1,155 @@
-"""Progress: the JSON API and the page. Published to every unit of the county (rankings are public)."""
+"""Progress: the JSON API and the page, published to every unit of the county (rankings are public); the
+baselines page of the office and admins."""
 
 from __future__ import annotations
 
 import datetime
+import tempfile
+from pathlib import Path
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from campaigns.api import ApiError, api_view, campaign_param, date_param, json_response
-from targets.selectors import progress_chart, progress_payload
+from campaigns.models import Campaign
+from campaigns.selectors import campaign_for
+from enrolment.tabular import FileProblem
+from targets.charts import completion_bars
+from targets.forms import BaselineGridForm, BaselineUploadForm
+from targets.selectors import baseline_grid, baseline_history, campaign_progress
+from targets.services import BaselineError, baselines_import, baselines_set
 
 
-def _as_of(request: HttpRequest) -> datetime.date:
-    return date_param(request, "as_of") or timezone.localdate()
+def _as_of(request: HttpRequest, campaign: Campaign) -> datetime.date:
+    return date_param(request, "as_of") or campaign.default_as_of()
 
 
 @require_GET
 @api_view()
 def progress_api(request: HttpRequest) -> JsonResponse:
-    as_of = _as_of(request)
-    return json_response(progress_payload(campaign=campaign_param(request), as_of=as_of))
+    campaign = campaign_param(request)
+    return json_response(campaign_progress(campaign=campaign, as_of=_as_of(request, campaign)))
 
 
 @login_required
 @require_GET
 def progress_page(request: HttpRequest) -> HttpResponse:
     try:
-        as_of = _as_of(request)
         campaign = campaign_param(request)
+        as_of = _as_of(request, campaign)
     except ApiError as error:
         return render(request, "targets/progress.html", {"error": error.detail}, status=error.status)
-    payload = progress_payload(campaign=campaign, as_of=as_of)
-    return render(
-        request,
-        "targets/progress.html",
-        {"campaign": campaign, "as_of": as_of, "progress": payload, "charts": progress_chart(payload)},
-    )
+    progress = campaign_progress(campaign=campaign, as_of=as_of)
+    for indicator in progress["indicators"]:
+        indicator["chart"] = completion_bars(indicator, progress["time_progress"])
+    return render(request, "targets/progress.html", {"campaign": campaign, "as_of": as_of, "progress": progress})
+
+
+def _baseline_campaign(request: HttpRequest) -> Campaign:
+    if not request.user.has_perm("targets.set_baseline"):
+        raise PermissionDenied
+    return campaign_for(request.user)
+
+
+def _baselines_render(
+    request: HttpRequest, campaign: Campaign, form: BaselineGridForm, upload: BaselineUploadForm, status: int = 200
+) -> HttpResponse:
+    rows = [
+        {
+            "label": row.label,
+            "cells": [
+                (cell, form.bound(cell.target.pk), form.shown(cell.target.pk)) if cell else None for cell in row.cells
+            ],
+        }
+        for row in form.grid.rows
+    ]
+    context = {
+        "campaign": campaign,
+        "grid": form.grid,
+        "rows": rows,
+        "form": form,
+        "upload": upload,
+        "history": baseline_history(campaign=campaign),
+    }
+    return render(request, "targets/baselines.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def baselines_page(request: HttpRequest) -> HttpResponse:
+    """The grid of the city and towns × indicators: every baseline in one form."""
+    campaign = _baseline_campaign(request)
+    grid = baseline_grid(campaign=campaign)
+    form = BaselineGridForm(request.POST or None, grid=grid)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = baselines_set(
+                campaign=campaign,
+                user=request.user,
+                values=form.parsed,
+                expected=form.originals,
+            )
+        except BaselineError as error:
+            form.add_problems(error.problems)
+            if not error.problems:
+                form.add_error(None, str(error))
+        else:
+            if changed:
+                messages.success(request, _("已保存 %(n)d 个基数，进度正在重新计算") % {"n": changed})
+            else:
+                messages.info(request, _("基数没有变化"))
+            return redirect("baselines")
+    status = 400 if form.is_bound else 200
+    return _baselines_render(request, campaign, form, BaselineUploadForm(), status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def baselines_upload(request: HttpRequest) -> HttpResponse:
+    """A file of baselines, imported at once (it is small: one row per town and indicator). The upload form
+    is on the baselines page, where a GET (a bookmark, a reload after an error) is sent back."""
+    campaign = _baseline_campaign(request)
+    if request.method == "GET":
+        return redirect("baselines")
+    upload = BaselineUploadForm(request.POST, request.FILES)
+    if upload.is_valid():
+        file = upload.cleaned_data["file"]
+        with tempfile.NamedTemporaryFile(suffix=Path(file.name).suffix.lower()) as handle:
+            for chunk in file.chunks():
+                handle.write(chunk)
+            handle.flush()
+            try:
+                outcome = baselines_import(
+                    campaign=campaign, path=handle.name, original_name=file.name, uploaded_by=request.user
+                )
+            except FileProblem as problem:
+                upload.add_error("file", problem.message)
+            else:
+                data_import = outcome.data_import
+                text = _("已导入“%(name)s”：%(updated)d 个基数，其中 %(unchanged)d 个与原值相同") % {
+                    "name": data_import.file_name,
+                    "updated": data_import.updated,
+                    "unchanged": outcome.unchanged,
+                }
+                if data_import.rejected:
+                    messages.warning(
+                        request,
+                        format_html(
+                            '{}；{} 行未导入，<a href="{}">查看原因</a>',
+                            text,
+                            data_import.rejected,
+                            reverse("data-import-detail", args=[data_import.pk]),
+                        ),
+                    )
+                else:
+                    messages.success(request, text)
+                return redirect("baselines")
+    form = BaselineGridForm(grid=baseline_grid(campaign=campaign))
+    return _baselines_render(request, campaign, form, upload, status=400)
