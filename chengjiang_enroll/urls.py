@@ -16,3 +16,5 @@ urlpatterns = [
     path("", include("targets.urls")),
     path("", include("reporting.urls")),
 ]
+
+handler403 = "chengjiang_enroll.errors.permission_denied"
