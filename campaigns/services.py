@@ -10,20 +10,6 @@ from campaigns.models import County, Department, Role, Town, User
 from campaigns.roles import group_for
 
 
-def town_lookup(*, name: str, county_id: int | None = None) -> Town:
-    """A town by its full name (龙街街道) or short name (龙街); ValidationError if none or several."""
-    name = name.strip()
-    towns = Town.objects.filter(Q(name=name) | Q(short_name=name))
-    if county_id is not None:
-        towns = towns.filter(county_id=county_id)
-    found = list(towns[:2])
-    if not found:
-        raise ValidationError(_("找不到镇(街道):%(name)s") % {"name": name})
-    if len(found) > 1:
-        raise ValidationError(_("镇(街道)名称不唯一:%(name)s,请使用全称") % {"name": name})
-    return found[0]
-
-
 def department_lookup(*, name: str, county_id: int | None = None) -> Department:
     name = name.strip()
     departments = Department.objects.filter(Q(name=name) | Q(full_name=name))

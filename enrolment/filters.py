@@ -9,10 +9,11 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from campaigns.models import Town, User
+from campaigns.places import towns_named
+from campaigns.text import normalize_text
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
 from enrolment.models import EntryPush, EntryStatus, ListKind, PushEntry
 from enrolment.selectors import filter_choices
-from enrolment.text import normalize_text
 
 _KEY_LIKE = re.compile(r"[0-9A-Z]{15,18}")
 
@@ -82,7 +83,7 @@ class EntryFilter(django_filters.FilterSet):
         if not text:
             return queryset
         # Resolved to ids first (one small query) so the planner uses the (town, status, id) indexes.
-        towns = Town.objects.for_user(self.user).filter(Q(name=text) | Q(short_name=text))
+        towns = towns_named(text, Town.objects.for_user(self.user))
         return queryset.filter(town_id__in=list(towns.values_list("id", flat=True)))
 
     def filter_village(self, queryset: QuerySet[PushEntry], name: str, value: str) -> QuerySet[PushEntry]:

@@ -11,7 +11,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from enrolment.text import normalize_text
+from campaigns.text import normalize_text
 
 __all__ = [
     "IdentifierError",

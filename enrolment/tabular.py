@@ -23,7 +23,7 @@ from typing import Self, TypeAlias
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from enrolment.text import normalize_text
+from campaigns.text import normalize_text
 
 __all__ = [
     "Column",

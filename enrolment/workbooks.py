@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
+from campaigns.text import normalize_text
 from enrolment.models import EntryStatus, Insurance, NotDueReason, PushEntry
 from enrolment.selectors import shown_key, shown_phone
 from enrolment.services.entries import StatusChange
 from enrolment.tabular import Column, FileProblem, open_table, parse_date, parse_whole_number
-from enrolment.text import normalize_text
 
 SHEET_TITLE = "核查表"
 

@@ -1,4 +1,6 @@
-"""Claiming an uploaded file's import, so that a task delivered twice does the work once.
+"""The life of an uploaded file's import: claimed once, released, and recorded as failed when it fails.
+
+Claiming, so that a task delivered twice does the work once:
 
 An import is claimed with a conditional UPDATE (queued → running; act only when one row changed). On
 PostgreSQL the runner also holds a session-level advisory lock for the import, which dies with the
@@ -9,10 +11,15 @@ when acks_late redelivers its task. Elsewhere (SQLite, one process) only queued 
 
 from __future__ import annotations
 
+import logging
+
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from enrolment.models import ImportBase, ImportStatus
+
+logger = logging.getLogger(__name__)
 
 # Each kind of import has its own range of single-bigint advisory-lock keys.
 _LOCK_SPACES = {"batch": 1, "dataimport": 2}
@@ -48,3 +55,22 @@ def import_claim(model: type[ImportBase], pk: int, **reset: object) -> bool:
 
 def import_release(model: type[ImportBase], pk: int) -> None:
     runner_lock(model, pk, release=True)
+
+
+def import_fail(model: type[ImportBase], pk: int, *, message: str, **fields: object) -> None:
+    """Record an import as failed with the reason the user sees; outside the import's own transaction."""
+    model.objects.filter(pk=pk).update(status=ImportStatus.FAILED, error=message, finished_at=timezone.now(), **fields)
+
+
+def import_crash_message(error: BaseException) -> str:
+    """What the user is told when an import crashed: nothing was stored. Only the error's kind is named,
+    as its message may quote a row's values (ID numbers)."""
+    return _("导入时发生内部错误（%(error)s），数据库未作任何改动，请稍后重试或联系管理员") % {
+        "error": type(error).__name__
+    }
+
+
+def import_fail_crashed(model: type[ImportBase], pk: int, error: BaseException, **fields: object) -> None:
+    """The one failure recorder for a crashed import (command line or worker): logged by kind, recorded."""
+    logger.error("%s %s: import failed (%s)", model._meta.model_name, pk, type(error).__name__)
+    import_fail(model, pk, message=import_crash_message(error), **fields)

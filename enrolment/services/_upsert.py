@@ -16,11 +16,12 @@ from typing import Any
 from django.core.files import File
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign, Town, User, Village
+from campaigns.models import Campaign, User
 from enrolment.models import DataImport, ImportStatus
+from enrolment.services._claims import import_fail, import_fail_crashed
 from enrolment.tabular import Column, DataRow, FileProblem, open_table, write_rejected_workbook
-from enrolment.text import normalize_text
 
 CHUNK = 5000
 
@@ -38,60 +39,6 @@ class ImportOutcome:
     @property
     def rejected_path(self) -> str | None:
         return self.data_import.rejected_file.path if self.data_import.rejected_file else None
-
-
-class TownIndex:
-    """The campaign's towns by full and short name, and their villages, looked up in memory."""
-
-    def __init__(self, campaign: Campaign) -> None:
-        self.towns: dict[str, Town] = {}
-        for town in Town.objects.filter(county_id=campaign.county_id):
-            self.towns[normalize_text(town.name)] = town
-            self.towns[normalize_text(town.short_name)] = town
-        self.villages: dict[tuple[int, str], Village] = {
-            (village.town_id, village.name): village
-            for village in Village.objects.filter(town__county_id=campaign.county_id)
-        }
-        self.wanted_villages: set[tuple[int, str]] = set()
-
-    def town(self, value: object, label: str = "所属镇(街道)") -> Town:
-        name = normalize_text(value)
-        if not name:
-            raise RowError(f"{label}:未填写")
-        town = self.towns.get(name)
-        if town is None:
-            raise RowError(f"{label}:“{name}”不是本专项行动的镇(街道)")
-        return town
-
-    def want_village(self, town: Town, value: object) -> str | None:
-        name = normalize_text(value)
-        if not name:
-            return None
-        self.wanted_villages.add((town.pk, name))
-        return name
-
-    def create_missing_villages(self) -> None:
-        """An unknown village under a known town is created under that town (as the push lists do)."""
-        missing = [key for key in self.wanted_villages if key not in self.villages]
-        if not missing:
-            return
-        Village.objects.bulk_create(
-            [
-                Village(
-                    town_id=town_id,
-                    name=name,
-                    kind=Village.Kind.COMMUNITY if name.endswith("社区") else Village.Kind.VILLAGE,
-                )
-                for town_id, name in missing
-            ],
-            ignore_conflicts=True,
-        )
-        town_ids = {town_id for town_id, _name in missing}
-        for village in Village.objects.filter(town_id__in=town_ids):
-            self.villages[(village.town_id, village.name)] = village
-
-    def village_id(self, town_id: int, name: str | None) -> int | None:
-        return self.villages[(town_id, name)].pk if name else None
 
 
 def upsert(
@@ -153,7 +100,6 @@ def run_import(
     store: Callable[[list[dict[str, Any]], DataImport], tuple[int, int, int]],
     key: Callable[[dict[str, Any]], tuple[object, ...]],
     key_label: str,
-    before_store: Callable[[], None] = lambda: None,
     data_import: DataImport | None = None,
 ) -> ImportOutcome:
     """Read, validate, dedup inside the file, store. Raises FileProblem (nothing stored but the failed upload).
@@ -191,7 +137,7 @@ def run_import(
                     continue
                 row_key = key(values)
                 if row_key in seen:
-                    reason = f"与第 {seen[row_key]} 行重复({key_label}相同),未导入"
+                    reason = _("与第 %(row)d 行重复（%(key)s相同），未导入") % {"row": seen[row_key], "key": key_label}
                     outcome.rejected_rows.append((row.number, row.cells, reason))
                     continue
                 seen[row_key] = row.number
@@ -199,15 +145,14 @@ def run_import(
                 valid.append(values)
             headers = table.headers
     except FileProblem as problem:
-        _fail(data_import, problem.message)
+        import_fail(DataImport, data_import.pk, message=problem.message)
         raise
     except Exception as error:
-        _fail_crashed(data_import, error)
+        import_fail_crashed(DataImport, data_import.pk, error)
         raise
 
     try:
         with transaction.atomic():
-            before_store()
             for values in valid:
                 values.pop("_row")
             created, updated, unchanged = store(valid, data_import)
@@ -225,23 +170,9 @@ def run_import(
 
             progress_recompute_request(campaign=campaign)
     except Exception as error:
-        _fail_crashed(data_import, error)
+        import_fail_crashed(DataImport, data_import.pk, error)
         raise
     return outcome
-
-
-def _fail(data_import: DataImport, message: str) -> None:
-    DataImport.objects.filter(pk=data_import.pk).update(
-        status=ImportStatus.FAILED, error=message, finished_at=timezone.now()
-    )
-
-
-def _fail_crashed(data_import: DataImport, error: Exception) -> None:
-    """Nothing was stored (the transaction rolled back): say so on the upload instead of leaving it "running".
-
-    The error's own message may quote row values (ID numbers): only its kind is kept.
-    """
-    _fail(data_import, f"导入时发生内部错误({type(error).__name__}),数据库未作任何改动,请稍后重试或联系管理员")
 
 
 def _attach_rejected(

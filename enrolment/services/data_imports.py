@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+import contextlib
 from collections.abc import Callable, Sequence
 
 from django.core.files.uploadedfile import UploadedFile
@@ -20,9 +20,7 @@ from enrolment.services.records import (
     records_import,
     rosters_import,
 )
-from enrolment.tabular import Column, FileProblem
-
-logger = logging.getLogger(__name__)
+from enrolment.tabular import Column
 
 IMPORTERS: dict[str, tuple[Sequence[Column], Callable[..., ImportOutcome]]] = {
     DataImport.Source.ENROLMENTS: (RECORD_COLUMNS, records_import),
@@ -57,12 +55,9 @@ def data_import_run(*, data_import_id: int) -> DataImport | None:
     try:
         data_import = DataImport.objects.select_related("campaign").get(pk=data_import_id)
         importer = IMPORTERS[data_import.source][1]
-        try:
+        # run_import has recorded any failure on the upload; the worker carries on with the next task.
+        with contextlib.suppress(Exception):
             importer(campaign=data_import.campaign, path=data_import.file.path, data_import=data_import)
-        except FileProblem:
-            pass  # run_import has marked the upload failed, with the reason
-        except Exception as error:  # noqa: BLE001 - run_import has marked it failed; the worker must carry on
-            logger.error("data import %s failed (%s)", data_import_id, type(error).__name__)
     finally:
         import_release(DataImport, data_import_id)
     data_import.refresh_from_db()

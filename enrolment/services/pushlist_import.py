@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.core.files import File
@@ -40,12 +40,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign, Town, User, Village
+from campaigns.models import Campaign, User
+from campaigns.places import PlaceError, Places
+from campaigns.text import normalize_text
+from enrolment import columns as terms
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
 from enrolment.models import Batch, EntryPush, ImportStatus, ListKind, PushEntry
-from enrolment.services._claims import import_claim, import_release
+from enrolment.services._claims import import_claim, import_fail, import_fail_crashed, import_release
 from enrolment.tabular import Column, DataRow, FileProblem, open_table, parse_month, parse_whole_number
-from enrolment.text import normalize_text
 
 logger = logging.getLogger(__name__)
 
@@ -79,67 +81,60 @@ class ImportRefused(Exception):
 
 # --- columns -----------------------------------------------------------------------------------------
 
-_TOWN_HEADERS = ("所属镇(街道)", "镇(街道)", "乡镇(街道)", "乡镇", "镇街")
-_VILLAGE_HEADERS = ("所属村(社区)", "村(社区)", "村(居)委会", "社区")
-_ID_HEADERS = ("公民身份号码", "身份证号码", "身份证号", "证件号码")
-_USCC_HEADERS = ("统一社会信用代码", "信用代码")
-
 
 def columns_for(kind: str) -> tuple[Column, ...]:
     """The columns read for a kind of list; ``key`` is the ID number or the credit code."""
     employer = kind in ListKind.employer_kinds()
     columns = [
-        Column("name", ("单位名称",) if employer else ("姓名",), required=True),
-        Column("key", _USCC_HEADERS if employer else _ID_HEADERS, required=True),
-        Column("town", _TOWN_HEADERS, required=True),
-        Column("village", _VILLAGE_HEADERS),
-        Column("phone", ("联系电话", "手机号码", "电话")),
-        Column("address", ("地址", "注册地址", "经营地址", "户籍地址")),
+        (terms.EMPLOYER_NAME if employer else terms.PERSON_NAME).column("name", required=True),
+        (terms.USCC if employer else terms.ID_NUMBER).column("key", required=True),
+        terms.TOWN.column("town", required=True),
+        terms.VILLAGE.column("village"),
+        terms.PHONE.column("phone"),
+        terms.ADDRESS.column("address"),
     ]
     if kind == ListKind.EMPLOYED_PERSON:
-        columns.append(Column("employer_name", ("工作单位", "就业单位")))
+        columns.append(terms.WORKPLACE.column("employer_name"))
     if kind == ListKind.INTERRUPTED:
-        columns += [
-            Column("last_paid", ("最后缴费年月", "中断缴费年月")),
-            Column("insurance", ("险种", "中断险种")),
-        ]
+        columns += [terms.LAST_PAID.column("last_paid"), terms.INTERRUPTED_INSURANCE.column("insurance")]
     if employer:
         columns += [
-            Column("legal_rep", ("法定代表人", "负责人")),
-            Column("employees", ("从业人数", "职工人数", "用工人数")),
-            Column("industry", ("行业", "行业类别", "所属行业")),
+            terms.LEGAL_REP.column("legal_rep"),
+            terms.EMPLOYEES.column("employees"),
+            terms.INDUSTRY.column("industry"),
         ]
     return tuple(columns)
 
 
 # --- analysis (reads, writes nothing) ------------------------------------------------------------------
 
-# The normalised values of a row to store, in this order (a tuple: 100,000 of them must stay small).
-_ROW_FIELDS = (
-    "row_number",
-    "key",
-    "name",
-    "town_id",
-    "village",
-    "phone",
-    "address",
-    "employer_name",
-    "last_paid",
-    "interrupted_insurance",
-    "legal_rep",
-    "employees",
-    "industry",
-)
-_KEY, _TOWN, _VILLAGE = 1, 3, 4
 
-# Text columns and the model field each is stored in, with its label for messages.
+class CheckedRow(NamedTuple):
+    """The normalised values of one row to store (a tuple underneath: 100,000 of them must stay small)."""
+
+    row_number: int
+    key: str
+    name: str
+    town_id: int
+    village: str
+    phone: str
+    address: str
+    employer_name: str
+    last_paid: date | None
+    interrupted_insurance: str
+    legal_rep: str
+    employees: int | None
+    industry: str
+
+
+# Text columns and the CheckedRow field each is stored in, with its label for messages.
 _TEXT_FIELDS = (
-    ("phone", "phone", "联系电话"),
-    ("address", "address", "地址"),
-    ("employer_name", "employer_name", "工作单位"),
-    ("insurance", "interrupted_insurance", "中断险种"),
-    ("legal_rep", "legal_rep", "法定代表人"),
-    ("industry", "industry", "行业"),
+    ("phone", "phone", terms.PHONE.label),
+    ("address", "address", terms.ADDRESS.label),
+    ("employer_name", "employer_name", terms.WORKPLACE.label),
+    ("insurance", "interrupted_insurance", terms.INTERRUPTED_INSURANCE.label),
+    ("legal_rep", "legal_rep", terms.LEGAL_REP.label),
+    ("industry", "industry", terms.INDUSTRY.label),
 )
 
 
@@ -150,8 +145,8 @@ class Analysis:
     kind: str
     headers: tuple[str, ...]
     rows_total: int = 0
-    # First occurrence of each valid key, as _ROW_FIELDS tuples, in file order.
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    # First occurrence of each valid key, in file order.
+    rows: list[CheckedRow] = field(default_factory=list)
     # Later rows repeating a key of `rows`: (row number, key).
     repeats: list[tuple[int, str]] = field(default_factory=list)
     rejected: list[tuple[int, tuple[Any, ...], str]] = field(default_factory=list)
@@ -159,10 +154,12 @@ class Analysis:
     preview: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)
     # Keys already held from earlier batches (filled in by the held-key lookup).
     held: set[str] = field(default_factory=set)
+    # The county's towns and villages the rows were resolved against.
+    places: Places | None = field(default=None, repr=False)
 
     @property
     def duplicates(self) -> int:
-        return len(self.repeats) + sum(1 for row in self.rows if row[_KEY] in self.held)
+        return len(self.repeats) + sum(1 for row in self.rows if row.key in self.held)
 
     @property
     def imported(self) -> int:
@@ -179,25 +176,21 @@ def _text(value: object) -> str:
 
 
 class _RowChecker:
-    def __init__(self, *, campaign: Campaign, kind: str) -> None:
+    def __init__(self, *, kind: str, places: Places) -> None:
         self.employer = kind in ListKind.employer_kinds()
         self.normalize_key = normalize_uscc if self.employer else normalize_id_number
-        self.name_label = "单位名称" if self.employer else "姓名"
-        self.towns: dict[str, int] = {}
-        for town_id, name, short_name in Town.objects.filter(county_id=campaign.county_id).values_list(
-            "id", "name", "short_name"
-        ):
-            self.towns[normalize_text(name)] = town_id
-            if short_name:
-                self.towns.setdefault(normalize_text(short_name), town_id)
+        self.name_label = terms.EMPLOYER_NAME.label if self.employer else terms.PERSON_NAME.label
+        self.places = places
         self.max_length = {f.name: f.max_length for f in PushEntry._meta.concrete_fields if f.max_length}
         declared = {column.field for column in columns_for(kind)}
         # Only the text columns this kind reads: a person list has no legal representative to clean.
         self.text_fields = [spec for spec in _TEXT_FIELDS if spec[0] in declared]
         self.no_texts = dict.fromkeys((model_field for _c, model_field, _l in _TEXT_FIELDS), "")
-        self.village_max = Village._meta.get_field("name").max_length
 
-    def check(self, row: DataRow) -> tuple[tuple[Any, ...] | None, str]:
+    def too_long(self, label: str, limit: int) -> str:
+        return _("%(label)s过长（超过 %(n)d 个字）") % {"label": label, "n": limit}
+
+    def check(self, row: DataRow) -> tuple[CheckedRow | None, str]:
         values = row.values
         reasons: list[str] = []
         try:
@@ -208,53 +201,38 @@ class _RowChecker:
         # Person names lose every space ("张 三" is 张三); employer names keep single spaces between words.
         name = _text(values["name"]) if self.employer else normalize_text(values["name"])
         if not name:
-            reasons.append(f"缺少{self.name_label}")
+            reasons.append(_("缺少%(label)s") % {"label": self.name_label})
         elif len(name) > self.max_length["name"]:
-            reasons.append(f"{self.name_label}过长（超过 {self.max_length['name']} 个字）")
-        town_text = normalize_text(values["town"])
-        town_id = self.towns.get(town_text)
-        if not town_text:
-            reasons.append("缺少所属镇(街道)")
-        elif town_id is None:
-            reasons.append(f"所属镇(街道)“{town_text}”不是本市的镇(街道)")
-        village = normalize_text(values.get("village"))
-        if len(village) > self.village_max:
-            reasons.append(f"村(社区)名称过长（超过 {self.village_max} 个字）")
+            reasons.append(self.too_long(self.name_label, self.max_length["name"]))
+        town_id = 0
+        village = ""
+        try:
+            town_id = self.places.town(values["town"]).pk
+            village = self.places.village(values.get("village"))
+        except PlaceError as error:
+            reasons.append(error.message)
         texts = self.no_texts.copy()
         for column, model_field, label in self.text_fields:
             text = _text(values[column])
             if len(text) > self.max_length[model_field]:
-                reasons.append(f"{label}过长（超过 {self.max_length[model_field]} 个字）")
+                reasons.append(self.too_long(label, self.max_length[model_field]))
             texts[model_field] = text
         employees = None
         if values.get("employees") is not None and normalize_text(values["employees"]):
             try:
                 employees = parse_whole_number(values["employees"])
             except ValueError as error:
-                reasons.append(f"从业人数：{error}")
+                reasons.append(f"{terms.EMPLOYEES.label}：{error}")
         last_paid = None
         if values.get("last_paid") is not None and normalize_text(values["last_paid"]):
             try:
                 last_paid = parse_month(values["last_paid"])
             except ValueError as error:
-                reasons.append(f"最后缴费年月：{error}")
+                reasons.append(f"{terms.LAST_PAID.label}：{error}")
         if reasons:
             return None, "；".join(reasons)
-        return (
-            row.number,
-            key,
-            name,
-            town_id,
-            village,
-            texts["phone"],
-            texts["address"],
-            texts["employer_name"],
-            last_paid,
-            texts["interrupted_insurance"],
-            texts["legal_rep"],
-            employees,
-            texts["industry"],
-        ), ""
+        checked = CheckedRow(row.number, key, name, town_id, village, employees=employees, last_paid=last_paid, **texts)
+        return checked, ""
 
 
 class _Progress:
@@ -317,10 +295,11 @@ def pushlist_analyse(
     progress: _Progress | None = None,
 ) -> Analysis:
     """Read and check every row of a push list; raises `FileProblem` for a file that cannot be imported."""
-    checker = _RowChecker(campaign=campaign, kind=kind)
+    places = Places(campaign.county_id)
+    checker = _RowChecker(kind=kind, places=places)
     first_of: dict[str, int] = {}
     with open_table(path, columns_for(kind), original_name=file_name) as table:
-        analysis = Analysis(kind=kind, headers=table.headers)
+        analysis = Analysis(kind=kind, headers=table.headers, places=places)
         rows, repeats, rejected, preview = analysis.rows, analysis.repeats, analysis.rejected, analysis.preview
         count = 0
         for row in table.rows:
@@ -330,10 +309,10 @@ def pushlist_analyse(
             checked, reason = checker.check(row)
             if checked is None:
                 rejected.append((row.number, row.cells, reason))
-            elif checked[_KEY] in first_of:
-                repeats.append((row.number, checked[_KEY]))
+            elif checked.key in first_of:
+                repeats.append((row.number, checked.key))
             else:
-                first_of[checked[_KEY]] = row.number
+                first_of[checked.key] = row.number
                 rows.append(checked)
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(count)
@@ -407,7 +386,7 @@ def _held_keys_postgresql(
 
     With a batch, the same statement records the new push on each held entry (pushed_times, last batch).
     """
-    counts = Counter(row[_KEY] for row in analysis.rows)
+    counts = Counter(row.key for row in analysis.rows)
     counts.update(key for _number, key in analysis.repeats)
     cursor.execute("CREATE TEMPORARY TABLE pushlist_keys (key varchar(18) PRIMARY KEY, n integer) ON COMMIT DROP")
     _copy(cursor, "pushlist_keys", ("key", "n"), counts.items())
@@ -432,13 +411,13 @@ def _held_keys_postgresql(
 
 
 def _held_keys_portable(*, campaign: Campaign, analysis: Analysis, batch: Batch | None) -> dict[str, int]:
-    keys = [row[_KEY] for row in analysis.rows]
+    keys = [row.key for row in analysis.rows]
     held: dict[str, int] = {}
     entries = PushEntry.objects.filter(campaign=campaign, kind=analysis.kind)
     for start in range(0, len(keys), _SQLITE_CHUNK):
         held.update(entries.filter(key__in=keys[start : start + _SQLITE_CHUNK]).values_list("key", "id"))
     if batch is not None and held:
-        counts = Counter(key for key in (row[_KEY] for row in analysis.rows) if key in held)
+        counts = Counter(key for key in (row.key for row in analysis.rows) if key in held)
         counts.update(key for _number, key in analysis.repeats if key in held)
         by_count: dict[int, list[int]] = {}
         for key, n in counts.items():
@@ -458,53 +437,26 @@ def _held_keys(*, campaign: Campaign, analysis: Analysis, batch: Batch | None) -
     return _held_keys_portable(campaign=campaign, analysis=analysis, batch=batch)
 
 
-def _villages(rows: Sequence[tuple[Any, ...]]) -> dict[tuple[int, str], int]:
+def _villages(places: Places, rows: Sequence[CheckedRow]) -> dict[tuple[int, str], int]:
     """(town id, village name) → village id for every village the rows name, creating the unknown ones."""
-    wanted = {(row[_TOWN], row[_VILLAGE]) for row in rows if row[_VILLAGE]}
-    if not wanted:
-        return {}
-    town_ids = {town_id for town_id, _name in wanted}
-
-    def known() -> dict[tuple[int, str], int]:
-        found: dict[tuple[int, str], int] = {}
-        for village_id, town_id, name in Village.objects.filter(town_id__in=town_ids).values_list(
-            "id", "town_id", "name"
-        ):
-            found.setdefault((town_id, normalize_text(name)), village_id)
-        return found
-
-    villages = known()
-    missing = sorted(wanted - villages.keys())
-    if missing:
-        Village.objects.bulk_create(
-            [
-                Village(
-                    town_id=town_id,
-                    name=name,
-                    kind=Village.Kind.COMMUNITY if name.endswith("社区") else Village.Kind.VILLAGE,
-                )
-                for town_id, name in missing
-            ],
-            ignore_conflicts=True,
-        )
-        villages = known()
-    return villages
+    places.villages_create_missing((row.town_id, row.village) for row in rows)
+    return {(row.town_id, row.village): places.village_id(row.town_id, row.village) for row in rows if row.village}
 
 
-# Where each PushEntry column comes from in a stored row tuple (see _ROW_FIELDS).
-_FROM_ROW = {
-    "key": _KEY,
-    "name": 2,
-    "town_id": _TOWN,
-    "phone": 5,
-    "address": 6,
-    "employer_name": 7,
-    "last_paid": 8,
-    "interrupted_insurance": 9,
-    "legal_rep": 10,
-    "employees": 11,
-    "industry": 12,
-}
+# The PushEntry columns a CheckedRow fills in, in the order they are COPYed.
+_FROM_ROW = (
+    "key",
+    "name",
+    "town_id",
+    "phone",
+    "address",
+    "employer_name",
+    "last_paid",
+    "interrupted_insurance",
+    "legal_rep",
+    "employees",
+    "industry",
+)
 # Computed per row by the importer.
 _PER_ROW = ("village_id", "pushed_times")
 
@@ -527,21 +479,19 @@ def _entry_constants(batch: Batch, campaign: Campaign) -> tuple[list[str], list[
 
 
 def _insert_postgresql(
-    cursor: Any, *, batch: Batch, campaign: Campaign, rows: Sequence[tuple[Any, ...]], times: Counter[str]
+    cursor: Any, *, batch: Batch, campaign: Campaign, rows: Sequence[CheckedRow], times: Counter[str], places: Places
 ) -> dict[str, int]:
-    villages = _villages(rows)
+    villages = _villages(places, rows)
     const_columns, constants = _entry_constants(batch, campaign)
     const_text = "\t".join(_copy_value(value) for value in constants)
-    indexes = list(_FROM_ROW.values())
     table = _quote(PushEntry._meta.db_table)
 
     buffer = io.StringIO()
     write = buffer.write
     for row in rows:
-        values = [_copy_value(row[i]) for i in indexes]
-        village = villages.get((row[_TOWN], row[_VILLAGE])) if row[_VILLAGE] else None
-        values.append(_copy_value(village))
-        values.append(str(1 + times[row[_KEY]]))
+        values = [_copy_value(getattr(row, name)) for name in _FROM_ROW]
+        values.append(_copy_value(villages.get((row.town_id, row.village)) if row.village else None))
+        values.append(str(1 + times[row.key]))
         write("\t".join(values))
         write("\t")
         write(const_text)
@@ -554,29 +504,19 @@ def _insert_postgresql(
 
 
 def _insert_portable(
-    *, batch: Batch, campaign: Campaign, rows: Sequence[tuple[Any, ...]], times: Counter[str]
+    *, batch: Batch, campaign: Campaign, rows: Sequence[CheckedRow], times: Counter[str], places: Places
 ) -> dict[str, int]:
-    villages = _villages(rows)
+    villages = _villages(places, rows)
     PushEntry.objects.bulk_create(
         (
             PushEntry(
                 campaign=campaign,
                 kind=batch.kind,
-                key=row[_KEY],
-                name=row[2],
-                town_id=row[_TOWN],
-                village_id=villages.get((row[_TOWN], row[_VILLAGE])) if row[_VILLAGE] else None,
                 batch=batch,
-                pushed_times=1 + times[row[_KEY]],
                 last_pushed_batch=batch,
-                phone=row[5],
-                address=row[6],
-                employer_name=row[7],
-                last_paid=row[8],
-                interrupted_insurance=row[9],
-                legal_rep=row[10],
-                employees=row[11],
-                industry=row[12],
+                village_id=villages.get((row.town_id, row.village)) if row.village else None,
+                pushed_times=1 + times[row.key],
+                **{name: getattr(row, name) for name in _FROM_ROW},
             )
             for row in rows
         ),
@@ -600,16 +540,18 @@ def _store(*, batch: Batch, campaign: Campaign, analysis: Analysis) -> None:
         held = _held_keys_portable(campaign=campaign, analysis=analysis, batch=batch)
     analysis.held = set(held)
 
-    new_rows = [row for row in analysis.rows if row[_KEY] not in held]
+    new_rows = [row for row in analysis.rows if row.key not in held]
     times = Counter(key for _number, key in analysis.repeats if key not in held)
     if postgresql:
         with connection.cursor() as wrapper:
-            created = _insert_postgresql(wrapper.cursor, batch=batch, campaign=campaign, rows=new_rows, times=times)
+            created = _insert_postgresql(
+                wrapper.cursor, batch=batch, campaign=campaign, rows=new_rows, times=times, places=analysis.places
+            )
     else:
-        created = _insert_portable(batch=batch, campaign=campaign, rows=new_rows, times=times)
+        created = _insert_portable(batch=batch, campaign=campaign, rows=new_rows, times=times, places=analysis.places)
 
     entry_of = {**held, **created}
-    pushes = [(entry_of[row[_KEY]], batch.pk, row[0]) for row in analysis.rows]
+    pushes = [(entry_of[row.key], batch.pk, row.row_number) for row in analysis.rows]
     pushes += [(entry_of[key], batch.pk, number) for number, key in analysis.repeats]
     if postgresql:
         with connection.cursor() as wrapper:
@@ -840,19 +782,11 @@ def _run(batch: Batch) -> None:
             _store(batch=batch, campaign=batch.campaign, analysis=analysis)
             _finish(batch, analysis)
     except FileProblem as problem:
-        _fail(batch, problem.message)
+        _delete_files(batch, "rejected_file")
+        import_fail(Batch, batch.pk, message=problem.message, rejected_file="")
     except Exception as error:  # noqa: BLE001 - whatever went wrong, the admin must see the batch failed
-        # The message of a database error may quote a row's values (ID numbers): keep only its kind.
-        logger.error("batch %s: import failed (%s)", batch.pk, type(error).__name__)
-        message = _("导入时发生内部错误（%(error)s），数据库未作任何改动，请稍后重试或联系管理员")
-        _fail(batch, message % {"error": type(error).__name__})
+        _delete_files(batch, "rejected_file")
+        import_fail_crashed(Batch, batch.pk, error, rejected_file="")
     finally:
         progress.close()
         cache.delete(progress_cache_key(batch.pk))
-
-
-def _fail(batch: Batch, message: str) -> None:
-    _delete_files(batch, "rejected_file")
-    Batch.objects.filter(pk=batch.pk).update(
-        status=ImportStatus.FAILED, error=message, finished_at=timezone.now(), rejected_file=""
-    )

@@ -9,8 +9,12 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, Department, Town, User, Village
+from campaigns.places import Places
+from campaigns.text import normalize_text
+from enrolment import columns as terms
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
 from enrolment.models import (
     ConstructionProject,
@@ -19,21 +23,18 @@ from enrolment.models import (
     Insurance,
     PneumoconiosisRoster,
 )
-from enrolment.services._upsert import ImportOutcome, RowError, TownIndex, run_import, upsert
-from enrolment.tabular import Column, DataRow, parse_date, parse_decimal, parse_whole_number, parse_yes_no
-from enrolment.text import normalize_text
-
-TOWN_HEADERS = ("所属镇(街道)", "镇(街道)", "乡镇(街道)", "乡镇", "镇街")
+from enrolment.services._upsert import ImportOutcome, RowError, run_import, upsert
+from enrolment.tabular import DataRow, parse_date, parse_decimal, parse_whole_number, parse_yes_no
 
 RECORD_COLUMNS = (
-    Column("name", ("姓名",), required=True),
-    Column("id_number", ("公民身份号码", "身份证号码", "身份证号"), required=True),
-    Column("insurance", ("险种",), required=True),
-    Column("enrolled_on", ("参保日期",), required=True),
-    Column("town", TOWN_HEADERS, required=True),
-    Column("village", ("所属村(社区)", "村(社区)")),
-    Column("contribution", ("个人缴费金额", "缴费金额", "个人缴费档次")),
-    Column("transfer", ("是否城乡居民转入",)),
+    terms.PERSON_NAME.column("name", required=True),
+    terms.ID_NUMBER.column("id_number", required=True),
+    terms.INSURANCE.column("insurance", required=True),
+    terms.ENROLLED_ON.column("enrolled_on", required=True),
+    terms.TOWN.column("town", required=True),
+    terms.VILLAGE.column("village"),
+    terms.CONTRIBUTION.column("contribution"),
+    terms.TRANSFER.column("transfer"),
 )
 
 # The insurance names of the business system, and the shorter ones staff type by hand.
@@ -53,11 +54,14 @@ _INSURANCE_NAMES.update(
 def parse_insurance(value: object) -> str:
     name = normalize_text(value)
     if not name:
-        raise RowError("险种:未填写")
+        raise RowError(_("%(label)s：未填写") % {"label": terms.INSURANCE.label})
     insurance = _INSURANCE_NAMES.get(name)
     if insurance is None:
         allowed = "、".join(str(choice.label) for choice in Insurance)
-        raise RowError(f"险种:“{name}”不是可导入的险种(应为 {allowed} 之一)")
+        raise RowError(
+            _("%(label)s：“%(name)s”不是可导入的险种（应为 %(allowed)s 之一）")
+            % {"label": terms.INSURANCE.label, "name": name, "allowed": allowed}
+        )
     return insurance
 
 
@@ -65,21 +69,21 @@ def _cell(label: str, parse: Any, value: object) -> Any:
     try:
         return parse(value)
     except (ValueError, IdentifierError) as exc:
-        raise RowError(f"{label}:{exc}") from exc
+        raise RowError(f"{label}：{exc}") from exc
 
 
 def _required_text(label: str, value: object, max_length: int) -> str:
     text = normalize_text(value)
     if not text:
-        raise RowError(f"{label}:未填写")
+        raise RowError(_("%(label)s：未填写") % {"label": label})
     if len(text) > max_length:
-        raise RowError(f"{label}:超过 {max_length} 个字")
+        raise RowError(_("%(label)s：超过 %(n)d 个字") % {"label": label, "n": max_length})
     return text
 
 
 def _not_in_future(label: str, day: datetime.date) -> datetime.date:
     if day > timezone.localdate():
-        raise RowError(f"{label}:{day:%Y-%m-%d} 晚于今天")
+        raise RowError(_("%(label)s：%(day)s 晚于今天") % {"label": label, "day": f"{day:%Y-%m-%d}"})
     return day
 
 
@@ -93,24 +97,25 @@ def records_import(
 ) -> ImportOutcome:
     """Import an enrolment export (xlsx/csv). Key = (campaign, ID number, insurance): a cumulative export
     imported again refreshes the records it already holds and never counts a person twice."""
-    towns = TownIndex(campaign)
+    places = Places(campaign.county_id)
 
     def validate(row: DataRow) -> dict[str, Any]:
         values = row.values
-        name = _required_text("姓名", values["name"], 100)
-        id_number = _cell("公民身份号码", normalize_id_number, values["id_number"])
+        name = _required_text(terms.PERSON_NAME.label, values["name"], 100)
+        id_number = _cell(terms.ID_NUMBER.label, normalize_id_number, values["id_number"])
         insurance = parse_insurance(values["insurance"])
-        enrolled_on = _not_in_future("参保日期", _cell("参保日期", parse_date, values["enrolled_on"]))
-        town = towns.town(values["town"])
-        village = towns.want_village(town, values.get("village"))
+        enrolled_label = terms.ENROLLED_ON.label
+        enrolled_on = _not_in_future(enrolled_label, _cell(enrolled_label, parse_date, values["enrolled_on"]))
+        town = places.town(values["town"])
+        village = places.village(values.get("village"))
         contribution = values.get("contribution")
         if normalize_text(contribution) == "":
             contribution = None
         else:
-            contribution = _cell("个人缴费金额", parse_decimal, contribution)
+            contribution = _cell(terms.CONTRIBUTION.label, parse_decimal, contribution)
         if contribution is not None and contribution >= 10**8:
-            raise RowError("个人缴费金额:数额过大")
-        transfer = _cell("是否城乡居民转入", parse_yes_no, values.get("transfer"))
+            raise RowError(_("%(label)s：数额过大") % {"label": terms.CONTRIBUTION.label})
+        transfer = _cell(terms.TRANSFER.label, parse_yes_no, values.get("transfer"))
         return {
             "campaign_id": campaign.pk,
             "id_number": id_number,
@@ -124,8 +129,9 @@ def records_import(
         }
 
     def store(rows: list[dict[str, Any]], data_import: DataImport) -> tuple[int, int, int]:
+        places.villages_create_missing((row["town_id"], row["village"]) for row in rows)
         for row in rows:
-            row["village_id"] = towns.village_id(row["town_id"], row.pop("village"))
+            row["village_id"] = places.village_id(row["town_id"], row.pop("village"))
             row["source"] = EnrolmentRecord.Source.IMPORT
             row["data_import_id"] = data_import.pk
         return upsert(
@@ -156,19 +162,18 @@ def records_import(
         validate=validate,
         store=store,
         key=lambda values: (values["id_number"], values["insurance"]),
-        key_label="公民身份号码和险种",
-        before_store=towns.create_missing_villages,
+        key_label=_("%(id)s和%(insurance)s") % {"id": terms.ID_NUMBER.label, "insurance": terms.INSURANCE.label},
     )
 
 
 PROJECT_COLUMNS = (
-    Column("name", ("项目名称", "工程名称"), required=True),
-    Column("permit_number", ("施工许可证号", "施工许可证编号", "许可证号"), required=True),
-    Column("department", ("主管部门", "行业主管部门")),
-    Column("town", TOWN_HEADERS, required=True),
-    Column("permit_date", ("施工许可日期", "发证日期", "许可日期"), required=True),
-    Column("injury_insured", ("是否参加工伤保险", "已参加工伤保险", "是否参保")),
-    Column("insured_on", ("工伤保险参保日期", "参保日期")),
+    terms.PROJECT_NAME.column("name", required=True),
+    terms.PERMIT_NUMBER.column("permit_number", required=True),
+    terms.COMPETENT_DEPARTMENT.column("department"),
+    terms.TOWN.column("town", required=True),
+    terms.PERMIT_DATE.column("permit_date", required=True),
+    terms.INJURY_INSURED.column("injury_insured"),
+    terms.INJURY_INSURED_ON.column("insured_on"),
 )
 
 
@@ -181,7 +186,7 @@ def projects_import(
     data_import: DataImport | None = None,
 ) -> ImportOutcome:
     """Import new construction projects. Key = (town, permit number)."""
-    towns = TownIndex(campaign)
+    places = Places(campaign.county_id)
     departments: dict[str, Department] = {}
     for department in Department.objects.filter(county_id=campaign.county_id):
         departments[normalize_text(department.name)] = department
@@ -193,18 +198,21 @@ def projects_import(
         department_name = normalize_text(values.get("department"))
         department = departments.get(department_name) if department_name else None
         if department_name and department is None:
-            raise RowError(f"主管部门:“{department_name}”不是本市的市直部门")
-        insured = _cell("是否参加工伤保险", parse_yes_no, values.get("injury_insured"))
+            raise RowError(
+                _("%(label)s：“%(name)s”不是%(county)s的市直部门")
+                % {"label": terms.COMPETENT_DEPARTMENT.label, "name": department_name, "county": places.county_name}
+            )
+        insured = _cell(terms.INJURY_INSURED.label, parse_yes_no, values.get("injury_insured"))
         insured_on = None
         if normalize_text(values.get("insured_on")):
-            insured_on = _cell("工伤保险参保日期", parse_date, values["insured_on"])
+            insured_on = _cell(terms.INJURY_INSURED_ON.label, parse_date, values["insured_on"])
             insured = True
         return {
-            "name": _required_text("项目名称", values["name"], 200),
-            "permit_number": _required_text("施工许可证号", values["permit_number"], 100),
+            "name": _required_text(terms.PROJECT_NAME.label, values["name"], 200),
+            "permit_number": _required_text(terms.PERMIT_NUMBER.label, values["permit_number"], 100),
             "department_id": department.pk if department else None,
-            "town_id": towns.town(values["town"]).pk,
-            "permit_date": _cell("施工许可日期", parse_date, values["permit_date"]),
+            "town_id": places.town(values["town"]).pk,
+            "permit_date": _cell(terms.PERMIT_DATE.label, parse_date, values["permit_date"]),
             "injury_insured": insured,
             "insured_on": insured_on,
         }
@@ -230,18 +238,18 @@ def projects_import(
         validate=validate,
         store=store,
         key=lambda values: (values["town_id"], values["permit_number"]),
-        key_label="镇(街道)和施工许可证号",
+        key_label=_("%(town)s和%(permit)s") % {"town": terms.TOWN.label, "permit": terms.PERMIT_NUMBER.label},
     )
 
 
 ROSTER_COLUMNS = (
-    Column("enterprise", ("企业名称", "单位名称"), required=True),
-    Column("uscc", ("统一社会信用代码", "信用代码"), required=True),
-    Column("town", TOWN_HEADERS, required=True),
-    Column("industry", ("行业", "所属行业", "行业类别")),
-    Column("workers", ("劳动者人数", "职工人数", "从业人数"), required=True),
-    Column("covered_workers", ("参加工伤保险人数", "工伤保险参保人数", "已参保人数"), required=True),
-    Column("as_of", ("统计日期", "截至日期", "截止日期"), required=True),
+    terms.ENTERPRISE.column("enterprise", required=True),
+    terms.USCC.column("uscc", required=True),
+    terms.TOWN.column("town", required=True),
+    terms.INDUSTRY.column("industry"),
+    terms.WORKERS.column("workers", required=True),
+    terms.COVERED_WORKERS.column("covered_workers", required=True),
+    terms.STATISTICS_DATE.column("as_of", required=True),
 )
 
 
@@ -254,22 +262,31 @@ def rosters_import(
     data_import: DataImport | None = None,
 ) -> ImportOutcome:
     """Import pneumoconiosis key-industry enterprise rosters. Key = (USCC, date)."""
-    towns = TownIndex(campaign)
+    places = Places(campaign.county_id)
 
     def validate(row: DataRow) -> dict[str, Any]:
         values = row.values
-        workers = _cell("劳动者人数", parse_whole_number, values["workers"])
-        covered = _cell("参加工伤保险人数", parse_whole_number, values["covered_workers"])
+        workers = _cell(terms.WORKERS.label, parse_whole_number, values["workers"])
+        covered = _cell(terms.COVERED_WORKERS.label, parse_whole_number, values["covered_workers"])
         if covered > workers:
-            raise RowError(f"参加工伤保险人数:{covered} 大于劳动者人数 {workers}")
+            raise RowError(
+                _("%(covered_label)s：%(covered)d 大于%(workers_label)s %(workers)d")
+                % {
+                    "covered_label": terms.COVERED_WORKERS.label,
+                    "covered": covered,
+                    "workers_label": terms.WORKERS.label,
+                    "workers": workers,
+                }
+            )
+        as_of_label = terms.STATISTICS_DATE.label
         return {
-            "uscc": _cell("统一社会信用代码", normalize_uscc, values["uscc"]),
-            "enterprise": _required_text("企业名称", values["enterprise"], 200),
-            "town_id": towns.town(values["town"]).pk,
+            "uscc": _cell(terms.USCC.label, normalize_uscc, values["uscc"]),
+            "enterprise": _required_text(terms.ENTERPRISE.label, values["enterprise"], 200),
+            "town_id": places.town(values["town"]).pk,
             "industry": normalize_text(values.get("industry"))[:100],
             "workers": workers,
             "covered_workers": covered,
-            "as_of": _not_in_future("统计日期", _cell("统计日期", parse_date, values["as_of"])),
+            "as_of": _not_in_future(as_of_label, _cell(as_of_label, parse_date, values["as_of"])),
         }
 
     def store(rows: list[dict[str, Any]], data_import: DataImport) -> tuple[int, int, int]:
@@ -293,7 +310,7 @@ def rosters_import(
         validate=validate,
         store=store,
         key=lambda values: (values["uscc"], values["as_of"]),
-        key_label="统一社会信用代码和统计日期",
+        key_label=_("%(uscc)s和%(date)s") % {"uscc": terms.USCC.label, "date": terms.STATISTICS_DATE.label},
     )
 
 

@@ -460,7 +460,7 @@ def test_a_corrupt_file_exits_non_zero_names_the_problem_and_writes_nothing(
         (ListKind.PERSON, ("序号", "姓名", "性别", "所属镇(街道)", "联系电话"), "公民身份号码"),
         (ListKind.INTERRUPTED, ("序号", "姓名", "身份证", "所属镇(街道)"), "公民身份号码"),
         (ListKind.EMPLOYER, ("序号", "单位名称", "所属镇(街道)", "从业人数"), "统一社会信用代码"),
-        (ListKind.EMPLOYED_PERSON, ("序号", "姓名", "身份证号码", "工作单位"), "所属镇(街道)"),
+        (ListKind.EMPLOYED_PERSON, ("序号", "姓名", "身份证号码", "工作单位"), "所属镇（街道）"),
     ],
 )
 def test_a_file_without_a_required_column_names_it_and_writes_nothing(

@@ -35,7 +35,7 @@ def test_an_admin_can_use_the_admin_site(chengjiang: Campaign) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--role", "town", "--town", "昆明"], "找不到镇(街道):昆明"),
+        (["--role", "town", "--town", "昆明"], "找不到镇（街道）“昆明”"),
         (["--role", "mayor"], "未知角色:mayor"),
         (["--role", "town"], "必须指定所属镇(街道)"),
         (["--role", "office", "--town", "龙街"], "只有镇(街道)经办人可以指定镇(街道)"),

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from campaigns.models import Campaign, Role, Town
-from campaigns.services import town_lookup
+from campaigns.places import town_lookup
 from targets.models import Target
 from tests.factories import UserFactory
 

@@ -41,7 +41,7 @@ def test_the_preview_is_a_dry_run_with_counts_first_rows_and_every_rejected_row(
     result = response.context["result"]
     assert (result.imported, result.duplicates, result.rejected) == (30, 1, 1)
     html = response.content.decode()
-    assert "不是本市的镇(街道)" in html
+    assert "不是澄江市的镇（街道）" in html
     assert html.count("<tr><td>") <= 20 + 1  # the first 20 rows and the rejected one, not the whole file
     assert not Batch.objects.exists()
     assert not PushEntry.objects.exists()

@@ -73,8 +73,8 @@ def test_it_explains_every_rejected_row_in_the_rejected_workbook(chengjiang: Cam
     by_row = {row[0]: row for row in rows}
     assert by_row[13][4] == pytest.approx(530422199001011234)  # the original cell, as it was
     assert "文本格式" in by_row[13][-1]
-    assert "昆明市" in by_row[14][-1] and "不是本市的镇(街道)" in by_row[14][-1]
-    assert "缺少姓名" in by_row[15][-1] and "校验位" in by_row[15][-1] and "缺少所属镇(街道)" in by_row[15][-1]
+    assert "昆明市" in by_row[14][-1] and "不是澄江市的镇（街道）" in by_row[14][-1]
+    assert "缺少姓名" in by_row[15][-1] and "校验位" in by_row[15][-1] and "缺少所属镇（街道）" in by_row[15][-1]
     assert result.batch.rejected_file.name.endswith(".xlsx")
 
 
@@ -284,7 +284,7 @@ def test_a_file_problem_in_a_queued_batch_is_shown_on_the_batch(chengjiang: Camp
     path = write_xlsx(tmp_path / "no-town.xlsx", ("姓名", "公民身份号码"), [["张三", person_id(1)]])
     failed = batch_import(batch_id=_queued(chengjiang, path).pk)
     assert failed.status == ImportStatus.FAILED
-    assert "所属镇(街道)" in failed.error
+    assert "所属镇（街道）" in failed.error
 
 
 def test_the_same_file_cannot_be_queued_twice(chengjiang: Campaign, staff_file: Path) -> None:

@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from campaigns.models import Role
-from campaigns.services import county_lookup, department_lookup, town_lookup, user_create
+from campaigns.places import PlaceError, town_lookup
+from campaigns.services import county_lookup, department_lookup, user_create
 
 
 class Command(BaseCommand):
@@ -37,8 +38,10 @@ class Command(BaseCommand):
                 county=county,
                 email=options["email"],
             )
+        except PlaceError as exc:
+            raise CommandError(exc.message) from exc
         except ValidationError as exc:
-            raise CommandError(";".join(exc.messages)) from exc
+            raise CommandError("；".join(exc.messages)) from exc
         self.stdout.write(f"已创建用户 {user.username}({user.get_role_display()})")
 
     def _ask_password(self) -> str:
