@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "targets",
     "enrolment",
     "reporting",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -98,7 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "campaigns.context_processors.navigation",
+                "home.context_processors.navigation",
             ],
         },
     },

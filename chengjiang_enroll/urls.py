@@ -11,7 +11,7 @@ urlpatterns = [
         name="password_change",
     ),
     path("admin/", admin.site.urls),
-    path("", include("campaigns.urls")),
+    path("", include("home.urls")),
     path("", include("enrolment.urls")),
     path("", include("targets.urls")),
     path("", include("reporting.urls")),

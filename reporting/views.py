@@ -140,7 +140,7 @@ def _file(request: HttpRequest, period_key: str) -> HttpResponse:
                 return redirect(_report_url(period))
         if request.FILES:
             # A browser never re-fills a file input: say so rather than let the files vanish silently.
-            form.add_error("attachments", _("所选附件尚未上传,请改正上述问题后重新选择附件。"))
+            form.add_error("attachments", _("所选附件尚未上传，请改正上述问题后重新选择附件。"))
     else:
         form = ReportForm(initial=_saved_texts(report))
     return render(request, "reporting/report_form.html", _report_context(report, period, unit, form, editable))

@@ -33,6 +33,14 @@ def recompute_progress(self, campaign_id: int, as_of: str | None = None) -> int 
         return None
 
 
+@shared_task(name="targets.progress_recompute_request_task", acks_late=True, soft_time_limit=30, time_limit=60)
+def progress_recompute_request_task(campaign_id: int) -> bool:
+    """Mark a campaign's progress dirty and enqueue one recompute unless one is queued: what the apps below
+    this one (which never import targets) ask for, by name, after they changed what progress counts."""
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    return progress_recompute_request(campaign=campaign) if campaign is not None else False
+
+
 @shared_task(name="targets.recompute_all_progress", acks_late=True)
 def recompute_all_progress() -> int:
     """Nightly: ask for a recompute of every campaign running now or within the last month."""

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign, User
 from enrolment.models import DataImport, ImportStatus
 from enrolment.services._claims import import_fail, import_fail_crashed
+from enrolment.services._progress import progress_changed
 from enrolment.tabular import Column, DataRow, FileProblem, open_table, write_rejected_workbook
 
 CHUNK = 5000
@@ -166,9 +167,7 @@ def run_import(
             if outcome.rejected_rows:
                 _attach_rejected(data_import, headers, outcome.rejected_rows)
             data_import.save()
-            from targets.services import progress_recompute_request
-
-            progress_recompute_request(campaign=campaign)
+            progress_changed(campaign_id=campaign.pk)
     except Exception as error:
         import_fail_crashed(DataImport, data_import.pk, error)
         raise

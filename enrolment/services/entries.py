@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from campaigns.models import Campaign, User
+from campaigns.models import User
 from enrolment.models import (
     EnrolmentRecord,
     EntryStatus,
@@ -28,7 +28,7 @@ from enrolment.models import (
     PersonalDataAccess,
     PushEntry,
 )
-from targets.services import progress_recompute_request
+from enrolment.services._progress import progress_changed
 
 CHANGE_PERMISSION = "enrolment.change_pushentry"
 
@@ -158,8 +158,8 @@ def _apply(changes: Sequence[PlannedChange], *, user: User) -> None:
     _records_sync(changes)
     # Enrolment records count towards progress: entering or leaving 已参保 asks for one (coalesced) recompute.
     touched = {c.entry.campaign_id for c in changes if EntryStatus.ENROLLED in (c.from_status, c.to_status)}
-    for campaign in Campaign.objects.filter(pk__in=touched):
-        progress_recompute_request(campaign=campaign)
+    for campaign_id in sorted(touched):
+        progress_changed(campaign_id=campaign_id)
 
 
 def _records_sync(changes: Sequence[PlannedChange]) -> None:

@@ -23,6 +23,7 @@ from enrolment.models import (
     Insurance,
     PneumoconiosisRoster,
 )
+from enrolment.services._progress import progress_changed
 from enrolment.services._upsert import ImportOutcome, RowError, run_import, upsert
 from enrolment.tabular import DataRow, parse_date, parse_decimal, parse_whole_number, parse_yes_no
 
@@ -329,8 +330,6 @@ def record_create(
     is_transfer: bool = False,
 ) -> EnrolmentRecord:
     """Manual entry by town staff (their own town only: the caller's form restricts the choices) or admins."""
-    from targets.services import progress_recompute_request
-
     record = EnrolmentRecord(
         campaign=campaign,
         id_number=id_number,
@@ -346,5 +345,5 @@ def record_create(
     record._history_user = user
     record.full_clean()
     record.save()
-    progress_recompute_request(campaign=campaign)
+    progress_changed(campaign_id=campaign.pk)
     return record

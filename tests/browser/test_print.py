@@ -86,7 +86,7 @@ def text_of(reader: PdfReader, page: int = 0) -> Printed:
 def assert_title_block(text: Printed, title: str, user: User) -> None:
     assert "2021年澄江市社会保险全民参保扩面专项行动" in text
     assert title in text
-    assert "制表时间" in text and f"打印人:{user.username}" in text
+    assert "制表时间" in text and f"打印人：{user.username}" in text
     assert not [label for label in NAVIGATION if label in text]
 
 
@@ -96,7 +96,7 @@ def test_the_progress_page_prints_on_a4_with_a_title_block(browser_page: object,
     assert [round(float(v)) for v in reader.pages[0].mediabox.upper_right] == list(A4_POINTS)
     text = text_of(reader)
     assert_title_block(text, "目标任务进度", office_user)
-    assert "数据截至:2021年6月30日" in text and "查看" not in text
+    assert "数据截至：2021年6月30日" in text and "查看" not in text
 
 
 def test_the_queue_prints_over_several_sheets_repeating_its_header_row(
@@ -117,5 +117,5 @@ def test_the_report_overview_prints_on_a4(browser_page: object, office_user: Use
     reader = print_pdf(browser_page, "/reports/overview/2021-06/", "report-overview")
     text = text_of(reader)
     assert_title_block(text, "2021年6月报告报送情况", office_user)
-    assert "报告期:2021年6月" in text and "凤麓街道" in text and "人社" in text
+    assert "报告期：2021年6月" in text and "凤麓街道" in text and "人社" in text
     assert "导出Excel" not in text

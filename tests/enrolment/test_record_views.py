@@ -69,14 +69,20 @@ def form_data(town, **extra) -> dict[str, object]:
     }
 
 
-def test_town_staff_enter_a_record_for_their_town(login, town_user, fenglu, chengjiang) -> None:
+def test_town_staff_enter_a_record_for_their_town(
+    login, town_user, fenglu, chengjiang, django_capture_on_commit_callbacks
+) -> None:
     village = Village.objects.create(town=fenglu, name="西门社区")
     data = form_data(fenglu, village=village.pk)
-    response = login(town_user).post(NEW, data)
+    with django_capture_on_commit_callbacks() as asked:
+        response = login(town_user).post(NEW, data)
     assert response.status_code == 302
     record = EnrolmentRecord.objects.get(id_number=data["id_number"])
     assert (record.town, record.village, record.source) == (fenglu, village, EnrolmentRecord.Source.MANUAL)
     assert record.history.first().history_user == town_user
+    # The progress engine is asked once the record is committed: the campaign is marked for a recompute.
+    assert len(asked) == 1
+    asked[0]()
     assert ProgressState.objects.get(campaign=chengjiang).dirty
 
 

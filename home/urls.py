@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns import views
+from home import views
 
 urlpatterns = [
     path("", views.home, name="home"),

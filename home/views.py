@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from kombu import Connection
 
 from campaigns.models import Campaign, Role
-from campaigns.selectors import start_page_context
+from home.selectors import start_page_context
 
 START_PAGES = {
     Role.ADMIN: "start-admin",
@@ -42,10 +42,10 @@ def _start_page(role: str, template: str):
     return view
 
 
-start_admin = _start_page(Role.ADMIN, "campaigns/start_admin.html")
-start_office = _start_page(Role.OFFICE, "campaigns/start_office.html")
-start_town = _start_page(Role.TOWN, "campaigns/start_town.html")
-start_department = _start_page(Role.DEPARTMENT, "campaigns/start_department.html")
+start_admin = _start_page(Role.ADMIN, "home/start_admin.html")
+start_office = _start_page(Role.OFFICE, "home/start_office.html")
+start_town = _start_page(Role.TOWN, "home/start_town.html")
+start_department = _start_page(Role.DEPARTMENT, "home/start_department.html")
 
 
 @never_cache

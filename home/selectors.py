@@ -3,19 +3,14 @@ from __future__ import annotations
 from django.utils import timezone
 
 from campaigns.models import Campaign, Role, User
+from enrolment.models import PushEntry
+from enrolment.selectors import entry_funnel
+from reporting.selectors import reporting_panel
+from targets.selectors import town_progress
 
 
 def start_page_context(*, user: User, campaign: Campaign | None) -> dict[str, object]:
-    """What a role's start page shows: each feature contributes its panel.
-
-    The feature apps depend on campaigns, not the other way round, so their selectors are imported here,
-    where the start page is assembled, rather than at module level.
-    """
-    from enrolment.models import PushEntry
-    from enrolment.selectors import entry_funnel
-    from reporting.selectors import reporting_panel
-    from targets.selectors import town_progress
-
+    """What a role's start page shows: each feature app contributes its panel."""
     context: dict[str, object] = {"campaign": campaign, "phases": list(campaign.phases.all()) if campaign else []}
     context.update(reporting_panel(user=user, campaign=campaign, now=timezone.now()))
     if user.role == Role.TOWN:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from campaigns.models import Campaign
-from campaigns.navigation import nav_items_for
+from home.navigation import nav_items_for
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
