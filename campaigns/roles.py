@@ -42,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         ),
         "reporting.view_reportevent",
         "reporting.review_report",
+        "audit.view_accesslog",
     ],
     Role.OFFICE: [
         *(f"campaigns.view_{m}" for m in ("campaign", "phase", "town", "village", "department")),

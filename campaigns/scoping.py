@@ -26,7 +26,7 @@ class CountyScopedQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser or (not user.county_id and user.sees_all_towns):
             return self
-        county_id = user.county_id or _county_of(user)
+        county_id = user.county_id or county_of(user)
         if county_id is None:
             return self.none()
         return self.filter(**{self.county_field: county_id})
@@ -70,7 +70,8 @@ class UnitScopedQuerySet(models.QuerySet):
         return self.none()
 
 
-def _county_of(user: User) -> int | None:
+def county_of(user: User) -> int | None:
+    """The county a user works in, from their town or department when the account names no county."""
     if user.town_id:
         return user.town.county_id
     if user.department_id:

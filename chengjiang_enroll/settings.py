@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "campaigns",
+    "audit",
     "targets",
     "enrolment",
     "reporting",
@@ -80,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.services.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -166,6 +168,16 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 # A URL that nothing serves: FileField.url needs one, but files are only ever streamed by access-checked views.
 MEDIA_URL = "/protected/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# What an uploaded spreadsheet may be, checked before anything parses it (enrolment.spreadsheet_guard): the reader
+# holds a sheet's used range in memory at about 100 bytes a cell, so cells and inflated XML bound the memory of a
+# read; CSV is streamed, and only its rows are bounded.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+UPLOAD_MAX_ROWS = env.int("UPLOAD_MAX_ROWS", default=1_100_000)
+UPLOAD_MAX_COLUMNS = env.int("UPLOAD_MAX_COLUMNS", default=256)
+UPLOAD_MAX_CELLS = env.int("UPLOAD_MAX_CELLS", default=3_000_000)
+UPLOAD_MAX_XML_BYTES = env.int("UPLOAD_MAX_XML_BYTES", default=200 * 1024 * 1024)
+UPLOAD_MAX_CELL_CHARS = env.int("UPLOAD_MAX_CELL_CHARS", default=32_767)
+UPLOAD_MAX_COMPRESSION_RATIO = env.int("UPLOAD_MAX_COMPRESSION_RATIO", default=200)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 
@@ -198,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.send_report_reminders",
         "schedule": crontab(hour=9, minute=0),
     },
+    "audit-prune": {
+        "task": "audit.audit_prune_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 # --- Security ---------------------------------------------------------------------------------------
@@ -217,6 +233,15 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Audit ------------------------------------------------------------------------------------------
+# The access log is kept at least six months (网络安全法 第二十一条); a shorter period stops the app.
+AUDIT_RETENTION_MIN_DAYS = 180
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+if AUDIT_RETENTION_DAYS < AUDIT_RETENTION_MIN_DAYS:
+    raise ImproperlyConfigured(
+        f"AUDIT_RETENTION_DAYS must be at least {AUDIT_RETENTION_MIN_DAYS} (days), not {AUDIT_RETENTION_DAYS}."
+    )
 
 # --- Tables -----------------------------------------------------------------------------------------
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"

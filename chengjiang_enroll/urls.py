@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("enrolment.urls")),
     path("", include("targets.urls")),
     path("", include("reporting.urls")),
+    path("", include("audit.urls")),
 ]
 
 handler403 = "chengjiang_enroll.errors.permission_denied"

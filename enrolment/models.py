@@ -402,36 +402,6 @@ class PneumoconiosisRoster(models.Model):
         return self.enterprise
 
 
-class PersonalDataAccess(models.Model):
-    """Who looked at or took away personal data, and when. Never the personal values themselves."""
-
-    class Action(models.TextChoices):
-        VIEW = "view", _("查看")
-        LIST = "list", _("列表(未脱敏)")
-        EXPORT = "export", _("导出")
-        DOWNLOAD = "download", _("下载")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("用户")
-    )
-    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
-    # "entry:123" or a summary of the filters (their codes, never a searched name or ID number).
-    what = models.CharField(_("对象"), max_length=300)
-    rows = models.PositiveIntegerField(_("行数"), default=0)
-    unmasked = models.BooleanField(_("未脱敏"), default=False)
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("个人信息访问记录")
-        verbose_name_plural = _("个人信息访问记录")
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["user", "at"], name="pda_user_at")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} · {self.get_action_display()} · {self.what}"
-
-
 class EntrySheetUpload(models.Model):
     """A filled-in queue workbook, parsed and kept until its owner confirms it.
 

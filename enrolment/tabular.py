@@ -19,17 +19,29 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Self, TypeAlias
+from typing import Self, TextIO, TypeAlias
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from campaigns.text import normalize_text
+from enrolment.spreadsheet_guard import (
+    MAX_CSV_LINE_CHARS,
+    FileProblem,
+    UploadLimits,
+    check_csv_head,
+    check_size,
+    check_xlsx,
+    csv_cell_too_long,
+    csv_line_too_long,
+    csv_too_many_rows,
+)
 
 __all__ = [
     "Column",
     "DataRow",
     "FileProblem",
     "Table",
+    "UploadLimits",
     "normalize_text",
     "open_table",
     "parse_date",
@@ -60,14 +72,6 @@ class Column:
             raise ValueError(f"Column {self.field!r} needs at least one header")
         if not self.label:
             object.__setattr__(self, "label", self.headers[0])
-
-
-class FileProblem(Exception):
-    """The file as a whole cannot be imported; ``str(problem)`` is a Chinese message for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -108,7 +112,6 @@ class Table:
 
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and also password-protected .xlsx
-_ZIP_MAGIC = b"PK\x03\x04"
 
 _RawRows: TypeAlias = Iterator[tuple[int, tuple[CellValue, ...]]]
 
@@ -118,24 +121,30 @@ def open_table(path: str | Path, columns: Sequence[Column], *, original_name: st
 
     The type is taken from the extension of ``original_name`` (the name the user uploaded, since
     ``path`` is often a temporary file) or else of ``path``. Raises `FileProblem` when the file
-    cannot be read, has no header row holding every required column, or has no data below it.
+    cannot be read, has no header row holding every required column, or has no data below it, and, before
+    anything parses it, when it exceeds the upload limits (`enrolment.spreadsheet_guard`): a hostile file is
+    refused in bounded memory and time.
     """
     path = Path(path)
+    limits = UploadLimits.from_settings()
     suffix = Path(original_name or path.name).suffix.lower()
     with path.open("rb") as file:
-        magic = file.read(8)
+        head = file.read(1 << 16)
+    if suffix in _XLSX_SUFFIXES or suffix == ".csv":
+        check_size(path.stat().st_size, limits)
     if suffix in _XLSX_SUFFIXES:
-        if magic.startswith(_OLE2_MAGIC):
+        if head.startswith(_OLE2_MAGIC):
             raise FileProblem(
                 "该文件是旧版 Excel（.xls）格式或设置了打开密码，请在 Excel 中取消密码并另存为 .xlsx 后再上传"
             )
         if not zipfile.is_zipfile(path):
             raise FileProblem("文件已损坏或不是 Excel 文件，请在 Excel 中打开确认后另存为 .xlsx 再上传")
-        raw = _xlsx_rows(path)
+        extents = check_xlsx(path, limits)
+        raw = _xlsx_rows(path, extents)
     elif suffix == ".csv":
-        if magic.startswith((_ZIP_MAGIC, _OLE2_MAGIC)):
-            raise FileProblem("文件扩展名是 .csv，内容却是 Excel 文件，请将扩展名改回 .xlsx 或另存为 CSV 后再上传")
-        raw = _csv_rows(path, _detect_csv_encoding(path))
+        check_csv_head(head)
+        encoding = _detect_csv_encoding(path, limits)
+        raw = _csv_rows(path, encoding, limits)
     elif suffix == ".xls":
         raise FileProblem("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再上传")
     else:
@@ -143,14 +152,22 @@ def open_table(path: str | Path, columns: Sequence[Column], *, original_name: st
         raise FileProblem(f"不支持的文件类型“{shown}”，请上传 xlsx 或 csv 文件")
 
     try:
-        return _build_table(raw, columns)
+        return _build_table(raw, columns, limits)
     except BaseException:
         raw.close()
         raise
 
 
-def _build_table(raw: _RawRows, columns: Sequence[Column]) -> Table:
-    header_row, header_cells, fields = _find_header(raw, columns)
+def _width(cells: Sequence[CellValue]) -> int:
+    """The number of columns up to the last one holding something."""
+    for index in range(len(cells) - 1, -1, -1):
+        if not _is_blank(cells[index : index + 1]):
+            return index + 1
+    return 0
+
+
+def _build_table(raw: _RawRows, columns: Sequence[Column], limits: UploadLimits) -> Table:
+    header_row, header_cells, fields = _find_header(raw, columns, limits)
     first = next(raw, None)
     if first is not None and _continues_header(first[1], header_cells, fields, columns):
         # A two-row header (联系方式 merged over 电话 and 地址): its second row names columns, it holds no data.
@@ -158,12 +175,15 @@ def _build_table(raw: _RawRows, columns: Sequence[Column]) -> Table:
         first = next(raw, None)
     if first is None:
         raise FileProblem(f"第 {header_row} 行表头以下没有数据")
+    # Cells right of the header's last column have no name: they are not read (nor kept for the rejected rows).
+    width = _width(header_cells)
+    header_cells = header_cells[:width]
 
     def data_rows() -> Iterator[DataRow]:
         try:
-            yield _data_row(*first, fields, columns)
+            yield _data_row(first[0], first[1][:width], fields, columns)
             for number, cells in raw:
-                yield _data_row(number, cells, fields, columns)
+                yield _data_row(number, cells[:width], fields, columns)
         finally:
             raw.close()
 
@@ -231,13 +251,19 @@ def _merge_header_rows(
     return cells, merged
 
 
-def _find_header(raw: _RawRows, columns: Sequence[Column]) -> tuple[int, tuple[CellValue, ...], dict[str, int]]:
+def _find_header(
+    raw: _RawRows, columns: Sequence[Column], limits: UploadLimits
+) -> tuple[int, tuple[CellValue, ...], dict[str, int]]:
     lookup = _header_lookup(columns)
     required = [column for column in columns if column.required]
 
     best: dict[str, int] | None = None
     # Raw rows are non-empty already, so this looks at the first ten rows that hold anything.
     for _, (number, cells) in zip(range(HEADER_SEARCH_ROWS), raw, strict=False):
+        if len(cells) > limits.max_columns and (width := _width(cells)) > limits.max_columns:
+            raise FileProblem(
+                f"第 {number} 行多达 {width:,} 列（上限 {limits.max_columns:,} 列），请删除表格右侧多余的列后再上传"
+            )
         fields = _match_columns(cells, lookup)
         if all(column.field in fields for column in required) and fields:
             return number, cells, fields
@@ -277,7 +303,7 @@ def _is_blank(cells: Sequence[CellValue]) -> bool:
 #   * iter_rows() yields rows from row 1 even when the sheet's data starts lower, but starts the
 #     columns at the first column holding data; that offset is padded back so indexes match Excel.
 # Calamine holds the decoded sheet in compact Rust memory; Python objects exist one row at a time.
-def _xlsx_rows(path: Path) -> _RawRows:
+def _xlsx_rows(path: Path, extents: Sequence[object] = ()) -> _RawRows:
     try:
         workbook = CalamineWorkbook.from_path(path)
     except CalamineError as error:
@@ -287,7 +313,7 @@ def _xlsx_rows(path: Path) -> _RawRows:
     except CalamineError as error:
         workbook.close()
         raise FileProblem("Excel 文件已损坏，无法读取第一个工作表") from error
-    return _sheet_rows(workbook, sheet.iter_rows(), sheet.start, sheet.merged_cell_ranges or ())
+    return _sheet_rows(workbook, sheet.iter_rows(), sheet.start, sheet.merged_cell_ranges or (), sheet.end)
 
 
 def _first_visible_sheet(workbook: CalamineWorkbook) -> int:
@@ -310,10 +336,15 @@ class _MergedFiller:
     range's value is taken from its first row when that row goes by.
     """
 
-    def __init__(self, ranges: Iterable[_Range]) -> None:
+    def __init__(self, ranges: Iterable[_Range], end: tuple[int, int] | None = None) -> None:
         self.starting: dict[int, list[_Range]] = {}
-        for merged in ranges:
-            self.starting.setdefault(merged[0][0], []).append(merged)
+        # A range reaching past the sheet's last cell (A1:XFD1048576) is cut to the cells that exist.
+        last_row, last_column = end if end is not None else (1 << 30, 1 << 30)
+        for (top, left), (bottom, right) in ranges:
+            if top > last_row or left > last_column:
+                continue
+            merged = ((top, left), (min(bottom, last_row), min(right, last_column)))
+            self.starting.setdefault(top, []).append(merged)
         self.active: list[tuple[int, int, int, CellValue]] = []  # (last row, first column, last column, value)
 
     @property
@@ -345,9 +376,10 @@ def _sheet_rows(
     rows: Iterator[list[object]],
     start: tuple[int, int] | None,
     merged_ranges: Iterable[_Range] = (),
+    end: tuple[int, int] | None = None,
 ) -> _RawRows:
     padding: tuple[None, ...] = (None,) * (start[1] if start else 0)
-    merged = _MergedFiller(merged_ranges)
+    merged = _MergedFiller(merged_ranges, end)
     try:
         for index, row in enumerate(rows):
             cells = padding + tuple(None if cell == "" else cell for cell in row)
@@ -362,8 +394,13 @@ def _sheet_rows(
         workbook.close()
 
 
-def _detect_csv_encoding(path: Path) -> str:
-    """UTF-8 with a BOM, else strict UTF-8, else GB18030 (what Excel on a Chinese Windows writes)."""
+def _detect_csv_encoding(path: Path, limits: UploadLimits) -> str:
+    """UTF-8 with a BOM, else strict UTF-8, else GB18030 (what Excel on a Chinese Windows writes).
+
+    The same pass counts the lines: a file with more lines than the row limit is counted exactly (a quoted
+    cell may span lines) and refused before any row is read.
+    """
+    lines = 0
     with path.open("rb") as file:
         if file.read(3) == codecs.BOM_UTF8:
             candidates: tuple[str, ...] = ("utf-8-sig",)
@@ -374,16 +411,25 @@ def _detect_csv_encoding(path: Path) -> str:
             # Decoding the whole file in chunks costs one extra read but keeps memory flat, and a
             # decoding error can no longer surprise the importer half-way through the file.
             decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+            lines = 0
             try:
                 while chunk := file.read(1 << 20):
                     decoder.decode(chunk)
+                    lines += chunk.count(b"\n")
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
                 continue
-            return encoding
-    raise FileProblem(
-        "无法识别 CSV 文件的编码（既不是 UTF-8 也不是 GBK/GB18030），请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后再上传"
-    )
+            break
+        else:
+            raise FileProblem(
+                "无法识别 CSV 文件的编码（既不是 UTF-8 也不是 GBK/GB18030），"
+                "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后再上传"
+            )
+    if lines >= limits.max_rows:
+        for records, _record in enumerate(_csv_records(path, encoding, limits), start=1):
+            if records > limits.max_rows:
+                raise csv_too_many_rows(limits.max_rows, limits)
+    return encoding
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -393,26 +439,43 @@ def _sniff_delimiter(sample: str) -> str:
         return ","
 
 
-def _csv_rows(path: Path, encoding: str) -> _RawRows:
-    file = path.open(encoding=encoding, newline="")
-    try:
+def _bounded_lines(file: TextIO) -> Iterator[str]:
+    while line := file.readline(MAX_CSV_LINE_CHARS + 1):
+        if len(line) > MAX_CSV_LINE_CHARS:
+            raise csv_line_too_long()
+        yield line
+
+
+def _csv_records(path: Path, encoding: str, limits: UploadLimits) -> Iterator[list[str]]:
+    with path.open(encoding=encoding, newline="") as file:
         # Whole lines only, so the sniffer never sees a row cut in half.
-        sample = "".join(file.readline() for _ in range(50))
+        sample = "".join(line for _, line in zip(range(50), _bounded_lines(file), strict=False))
         file.seek(0)
-        reader = csv.reader(file, delimiter=_sniff_delimiter(sample))
-        # Records are counted instead of using reader.line_num: a quoted cell spanning several
-        # lines is still one row when the user opens the file in Excel.
-        for number, record in enumerate(reader, start=1):
-            cells = tuple(cell or None for cell in record)
-            if not _is_blank(cells):
-                yield number, cells
-    except csv.Error as error:
-        raise FileProblem(f"CSV 文件格式有误，无法读取：{error}") from error
-    finally:
-        file.close()
+        try:
+            for record in csv.reader(_bounded_lines(file), delimiter=_sniff_delimiter(sample)):
+                if record and max(map(len, record)) > limits.max_cell_chars:
+                    raise csv_cell_too_long(limits)
+                yield record
+        except csv.Error as error:
+            raise FileProblem(f"CSV 文件格式有误，无法读取：{error}") from error
+
+
+def _csv_rows(path: Path, encoding: str, limits: UploadLimits) -> _RawRows:
+    # Records are counted instead of using reader.line_num: a quoted cell spanning several
+    # lines is still one row when the user opens the file in Excel.
+    for number, record in enumerate(_csv_records(path, encoding, limits), start=1):
+        if number > limits.max_rows:
+            raise csv_too_many_rows(limits.max_rows, limits)
+        cells = tuple(cell or None for cell in record)
+        if not _is_blank(cells):
+            yield number, cells
 
 
 # --- writing rejected rows back ----------------------------------------------------------------------
+
+REJECTED_SHEET = "未导入的行"
+REJECTED_NUMBER_HEADER = "行号"
+REJECTED_REASON_HEADER = "原因"
 
 
 def _display_width(text: str) -> int:
@@ -421,43 +484,31 @@ def _display_width(text: str) -> int:
 
 
 def write_rejected_workbook(
-    path: str | Path, headers: Sequence[str], rows: Iterable[tuple[int, Sequence[object], str]]
-) -> None:
-    """Write rejected rows to an .xlsx the user can correct and upload again.
+    path: str | Path,
+    headers: Sequence[str],
+    rows: Iterable[tuple[int, Sequence[object], str]],
+    *,
+    author: object = None,
+) -> int:
+    """Write rejected rows to an .xlsx the user can correct and upload again; returns the rows written.
 
     Columns: 行号 (the row number in the uploaded file), the original columns, 原因. ``rows`` yields
-    ``(row number, original cells, reason)`` and is consumed once, in write-only mode.
+    ``(row number, original cells, reason)`` and is consumed once; ``author`` is who the file is made for.
     """
-    # Imported here: openpyxl is slow to import and only needed when something was rejected.
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.utils import get_column_letter
+    from campaigns.xlsx import XlsxWriter
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("未导入的行")
-    sheet.freeze_panes = "B2"
-    header_row = ["行号", *headers, "原因"]
-    for index, header in enumerate(header_row, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(_display_width(header) + 2, 12), 40)
-    sheet.column_dimensions["A"].width = 8
-    sheet.column_dimensions[get_column_letter(len(header_row))].width = 60
-    sheet.append(header_row)
-
-    def text_cell(value: str) -> WriteOnlyCell:
-        # Control characters are illegal in the file format; dropping them beats failing the whole report.
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        # Text stays text: "=..." is not turned into a formula, and the "@" format keeps a corrected
-        # ID number as text when the user edits the cell.
-        cell.data_type = "s"
-        cell.number_format = "@"
-        return cell
-
+    writer = XlsxWriter(title=REJECTED_SHEET, author=author)
+    sheet = writer.sheet(REJECTED_SHEET)
+    header_row = [REJECTED_NUMBER_HEADER, *headers, REJECTED_REASON_HEADER]
+    sheet.widths([8, *(min(max(_display_width(str(h)) + 2, 12), 40) for h in headers), 60])
+    sheet.freeze("B2")
+    sheet.header(header_row)
+    count = 0
     for number, cells, reason in rows:
-        sheet.append(
-            [number, *(text_cell(cell) if isinstance(cell, str) else cell for cell in cells), text_cell(reason)]
-        )
-    workbook.save(path)
+        sheet.append([number, *cells, reason])
+        count += 1
+    writer.save(path)
+    return count
 
 
 # --- parsing helpers -------------------------------------------------------------------------------

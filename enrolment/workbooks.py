@@ -104,41 +104,26 @@ def _list_validation(labels: Iterable[str], column: str, title: str) -> object:
     return validation
 
 
-def write_queue_workbook(entries: Iterable[PushEntry], target: IO[bytes] | Path, *, unmasked: bool) -> int:
+def write_queue_workbook(
+    entries: Iterable[PushEntry], target: IO[bytes] | Path, *, unmasked: bool, author: object = None
+) -> int:
     """Write the entries (masked unless ``unmasked``) and return how many rows were written."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.utils import get_column_letter
+    from campaigns.xlsx import Styled, XlsxWriter
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET_TITLE)
-    for index, width in enumerate(_WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    writer = XlsxWriter(title=SHEET_TITLE, author=author)
+    sheet = writer.sheet(SHEET_TITLE)
+    sheet.widths(_WIDTHS)
     # The id and the version are for the upload, not for people.
-    sheet.column_dimensions["A"].hidden = True
-    sheet.column_dimensions["B"].hidden = True
-    sheet.freeze_panes = "D2"
-    sheet.data_validations.append(_list_validation([str(s.label) for s in EntryStatus], _STATUS_COLUMN, "核查状态"))
-    sheet.data_validations.append(
-        _list_validation([str(r.label) for r in NotDueReason], _REASON_COLUMN, "无需参保原因")
+    sheet.hide_columns("A", "B")
+    sheet.freeze("D2")
+    validations = (
+        ([str(s.label) for s in EntryStatus], _STATUS_COLUMN, "核查状态"),
+        ([str(r.label) for r in NotDueReason], _REASON_COLUMN, "无需参保原因"),
+        ([str(i.label) for i in Insurance], _INSURANCE_COLUMN, "参保险种"),
     )
-    sheet.data_validations.append(_list_validation([str(i.label) for i in Insurance], _INSURANCE_COLUMN, "参保险种"))
-    sheet.append(list(HEADERS))
-
-    def text(value: str) -> WriteOnlyCell:
-        # Text stays text: an ID number is not turned into a number, "=..." not into a formula.
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"
-        cell.number_format = "@"
-        return cell
-
-    def day(value: datetime.date | None) -> WriteOnlyCell | None:
-        if value is None:
-            return None
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
+    for labels, column, title in validations:
+        sheet.worksheet.data_validations.append(_list_validation(labels, column, title))
+    sheet.header(HEADERS)
 
     rows = 0
     for entry in entries:
@@ -147,22 +132,22 @@ def write_queue_workbook(entries: Iterable[PushEntry], target: IO[bytes] | Path,
                 entry.pk,
                 entry.version,
                 entry.get_kind_display(),
-                text(entry.name),
-                text(shown_key(entry, unmasked=unmasked)),
+                entry.name,
+                shown_key(entry, unmasked=unmasked),
                 entry.town.name,
                 entry.village.name if entry.village_id else "",
-                text(shown_phone(entry.phone, unmasked=unmasked)),
-                text(entry.batch.label),
+                shown_phone(entry.phone, unmasked=unmasked),
+                entry.batch.label,
                 entry.pushed_times,
                 entry.get_status_display(),
                 entry.get_not_due_reason_display() if entry.not_due_reason else None,
                 entry.get_enrolled_insurance_display() if entry.enrolled_insurance else None,
-                day(entry.enrolled_on),
-                text(entry.note) if entry.note else None,
+                Styled(entry.enrolled_on, number_format="yyyy-mm-dd") if entry.enrolled_on else None,
+                entry.note or None,
             ]
         )
         rows += 1
-    workbook.save(target)
+    writer.save(target)
     return rows
 
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import Action, audit_record
 from campaigns.models import Campaign, Department, Town, User
 from reporting.models import (
     ATTACHMENT_EXTENSIONS,
@@ -88,9 +89,10 @@ def _attach(*, report: Report, files: Iterable[UploadedFile], user: User) -> Non
         )
     for file in files:
         kind = attachment_check(file)
-        ReportAttachment.objects.create(
+        attachment = ReportAttachment.objects.create(
             report=report, file=file, original_name=file.name[:255], kind=kind, size=file.size, uploaded_by=user
         )
+        audit_record(action=Action.UPLOAD, what=f"attachment:{attachment.pk}", user=user, detail=f"report:{report.pk}")
 
 
 def _write(
@@ -127,6 +129,7 @@ def _write(
             params={"status": report.get_status_display()},
             code="read_only",
         )
+    before = report.status
     for name, value in texts.items():
         setattr(report, name, value)
     _detach(report=report, ids=remove)
@@ -142,7 +145,14 @@ def _write(
     ReportEvent.objects.create(
         report=report, actor=user, at=now, action=ReportEvent.Action.SUBMIT if submit else ReportEvent.Action.SAVE
     )
+    if submit:
+        _audit_transition(report, before, user)
     return report
+
+
+def _audit_transition(report: Report, before: str, user: User) -> None:
+    detail = f"{Report.Status(before).label}→{report.get_status_display()}"
+    audit_record(action=Action.REPORT, what=f"report:{report.pk}", user=user, detail=detail)
 
 
 @transaction.atomic
@@ -227,6 +237,7 @@ def report_return(*, report: Report, user: User, comment: str) -> Report:
     now = timezone.now()
     report.status = Report.Status.RETURNED
     report.save(update_fields=["status", "updated_at"])
+    _audit_transition(report, Report.Status.SUBMITTED, user)
     ReportEvent.objects.create(report=report, actor=user, at=now, action=ReportEvent.Action.RETURN, comment=comment)
     period = report.schedule_period
     Notice.objects.create(
@@ -246,6 +257,7 @@ def report_accept(*, report: Report, user: User, comment: str = "") -> Report:
     report = _review_locked(report, user)
     report.status = Report.Status.ACCEPTED
     report.save(update_fields=["status", "updated_at"])
+    _audit_transition(report, Report.Status.SUBMITTED, user)
     ReportEvent.objects.create(
         report=report, actor=user, at=timezone.now(), action=ReportEvent.Action.ACCEPT, comment=comment.strip()
     )

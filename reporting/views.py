@@ -7,6 +7,8 @@ Access: filing needs ``reporting.file_report`` and a unit; reviewing and the ove
 
 from __future__ import annotations
 
+import datetime
+import mimetypes
 from io import BytesIO
 
 from django.contrib import messages
@@ -19,7 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit.http import personal_file_response
+from audit.services import Action
 from campaigns.models import Campaign, User
+from campaigns.xlsx import XLSX_CONTENT_TYPE, Styled, XlsxWriter
 from reporting.forms import ReportForm, ReturnForm, ReviewForm, SupervisionVisitForm
 from reporting.models import Notice, Report, ReportAttachment, ReportEvent, SupervisionVisit
 from reporting.schedule import SHANGHAI, Period, PeriodError, all_periods, current_period, period_from_key
@@ -206,14 +211,26 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    attachment = get_object_or_404(ReportAttachment, pk=pk, report__in=Report.objects.for_user(request.user))
+    attachment = get_object_or_404(
+        ReportAttachment.objects.select_related("report"), pk=pk, report__in=Report.objects.for_user(request.user)
+    )
+    report = attachment.report
+    # A draft's attachments are as private as the draft: only its own unit reads them.
+    if report.status == Report.Status.DRAFT and request.user.unit != report.unit:
+        raise Http404
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404(_("附件文件不存在。")) from exc
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return personal_file_response(
+        request,
+        handle,
+        filename=attachment.original_name,
+        what=f"attachment:{attachment.pk}",
+        rows=0,
+        unmasked=False,
+        content_type=mimetypes.guess_type(attachment.original_name)[0] or "application/octet-stream",
+    )
 
 
 # --- reading and reviewing ------------------------------------------------------------------------------
@@ -311,37 +328,40 @@ def overview(request: HttpRequest, period: str) -> HttpResponse:
     )
 
 
+OVERVIEW_HEADERS = (
+    "单位",
+    "类别",
+    "状态",
+    "是否迟报",
+    "首次报送时间",
+    "最近报送时间",
+    "工作进展情况",
+    "存在问题",
+    "对策措施",
+)
+
+
 @login_required
 @require_GET
 def overview_export(request: HttpRequest, period: str) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     _reviewer(request.user)
     campaign = _campaign(request.user)
     schedule_period = _period(campaign, period)
     statuses = period_statuses(period=schedule_period, now=timezone.now(), user=request.user)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = schedule_period.key
-    sheet.append([f"{campaign.name} · {schedule_period.label}报告报送情况(截止 {schedule_period.due_label})"])
-    header = [
-        "单位",
-        "类别",
-        "状态",
-        "是否迟报",
-        "首次报送时间",
-        "最近报送时间",
-        "工作进展情况",
-        "存在问题",
-        "对策措施",
-    ]
-    sheet.append(header)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    title = f"{campaign.name} · {schedule_period.label}报告报送情况(截止 {schedule_period.due_label})"
+    writer = XlsxWriter(title=title, author=request.user)
+    sheet = writer.sheet(schedule_period.key)
+    sheet.widths((14, 10, 8, 8, 18, 18, 60, 40, 40))
+    sheet.append([title])
+    sheet.header(OVERVIEW_HEADERS)
 
-    def local(moment: object) -> str:
+    def local(moment: datetime.datetime | None) -> str:
         return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    def text(report: Report | None, name: str) -> Styled:
+        # A draft is the unit's work in progress: its texts are not the office's to read.
+        shown = getattr(report, name) if report and report.status != Report.Status.DRAFT else ""
+        return Styled(shown, wrap=True)
 
     for row in statuses:
         report = row.report
@@ -353,23 +373,23 @@ def overview_export(request: HttpRequest, period: str) -> HttpResponse:
                 "" if row.late is None else ("是" if row.late else "否"),
                 local(row.first_submitted_at),
                 local(report.submitted_at if report else None),
-                report.progress if report and report.status != Report.Status.DRAFT else "",
-                report.problems if report and report.status != Report.Status.DRAFT else "",
-                report.measures if report and report.status != Report.Status.DRAFT else "",
+                text(report, "progress"),
+                text(report, "problems"),
+                text(report, "measures"),
             ]
         )
-    for column, width in zip("ABCDEFGHI", (14, 10, 8, 8, 18, 18, 60, 40, 40), strict=True):
-        sheet.column_dimensions[column].width = width
-    for cells in sheet.iter_rows(min_row=3, min_col=7, max_col=9):
-        for cell in cells:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
     buffer = BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    writer.save(buffer)
+    return personal_file_response(
+        request,
+        buffer.getvalue(),
+        filename=f"reports-{schedule_period.key}.xlsx",
+        what=f"reports:{schedule_period.key}",
+        rows=len(statuses),
+        unmasked=False,
+        content_type=XLSX_CONTENT_TYPE,
+        action=Action.EXPORT,
     )
-    response["Content-Disposition"] = f'attachment; filename="reports-{schedule_period.key}.xlsx"'
-    return response
 
 
 # --- supervision (季督导) --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The apps' imports run one way: home → reporting → targets → enrolment → campaigns.
+"""The apps' imports run one way: home → reporting → targets → enrolment → audit → campaigns.
 
 Read from the source (every import statement, also those inside functions), so a lazy import that
 hides an upward arrow is caught too. ``chengjiang_enroll`` (settings, URLs, Celery) wires them all.
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["campaigns", "enrolment", "targets", "reporting", "home"]
+LAYERS = ["campaigns", "audit", "enrolment", "targets", "reporting", "home"]
 
 
 def imported_apps(app: str) -> dict[str, set[str]]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enrolment.models import ListKind
 from enrolment.services.pushlist_import import columns_for
+from enrolment.spreadsheet_guard import check_size
 from enrolment.tabular import Column, FileProblem, open_table
 
 ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
@@ -44,6 +45,11 @@ def check_upload_header(form: forms.Form, upload: UploadedFile, columns: Sequenc
     suffix = Path(upload.name).suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
         form.add_error("file", _("不支持的文件类型“%(suffix)s”，请上传 xlsx 或 csv 文件") % {"suffix": suffix or "无"})
+        return
+    try:
+        check_size(upload.size)
+    except FileProblem as problem:
+        form.add_error("file", problem.message)
         return
     with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
         for chunk in upload.chunks():

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from enrolment.models import EntryStatus, Insurance, NotDueReason, PushEntry
+from enrolment.spreadsheet_guard import FileProblem, check_size
 
 
 class EntryStatusForm(forms.Form):
@@ -37,6 +38,8 @@ class EntrySheetUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".xlsx", ".xlsm")):
             raise forms.ValidationError("请上传从本系统下载并填写的 xlsx 文件")
-        if upload.size > 50 * 1024 * 1024:
-            raise forms.ValidationError("文件过大（超过 50 MB）")
+        try:
+            check_size(upload.size)
+        except FileProblem as problem:
+            raise forms.ValidationError(problem.message) from None
         return upload

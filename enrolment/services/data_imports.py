@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from audit.services import Action, audit_record
 from campaigns.models import Campaign, User
 from enrolment.models import DataImport, ImportStatus
 from enrolment.services._claims import import_claim, import_release
@@ -44,6 +45,7 @@ def data_import_submit(*, campaign: Campaign, source: str, upload: UploadedFile,
     data_import.file.save(upload.name, upload, save=False)
     data_import.sha256 = DataImport.digest(data_import.file.path)
     data_import.save()
+    audit_record(action=Action.UPLOAD, what=f"data_import:{data_import.pk}", user=uploaded_by, rows=0)
     transaction.on_commit(lambda: import_data.delay(data_import.pk))
     return data_import
 

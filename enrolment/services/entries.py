@@ -25,7 +25,6 @@ from enrolment.models import (
     Insurance,
     ListKind,
     NotDueReason,
-    PersonalDataAccess,
     PushEntry,
 )
 from enrolment.services._progress import progress_changed
@@ -317,11 +316,3 @@ def entries_status_change_bulk(*, user: User, requests: Iterable[StatusChange]) 
     plan = entries_status_plan(user=user, requests=requests, lock=True)
     _apply(plan.changes, user=user)
     return plan
-
-
-def personal_data_access_record(
-    *, user: User, action: str, what: str, rows: int = 0, unmasked: bool = False, ip: str | None = None
-) -> PersonalDataAccess:
-    return PersonalDataAccess.objects.create(
-        user=user, action=action, what=what[:300], rows=rows, unmasked=unmasked, ip=ip or None
-    )

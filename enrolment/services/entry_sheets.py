@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import Action, audit_record
 from campaigns.models import User
 from enrolment.models import EntrySheetUpload
 from enrolment.services.entries import CHANGE_PERMISSION, ChangePlan, entries_status_change_bulk
@@ -36,7 +37,9 @@ def entry_sheet_upload(*, user: User, file: UploadedFile) -> EntrySheetUpload:
             raise ValidationError(problem.message) from None
     if not rows and not problems:
         raise ValidationError("文件中没有数据行")
-    return EntrySheetUpload.objects.create(user=user, file_name=file.name[:255], rows=rows, problems=problems)
+    upload = EntrySheetUpload.objects.create(user=user, file_name=file.name[:255], rows=rows, problems=problems)
+    audit_record(action=Action.UPLOAD, what=f"entry_sheet:{upload.pk}", user=user, rows=len(rows) + len(problems))
+    return upload
 
 
 @transaction.atomic

@@ -40,6 +40,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import Action, audit_record
 from campaigns.models import Campaign, User
 from campaigns.places import PlaceError, Places
 from campaigns.text import normalize_text
@@ -726,6 +727,7 @@ def batch_create(
     except IntegrityError as error:
         _delete_files(batch, "file")
         raise ImportRefused(_("该文件已导入或正在导入，不能重复导入")) from error
+    audit_record(action=Action.UPLOAD, what=f"batch:{batch.pk}", user=uploaded_by)
     return batch
 
 

@@ -12,12 +12,12 @@ from functools import wraps
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from audit.services import Action, audit_record
 from enrolment.filters import EntryFilter
-from enrolment.models import ListKind, PersonalDataAccess, PushEntry
+from enrolment.models import ListKind, PushEntry
 from enrolment.selectors import entries_for, entry_detail_json, entry_json
 from enrolment.selectors import entry_detail as entry_detail_selector
-from enrolment.services.entries import personal_data_access_record
-from enrolment.views.entries import VIEW_PERMISSION, client_ip
+from enrolment.views.entries import VIEW_PERMISSION
 
 PAGE_SIZE = 50
 
@@ -59,13 +59,12 @@ def entry_list(request: HttpRequest) -> JsonResponse:
         params["page"] = str(page + 1)
         next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
     if unmasked and any(entry.kind not in ListKind.employer_kinds() for entry in entries):
-        personal_data_access_record(
-            user=user,
-            action=PersonalDataAccess.Action.LIST,
+        audit_record(
+            action=Action.LIST,
             what=f"API 推送清单：{filterset.summary()}",
+            request=request,
             rows=len(entries),
             unmasked=True,
-            ip=client_ip(request),
         )
     return JsonResponse(
         {"count": count, "next": next_url, "results": [entry_json(e, unmasked=unmasked) for e in entries]},
@@ -82,12 +81,5 @@ def entry_detail(request: HttpRequest, pk: int) -> JsonResponse:
     except PushEntry.DoesNotExist:
         return JsonResponse({"detail": "未找到"}, status=404)
     unmasked = user.sees_personal_data
-    personal_data_access_record(
-        user=user,
-        action=PersonalDataAccess.Action.VIEW,
-        what=f"API entry:{entry.pk}",
-        rows=1,
-        unmasked=unmasked,
-        ip=client_ip(request),
-    )
+    audit_record(action=Action.VIEW, what=f"API entry:{entry.pk}", request=request, rows=1, unmasked=unmasked)
     return JsonResponse(entry_detail_json(entry, unmasked=unmasked), json_dumps_params={"ensure_ascii": False})

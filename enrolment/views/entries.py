@@ -15,9 +15,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
+from audit.http import personal_file_response
+from audit.services import Action, audit_record
+from campaigns.xlsx import XLSX_CONTENT_TYPE
 from enrolment.filters import EntryFilter
 from enrolment.forms.entries import EntrySheetUploadForm, EntryStatusForm
-from enrolment.models import EntrySheetUpload, PersonalDataAccess, PushEntry
+from enrolment.models import EntrySheetUpload, PushEntry
 from enrolment.selectors import (
     entries_for,
     entry_funnel,
@@ -32,7 +35,6 @@ from enrolment.services.entries import (
     CHANGE_PERMISSION,
     entries_status_plan,
     entry_status_change,
-    personal_data_access_record,
 )
 from enrolment.services.entry_sheets import entry_sheet_apply, entry_sheet_upload
 from enrolment.tables import EntryTable
@@ -41,11 +43,6 @@ from enrolment.workbooks import EXPORT_FIELDS, change_requests, write_queue_work
 VIEW_PERMISSION = "enrolment.view_pushentry"
 EXPORT_PERMISSION = "enrolment.export_entries"
 PAGE_SIZE = 50
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    # The proxy in front sets REMOTE_ADDR correctly; a client-supplied X-Forwarded-For is not trusted.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @login_required
@@ -59,13 +56,8 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": PAGE_SIZE}).configure(table)
     rows = list(table.page.object_list) if table.page else []
     if unmasked and rows:
-        personal_data_access_record(
-            user=user,
-            action=PersonalDataAccess.Action.LIST,
-            what=f"推送清单：{filterset.summary()}",
-            rows=len(rows),
-            unmasked=True,
-            ip=client_ip(request),
+        audit_record(
+            action=Action.LIST, what=f"推送清单：{filterset.summary()}", request=request, rows=len(rows), unmasked=True
         )
     context = {
         "filter": filterset,
@@ -113,14 +105,7 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = EntryStatusForm.for_entry(entry)
         unmasked = user.sees_personal_data
-        personal_data_access_record(
-            user=user,
-            action=PersonalDataAccess.Action.VIEW,
-            what=f"entry:{entry.pk}",
-            rows=1,
-            unmasked=unmasked,
-            ip=client_ip(request),
-        )
+        audit_record(action=Action.VIEW, what=f"entry:{entry.pk}", request=request, rows=1, unmasked=unmasked)
     unmasked = user.sees_personal_data
     context = {
         "entry": entry,
@@ -143,22 +128,17 @@ def entry_export(request: HttpRequest) -> FileResponse:
     filterset = EntryFilter(request.GET, queryset=PushEntry.objects.for_user(user), user=user, with_choices=False)
     queryset = filterset.qs.select_related("town", "village", "batch").only(*EXPORT_FIELDS).order_by("id")
     target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
-    rows = write_queue_workbook(queryset.iterator(chunk_size=2000), target, unmasked=unmasked)
+    rows = write_queue_workbook(queryset.iterator(chunk_size=2000), target, unmasked=unmasked, author=user)
     target.seek(0)
-    personal_data_access_record(
-        user=user,
-        action=PersonalDataAccess.Action.EXPORT,
+    return personal_file_response(
+        request,
+        target,
+        filename=f"推送清单核查表_{timezone.localdate():%Y%m%d}.xlsx",
         what=f"推送清单核查表：{filterset.summary()}",
         rows=rows,
         unmasked=unmasked,
-        ip=client_ip(request),
-    )
-    name = f"推送清单核查表_{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(
-        target,
-        as_attachment=True,
-        filename=name,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX_CONTENT_TYPE,
+        action=Action.EXPORT,
     )
 
 

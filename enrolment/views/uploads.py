@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpRequest
 
-from enrolment.models import ImportBase, ImportStatus, PersonalDataAccess
-from enrolment.services.entries import personal_data_access_record
-from enrolment.views.entries import client_ip
+from audit.http import personal_file_response
+from campaigns.xlsx import XLSX_CONTENT_TYPE
+from enrolment.models import ImportBase, ImportStatus
 
 
 def progress_payload(upload: ImportBase, *, rows_done: int, rows_total: int, **counts: int) -> dict[str, object]:
@@ -38,17 +38,12 @@ def rejected_rows_response(request: HttpRequest, upload: ImportBase, *, what: st
         handle = upload.rejected_file.open("rb")
     except FileNotFoundError as missing:
         raise Http404 from missing
-    personal_data_access_record(
-        user=request.user,
-        action=PersonalDataAccess.Action.DOWNLOAD,
+    return personal_file_response(
+        request,
+        handle,
+        filename=filename,
         what=what,
         rows=upload.rejected,
         unmasked=True,
-        ip=client_ip(request),
-    )
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX_CONTENT_TYPE,
     )

@@ -296,6 +296,8 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "reports/supervision/<int:pk>/": ("reporting:supervision-edit", visit, True),
     "reports/notices/<int:pk>/dismiss/": ("reporting:notice-dismiss", notice, True),
     "api/reports/": ("reporting:api", none, False),
+    "audit/": ("audit:log", none, False),
+    "audit/export.xlsx": ("audit:export", none, False),
 }
 PUBLIC = {"login", "healthz"}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from enrolment.models import PersonalDataAccess
+from audit.models import AccessLog
 from tests.enrolment.factories import PushEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def test_a_missing_village_is_an_empty_string_and_a_credit_code_is_not_masked(lo
 def test_admins_get_unmasked_keys_and_the_access_is_logged(login, admin_user, fenglu_entry):
     (result,) = login(admin_user).get("/api/entries/").json()["results"]
     assert result["key"] == "530422199001011233"
-    assert PersonalDataAccess.objects.get().action == "list"
+    assert AccessLog.objects.personal_data().get().action == "list"
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_the_detail_has_the_list_fields_and_details_masked(login, town_user, fen
     assert data["id"] == fenglu_entry.pk and data["key"] == "530422********1233"
     assert data["phone"] == "138****5678"
     assert {"kind", "name", "town", "village", "status", "batch", "pushed_times", "note"} <= data.keys()
-    assert PersonalDataAccess.objects.get().action == "view"
+    assert AccessLog.objects.personal_data().get().action == "view"
 
 
 def test_another_towns_entry_answers_404_like_a_missing_one(login, town_user, longjie_entry):

@@ -8,8 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from audit.models import AccessLog
 from campaigns.models import Campaign, Role, User
-from enrolment.models import Batch, EntryStatus, ImportStatus, ListKind, PersonalDataAccess, PushEntry
+from enrolment.models import Batch, EntryStatus, ImportStatus, ListKind, PushEntry
 from enrolment.services.pushlist_import import pushlist_import
 from tests.enrolment.pushlist_files import PERSON_HEADER, person_id, person_rows, write_xlsx
 from tests.factories import CountyFactory, UserFactory
@@ -148,10 +149,10 @@ def test_the_rejected_rows_download_as_a_workbook(login, office_user: User, batc
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
     assert b"".join(response.streaming_content).startswith(b"PK")
-    access = PersonalDataAccess.objects.get()
+    access = AccessLog.objects.personal_data().get()
     assert (access.user, access.action, access.what, access.rows, access.unmasked) == (
         office_user,
-        PersonalDataAccess.Action.DOWNLOAD,
+        AccessLog.Action.DOWNLOAD,
         f"batch:{batch.pk}:rejected",
         1,
         True,

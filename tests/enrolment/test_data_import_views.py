@@ -8,8 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from audit.models import AccessLog
 from campaigns.models import Campaign, Role, User
-from enrolment.models import DataImport, EnrolmentRecord, ImportStatus, PersonalDataAccess
+from enrolment.models import DataImport, EnrolmentRecord, ImportStatus
 from enrolment.services.data_imports import data_import_run, data_import_submit
 from tests.targets.helpers import new_id_number, write_records_csv
 
@@ -63,7 +64,7 @@ def test_the_rejected_rows_download_is_logged(
     data_import = DataImport.objects.get()
     response = login(admin_user).get(reverse("data-import-rejected", args=[data_import.pk]))
     assert response.status_code == 200
-    access = PersonalDataAccess.objects.get()
+    access = AccessLog.objects.personal_data().get()
     assert (access.user, access.what, access.rows) == (admin_user, f"data_import:{data_import.pk}:rejected", 1)
 
 

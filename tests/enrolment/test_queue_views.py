@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from enrolment.models import EntryStatus, PersonalDataAccess, PushEntry
+from audit.models import AccessLog
+from enrolment.models import EntryStatus, PushEntry
 from tests.enrolment.factories import PushEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def test_a_town_user_sees_only_their_towns_entries_masked(login, town_user, feng
     assert "张凤麓" in page
     assert MASKED in page and FULL not in page
     assert "李龙街" not in page
-    assert not PersonalDataAccess.objects.exists()  # masked lists are not logged
+    assert not AccessLog.objects.personal_data().exists()  # masked lists are not logged
 
 
 def test_a_town_user_filtering_by_another_town_gets_nothing(login, town_user, fenglu_entry, longjie_entry):
@@ -40,7 +41,7 @@ def test_a_town_user_filtering_by_another_town_gets_nothing(login, town_user, fe
 def test_admins_see_every_town_unmasked_and_the_listing_is_logged(login, admin_user, fenglu_entry, longjie_entry):
     page = login(admin_user).get("/entries/", {"town": "凤麓街道"}).content.decode()
     assert FULL in page and "李龙街" not in page
-    access = PersonalDataAccess.objects.get()
+    access = AccessLog.objects.personal_data().get()
     assert (access.user, access.action, access.rows, access.unmasked) == (admin_user, "list", 1, True)
     assert FULL not in access.what
 
@@ -111,7 +112,7 @@ def test_the_entry_page_masks_and_logs_the_view(login, town_user, fenglu_entry):
     page = login(town_user).get(f"/entries/{fenglu_entry.pk}/").content.decode()
     assert MASKED in page and FULL not in page
     assert "138****5678" in page and "13812345678" not in page
-    access = PersonalDataAccess.objects.get()
+    access = AccessLog.objects.personal_data().get()
     assert (access.action, access.what, access.unmasked, access.ip) == (
         "view",
         f"entry:{fenglu_entry.pk}",

@@ -7,7 +7,8 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from enrolment.models import EnrolmentRecord, EntrySheetUpload, PersonalDataAccess, PushEntry
+from audit.models import AccessLog
+from enrolment.models import EnrolmentRecord, EntrySheetUpload, PushEntry
 from enrolment.services.entries import entry_status_change
 from tests.enrolment.factories import PushEntryFactory
 
@@ -46,7 +47,7 @@ def test_the_export_is_masked_filtered_and_has_drop_downs_and_hidden_columns(
     assert values[0][7] == "138****5678"
     formulas = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in sheet.data_validations.dataValidation}
     assert "已参保" in formulas["K2"] and "其他" in formulas["L2"] and "工伤保险" in formulas["M2"]
-    access = PersonalDataAccess.objects.get(action="export")
+    access = AccessLog.objects.personal_data().get(action="export")
     assert (access.rows, access.unmasked, access.what) == (1, False, "推送清单核查表：kind=employed_person")
 
 
