@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrolment', '0003_drop_indexes_covered_by_composites'),
+        ('enrolment', '0004_personal_data_access_into_the_access_log'),
     ]
 
     operations = [
