@@ -14,8 +14,7 @@ from audit.services import Action, audit_record
 from campaigns.api import api_view, json_response
 from enrolment.filters import EntryFilter
 from enrolment.models import ListKind, PushEntry
-from enrolment.selectors import entries_for, entry_detail_json, entry_json
-from enrolment.selectors import entry_detail as entry_detail_selector
+from enrolment.selectors import entries_for, entry_detail_json, entry_in_scope, entry_json
 from enrolment.views.entries import VIEW_PERMISSION
 
 PAGE_SIZE = 50
@@ -33,7 +32,7 @@ def _page_number(value: str | None) -> int:
 
 @require_GET
 @_api_view
-def entry_list(request: HttpRequest) -> JsonResponse:
+def api_entry_list(request: HttpRequest) -> JsonResponse:
     user = request.user
     unmasked = user.sees_personal_data
     filterset = EntryFilter(request.GET, queryset=entries_for(user), user=user, with_choices=False)
@@ -63,10 +62,10 @@ def entry_list(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @_api_view
-def entry_detail(request: HttpRequest, pk: int) -> JsonResponse:
+def api_entry_detail(request: HttpRequest, pk: int) -> JsonResponse:
     user = request.user
     try:
-        entry = entry_detail_selector(user, pk)
+        entry = entry_in_scope(user, pk)
     except PushEntry.DoesNotExist:
         raise Http404 from None
     unmasked = user.sees_personal_data
