@@ -18,3 +18,5 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("audit.urls")),
 ]
+
+handler403 = "chengjiang_enroll.errors.permission_denied"

@@ -29,6 +29,7 @@ from import_export.admin import ImportMixin
 
 from campaigns.models import Campaign
 from campaigns.scoping import ScopedAdminMixin
+from campaigns.selectors import campaign_for
 from enrolment.forms.batches import BatchUploadForm
 from enrolment.models import Batch, EntryPush, ListKind, PushEntry
 from enrolment.services.pushlist_import import ImportRefused, batch_submit, pushlist_import
@@ -75,10 +76,7 @@ class BatchAdmin(ScopedAdminMixin, ImportMixin, admin.ModelAdmin):
         return request.user.has_perm("enrolment.add_batch")
 
     def _campaign(self, request: HttpRequest) -> Campaign:
-        campaign = Campaign.objects.for_user(request.user).current()
-        if campaign is None:
-            raise PermissionDenied
-        return campaign
+        return campaign_for(request.user)
 
     def import_action(self, request: HttpRequest, **kwargs: object) -> HttpResponse:
         """Step 1: upload and preview (a dry run of the real import)."""

@@ -66,6 +66,19 @@ def _report_locked(*, period: Period, unit: Unit) -> Report:
     return locked
 
 
+def _detach(*, report: Report, ids: Iterable[int]) -> list[str]:
+    """Remove the report's attachments with these ids (others' ids are ignored); their names, for the message.
+
+    The files go once the transaction commits, so a write that fails later keeps them.
+    """
+    attachments = list(report.attachments.filter(pk__in=list(ids)))
+    for attachment in attachments:
+        name, storage = attachment.file.name, attachment.file.storage
+        transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+    ReportAttachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
+    return [a.original_name for a in attachments]
+
+
 def _attach(*, report: Report, files: Iterable[UploadedFile], user: User) -> None:
     files = list(files)
     if not files:
@@ -91,6 +104,7 @@ def _write(
     problems: str,
     measures: str,
     files: Iterable[UploadedFile],
+    remove: Iterable[int],
     submit: bool,
 ) -> Report:
     if user.unit != unit or not user.has_perm("reporting.file_report"):
@@ -118,6 +132,7 @@ def _write(
     before = report.status
     for name, value in texts.items():
         setattr(report, name, value)
+    _detach(report=report, ids=remove)
     _attach(report=report, files=files, user=user)
     if submit:
         if isinstance(unit, Town):
@@ -150,8 +165,12 @@ def report_save(
     problems: str,
     measures: str,
     files: Iterable[UploadedFile] = (),
+    remove: Iterable[int] = (),
 ) -> Report:
-    """Keep a draft (or the edits to a returned report). Texts may be incomplete."""
+    """Keep a draft (or the edits to a returned report). Texts may be incomplete.
+
+    ``files`` are added and the attachments whose ids are in ``remove`` are deleted, in the same write.
+    """
     return _write(
         period=period,
         unit=unit,
@@ -160,6 +179,7 @@ def report_save(
         problems=problems,
         measures=measures,
         files=files,
+        remove=remove,
         submit=False,
     )
 
@@ -174,6 +194,7 @@ def report_submit(
     problems: str,
     measures: str,
     files: Iterable[UploadedFile] = (),
+    remove: Iterable[int] = (),
 ) -> Report:
     """Submit: all three texts required; a town's figures are frozen; the first submission time is kept."""
     return _write(
@@ -184,6 +205,7 @@ def report_submit(
         problems=problems,
         measures=measures,
         files=files,
+        remove=remove,
         submit=True,
     )
 
@@ -249,16 +271,26 @@ def report_attachment_delete(*, attachment: ReportAttachment, user: User) -> Non
         raise PermissionDenied
     if not report.editable_by_unit:
         raise ValidationError(_("报告已报送,附件不能删除。"), code="read_only")
-    attachment.file.delete(save=False)
-    attachment.delete()
+    _detach(report=report, ids=[attachment.pk])
 
 
 @transaction.atomic
 def supervision_visit_save(
     *, visit: SupervisionVisit | None, campaign: Campaign, user: User, unit: Unit, **fields: object
 ) -> SupervisionVisit:
-    """Record or update the office's visit to a unit in a quarter (one per unit per quarter)."""
+    """Record or update the office's visit to a unit in a quarter (one per unit per quarter).
+
+    Checks its own rules: the reviewer's permission, the visit and the unit in the user's county, a
+    completion date when corrected, a correction deadline not before the visit (ValidationError by field).
+    """
     if not user.has_perm("reporting.review_report"):
+        raise PermissionDenied
+    if not Campaign.objects.for_user(user).filter(pk=campaign.pk, county_id=unit.county_id).exists():
+        raise PermissionDenied
+    if (
+        visit is not None
+        and not SupervisionVisit.objects.for_user(user).filter(pk=visit.pk, campaign=campaign).exists()
+    ):
         raise PermissionDenied
     visit = visit or SupervisionVisit(campaign=campaign, recorded_by=user)
     visit.town, visit.department = (unit, None) if isinstance(unit, Town) else (None, unit)
@@ -266,13 +298,19 @@ def supervision_visit_save(
         setattr(visit, name, value)
     if not visit.corrected:
         visit.corrected_on = None
+    errors: dict[str, str] = {}
+    if visit.corrected and not visit.corrected_on:
+        errors["corrected_on"] = _("已整改时请填写整改完成日期。")
+    if visit.visited_on and visit.correct_by and visit.correct_by < visit.visited_on:
+        errors["correct_by"] = _("整改期限不能早于督导日期。")
     duplicate = SupervisionVisit.objects.filter(campaign=campaign, quarter=visit.quarter, **unit_filter(unit)).exclude(
         pk=visit.pk
     )
     if duplicate.exists():
-        raise ValidationError(
-            {"unit": _("%(unit)s 第%(q)s季度已有督导记录,请修改该记录。") % {"unit": unit, "q": visit.quarter}}
-        )
+        errors["unit"] = _("%(unit)s第%(q)s季度已有督导记录，请修改该记录。") % {"unit": unit, "q": visit.quarter}
+    if errors:
+        raise ValidationError(errors)
+    visit.full_clean()
     visit.save()
     return visit
 

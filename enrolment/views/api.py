@@ -1,37 +1,26 @@
 """The public JSON API of the queue: ``/api/entries/`` and ``/api/entries/<id>/``.
 
-Plain Django views. Unauthenticated requests get 401 JSON (no redirect to a login page), a user
-without the queue permission 403 JSON; an entry outside the user's scope is a 404, as if absent.
+Plain Django views in the one API style (`campaigns.api`): 401 JSON when not logged in, 403 without the
+queue permission; an entry outside the user's scope is a 404, as if absent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from audit.services import Action, audit_record
+from campaigns.api import api_view, json_response
 from enrolment.filters import EntryFilter
 from enrolment.models import ListKind, PushEntry
-from enrolment.selectors import entries_for, entry_detail_json, entry_json
-from enrolment.selectors import entry_detail as entry_detail_selector
+from enrolment.selectors import entries_for, entry_detail_json, entry_in_scope, entry_json
 from enrolment.views.entries import VIEW_PERMISSION
 
 PAGE_SIZE = 50
 
 
-def _api_view(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
-        if not request.user.is_authenticated:
-            return JsonResponse({"detail": "未登录或登录已过期"}, status=401)
-        if not request.user.has_perm(VIEW_PERMISSION):
-            return JsonResponse({"detail": "您没有查看推送清单的权限"}, status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+_api_view = api_view(VIEW_PERMISSION, permission_detail=gettext_lazy("您没有查看推送清单的权限"))
 
 
 def _page_number(value: str | None) -> int:
@@ -43,7 +32,7 @@ def _page_number(value: str | None) -> int:
 
 @require_GET
 @_api_view
-def entry_list(request: HttpRequest) -> JsonResponse:
+def api_entry_list(request: HttpRequest) -> JsonResponse:
     user = request.user
     unmasked = user.sees_personal_data
     filterset = EntryFilter(request.GET, queryset=entries_for(user), user=user, with_choices=False)
@@ -66,20 +55,19 @@ def entry_list(request: HttpRequest) -> JsonResponse:
             rows=len(entries),
             unmasked=True,
         )
-    return JsonResponse(
-        {"count": count, "next": next_url, "results": [entry_json(e, unmasked=unmasked) for e in entries]},
-        json_dumps_params={"ensure_ascii": False},
+    return json_response(
+        {"count": count, "next": next_url, "results": [entry_json(e, unmasked=unmasked) for e in entries]}
     )
 
 
 @require_GET
 @_api_view
-def entry_detail(request: HttpRequest, pk: int) -> JsonResponse:
+def api_entry_detail(request: HttpRequest, pk: int) -> JsonResponse:
     user = request.user
     try:
-        entry = entry_detail_selector(user, pk)
+        entry = entry_in_scope(user, pk)
     except PushEntry.DoesNotExist:
-        return JsonResponse({"detail": "未找到"}, status=404)
+        raise Http404 from None
     unmasked = user.sees_personal_data
     audit_record(action=Action.VIEW, what=f"API entry:{entry.pk}", request=request, rows=1, unmasked=unmasked)
-    return JsonResponse(entry_detail_json(entry, unmasked=unmasked), json_dumps_params={"ensure_ascii": False})
+    return json_response(entry_detail_json(entry, unmasked=unmasked))

@@ -25,11 +25,9 @@ from enrolment.selectors import (
     entries_for,
     entry_funnel,
     entry_history,
+    entry_in_scope,
     shown_key,
     shown_phone,
-)
-from enrolment.selectors import (
-    entry_detail as entry_detail_selector,
 )
 from enrolment.services.entries import (
     CHANGE_PERMISSION,
@@ -76,7 +74,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     try:
-        entry = entry_detail_selector(user, pk)
+        entry = entry_in_scope(user, pk)
     except PushEntry.DoesNotExist:
         raise Http404 from None
     can_change = user.has_perm(CHANGE_PERMISSION)

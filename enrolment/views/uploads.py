@@ -9,7 +9,7 @@ from campaigns.xlsx import XLSX_CONTENT_TYPE
 from enrolment.models import ImportBase, ImportStatus
 
 
-def progress_payload(upload: ImportBase, *, rows_done: int, rows_total: int, **counts: int) -> dict[str, object]:
+def upload_progress_json(upload: ImportBase, *, rows_done: int, rows_total: int, **counts: int) -> dict[str, object]:
     if upload.status == ImportStatus.DONE:
         percent: int | None = 100
     elif rows_total:
