@@ -6,7 +6,7 @@ import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django_tables2 import RequestConfig
 from audit.http import personal_file_response
 from audit.services import Action
 from campaigns.models import Campaign, Town
+from campaigns.selectors import campaign_for
 from campaigns.xlsx import XLSX_CONTENT_TYPE
 from dashboard.selectors import dashboard, town_detail
 from dashboard.tables import MatrixTable
@@ -31,12 +32,7 @@ class _BadDate(ValueError):
 def _campaign(request: HttpRequest) -> Campaign:
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
-    campaigns = Campaign.objects.for_user(request.user)
-    value = request.GET.get("campaign", "").strip()
-    campaign = campaigns.filter(pk=int(value)).first() if value.isdigit() else campaigns.current()
-    if campaign is None:
-        raise Http404(_("找不到专项行动"))
-    return campaign
+    return campaign_for(request.user, request.GET.get("campaign"))
 
 
 def _as_of(request: HttpRequest, campaign: Campaign) -> datetime.date:
