@@ -221,7 +221,13 @@ class User(AbstractUser):
 
     @property
     def sees_personal_data(self) -> bool:
+        """Lists, the API and exports show full ID numbers and phones (and each such view is recorded)."""
         return self.has_perm("enrolment.view_unmasked_personal_data")
+
+    @property
+    def may_reveal_personal_data(self) -> bool:
+        """May ask for one entry's full ID number and phone (查看完整个人信息), on record."""
+        return self.has_perm("enrolment.reveal_personal_data") or self.sees_personal_data
 
     @property
     def unit(self) -> Town | Department | None:

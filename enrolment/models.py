@@ -224,7 +224,10 @@ class PushEntry(models.Model):
             models.Index(fields=["key"], name="entry_key"),
         ]
         permissions = [
+            # Lists, the API and exports unmasked by default (admins); every such view is on record.
             ("view_unmasked_personal_data", _("可查看未脱敏的个人信息")),
+            # One entry's full ID number and phone, on request, on record (town staff for their own town).
+            ("reveal_personal_data", _("查看完整个人信息")),
             ("export_entries", _("可导出推送清单")),
         ]
 
