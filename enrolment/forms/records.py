@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign, Town, User, Village
 from enrolment.identifiers import IdentifierError, normalize_id_number
-from enrolment.models import EnrolmentRecord, Insurance
+from enrolment.models import Insurance
 
 
 class RecordForm(forms.Form):
@@ -61,13 +61,4 @@ class RecordForm(forms.Form):
             self.add_error("village", _("该村(社区)不属于所选镇(街道)"))
         if data.get("is_transfer") and data.get("insurance") != Insurance.EMPLOYEE_PENSION:
             self.add_error("is_transfer", _("只有企业职工基本养老保险可标记为城乡居民转入"))
-        id_number, insurance = data.get("id_number"), data.get("insurance")
-        if (
-            id_number
-            and insurance
-            and EnrolmentRecord.objects.filter(
-                campaign=self.campaign, id_number=id_number, insurance=insurance
-            ).exists()
-        ):
-            raise forms.ValidationError(_("该人员已有此险种的参保记录,无需重复录入"))
         return data

@@ -4,9 +4,11 @@ achieved-work sources (construction projects, pneumoconiosis rosters)."""
 from __future__ import annotations
 
 import datetime
+import logging
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +28,8 @@ from enrolment.models import (
 from enrolment.services._progress import progress_changed
 from enrolment.services._upsert import ImportOutcome, RowError, run_import, upsert
 from enrolment.tabular import DataRow, parse_date, parse_decimal, parse_whole_number, parse_yes_no
+
+logger = logging.getLogger(__name__)
 
 RECORD_COLUMNS = (
     terms.PERSON_NAME.column("name", required=True),
@@ -329,7 +333,19 @@ def record_create(
     contribution: Any = None,
     is_transfer: bool = False,
 ) -> EnrolmentRecord:
-    """Manual entry by town staff (their own town only: the caller's form restricts the choices) or admins."""
+    """Manual entry by town staff (their own town only: the caller's form restricts the choices) or admins.
+
+    A person counts once per insurance (campaign, ID number, insurance). When the user's own records already
+    hold them, ValidationError says so. When the record lies outside the user's scope (another town's), the
+    answer is the same as for a new record and nothing is written: telling the user would reveal, to anyone
+    who can type an ID number, whether that person is insured and recorded elsewhere.
+    """
+    existing = EnrolmentRecord.objects.filter(campaign=campaign, id_number=id_number, insurance=insurance).first()
+    if existing is not None:
+        if EnrolmentRecord.objects.for_user(user).filter(pk=existing.pk).exists():
+            raise ValidationError(_("该人员已有此险种的参保记录，无需重复录入"))
+        logger.info("manual record for a person recorded outside the user's scope: kept record %s", existing.pk)
+        return existing
     record = EnrolmentRecord(
         campaign=campaign,
         id_number=id_number,

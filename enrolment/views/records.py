@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -62,7 +63,11 @@ def record_new(request: HttpRequest) -> HttpResponse:
     campaign = _campaign(request)
     form = RecordForm(request.POST or None, user=request.user, campaign=campaign)
     if request.method == "POST" and form.is_valid():
-        record_create(campaign=campaign, user=request.user, **form.cleaned_data)
-        messages.success(request, _("参保记录已保存"))
-        return redirect("records")
+        try:
+            record_create(campaign=campaign, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("参保记录已保存"))
+            return redirect("records")
     return render(request, "enrolment/record_form.html", {"campaign": campaign, "form": form})
