@@ -71,6 +71,15 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clamp(self, day: datetime.date) -> datetime.date:
+        """``day`` moved into the campaign's span, from its start to its target date."""
+        return min(max(day, self.start), self.target_date)
+
+    def default_as_of(self) -> datetime.date:
+        """The date figures are shown for when none is asked: today, but never past the target date (after
+        the campaign the final figures stand, not 100 % time progress years later) nor before the start."""
+        return self.clamp(timezone.localdate())
+
 
 class Phase(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="phases", verbose_name=_("专项行动"))

@@ -20,6 +20,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *(f"targets.{a}_{m}" for m in ("indicator", "target") for a in _ALL),
         "targets.view_progresssnapshot",
         "targets.view_progressstate",
+        "targets.set_baseline",
         *(
             f"enrolment.{a}_{m}"
             for m in (
@@ -48,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.OFFICE: [
         *(f"campaigns.view_{m}" for m in ("campaign", "phase", "town", "village", "department")),
         *(f"targets.view_{m}" for m in ("indicator", "target")),
+        "targets.set_baseline",
         *(
             f"enrolment.view_{m}"
             for m in ("batch", "dataimport", "pushentry", "enrolmentrecord", "constructionproject")

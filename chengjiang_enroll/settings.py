@@ -206,6 +206,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A progress recompute claimed longer ago than this belongs to a worker that died: another run may take it.
+PROGRESS_STALE_CLAIM_MINUTES = env.int("PROGRESS_STALE_CLAIM_MINUTES", default=30)
 CELERY_BEAT_SCHEDULE = {
     "recompute-progress-nightly": {
         "task": "targets.recompute_all_progress",

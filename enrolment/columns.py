@@ -86,6 +86,11 @@ DISABILITY_GRADE = Term(("残疾等级", "等级"), "二级")
 MOVED_OUT_ON = Term(("迁出日期", "户籍迁出日期", "迁出时间"), "2021-04-01")
 
 
+# --- targets ------------------------------------------------------------------------------------------
+INDICATOR = Term(("指标", "指标名称", "指标代码", "目标任务"), "城乡居民基本养老保险参保人数")
+BASELINE = Term(("基数", "基数值", "起始值", "期初数"), 6000)
+
+
 def columns_help(columns: Sequence[Column]) -> str:
     """The headers an importer reads, for help texts and upload pages.
 

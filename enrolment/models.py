@@ -262,6 +262,8 @@ class DataImport(ImportBase):
         ENROLMENTS = "enrolments", _("参保记录")
         CONSTRUCTION_PROJECTS = "construction_projects", _("新开工工程建设项目")
         PNEUMOCONIOSIS_ROSTERS = "pneumoconiosis_rosters", _("尘肺病重点行业企业")
+        # Uploaded on the targets' baselines page (targets.services.baselines), listed with the other uploads.
+        BASELINES = "baselines", _("目标任务基数")
 
     source = models.CharField(_("数据类型"), max_length=30, choices=Source.choices)
     created = models.PositiveIntegerField(_("新增"), default=0)

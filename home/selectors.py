@@ -6,7 +6,7 @@ from campaigns.models import Campaign, Role, User
 from enrolment.models import PushEntry
 from enrolment.selectors import entry_funnel
 from reporting.selectors import reporting_panel
-from targets.selectors import town_progress
+from targets.selectors import missing_baselines, town_progress
 
 
 def start_page_context(*, user: User, campaign: Campaign | None) -> dict[str, object]:
@@ -15,6 +15,8 @@ def start_page_context(*, user: User, campaign: Campaign | None) -> dict[str, ob
     context.update(reporting_panel(user=user, campaign=campaign, now=timezone.now()))
     if user.role == Role.TOWN:
         context["entry_funnel"] = entry_funnel(PushEntry.objects.for_user(user))
+    if campaign and user.has_perm("targets.set_baseline"):
+        context["missing_baselines"] = missing_baselines(campaign=campaign)
     if campaign and user.town_id:
-        context["town_progress"] = town_progress(campaign=campaign, town=user.town, as_of=timezone.localdate())
+        context["town_progress"] = town_progress(campaign=campaign, town=user.town, as_of=campaign.default_as_of())
     return context

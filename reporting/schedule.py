@@ -9,7 +9,6 @@ due day (23:59:59) in Asia/Shanghai.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import re
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.dates import add_months, month_end
 from campaigns.models import Campaign
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -41,15 +41,6 @@ def parse_period(value: str | None) -> datetime.date:
 
 def period_key(period: datetime.date) -> str:
     return f"{period.year:04d}-{period.month:02d}"
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(period: datetime.date) -> datetime.date:
-    return period.replace(day=calendar.monthrange(period.year, period.month)[1])
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:

@@ -145,7 +145,12 @@ class PeriodRow:
 
     @property
     def days_overdue(self) -> int:
-        return -self.days_left
+        """Days past the due day (once overdue), counted no further than the campaign's end: years later the
+        page says how late the report was when the campaign closed, not how long ago that was."""
+        if self.days_left >= 0:
+            return 0
+        last = min(self.today, self.period.campaign.target_date)
+        return max(1, (last - self.period.due_date).days)
 
 
 def unit_periods(*, campaign: Campaign, unit: Unit, now: datetime.datetime) -> list[PeriodRow]:
@@ -169,9 +174,9 @@ def town_figures(*, period: Period, town: Town) -> dict[str, object]:
 
     Round-tripped through JSON so the frozen copy equals ``/api/progress/?as_of=...`` byte for byte.
     """
-    from targets.selectors import progress_payload
+    from targets.selectors import campaign_progress
 
-    payload = progress_payload(campaign=period.campaign, as_of=period.figures_as_of)
+    payload = campaign_progress(campaign=period.campaign, as_of=period.figures_as_of)
     payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     indicators = []
     for indicator in payload.get("indicators", []):

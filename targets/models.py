@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from campaigns.models import Campaign, Town
 from campaigns.scoping import CountyScopedQuerySet
+from targets.assessment import Status
 
 
 class Indicator(models.Model):
@@ -43,12 +44,6 @@ class TargetQuerySet(CountyScopedQuerySet):
     def for_campaign(self, campaign: Campaign) -> TargetQuerySet:
         return self.filter(campaign=campaign).select_related("indicator", "town")
 
-    def city_level(self) -> TargetQuerySet:
-        return self.filter(town__isnull=True)
-
-    def town_level(self) -> TargetQuerySet:
-        return self.filter(town__isnull=False)
-
 
 class Target(models.Model):
     """What the city (``town`` empty) or one town must reach on one indicator by the campaign's target date."""
@@ -70,7 +65,7 @@ class Target(models.Model):
         decimal_places=4,
         null=True,
         blank=True,
-        help_text=_("专项行动开始时的数值;留空按 0 计"),
+        help_text=_("专项行动开始时的数值；留空表示基数未设置，完成率无法评估（不按 0 计）"),
     )
     target_value = models.DecimalField(_("目标值"), max_digits=14, decimal_places=4)
     note = models.CharField(_("备注"), max_length=200, blank=True)
@@ -82,6 +77,7 @@ class Target(models.Model):
         verbose_name = _("目标任务")
         verbose_name_plural = _("目标任务")
         ordering = ["campaign", "indicator__order", "town__order"]
+        permissions = [("set_baseline", _("可以设置基数"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "indicator", "town"],
@@ -129,18 +125,24 @@ class ProgressSnapshot(models.Model):
     as_of = models.DateField(_("统计截止日期"))
     # The target and baseline as they were when computed, so a later change of quota does not rewrite history.
     target_value = models.DecimalField(_("目标值"), max_digits=16, decimal_places=4, null=True, blank=True)
+    # The baseline the target is judged from: its own, or for a town's average the city's (``baseline_inherited``).
     baseline = models.DecimalField(_("基数"), max_digits=16, decimal_places=4, null=True, blank=True)
+    baseline_inherited = models.BooleanField(_("沿用全市基数"), default=False)
     actual = models.DecimalField(_("完成值"), max_digits=16, decimal_places=4, default=0)
     numerator = models.DecimalField(_("分子"), max_digits=16, decimal_places=4, null=True, blank=True)
     denominator = models.DecimalField(_("分母"), max_digits=16, decimal_places=4, null=True, blank=True)
+    # The assessment of targets.assessment (empty where there is no target).
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, blank=True)
     completion = models.FloatField(_("完成率"), null=True, blank=True)
+    level_completion = models.FloatField(_("完成值/目标值"), null=True, blank=True)
     new_value = models.DecimalField(_("新增"), max_digits=16, decimal_places=4, null=True, blank=True)
-    new_completion = models.FloatField(_("新增完成率"), null=True, blank=True)
     time_progress = models.FloatField(_("时间进度"))
     behind = models.BooleanField(_("滞后"), null=True, blank=True)
     rank = models.PositiveSmallIntegerField(_("排名"), null=True, blank=True)
-    mean_completion = models.FloatField(_("平均完成率"), null=True, blank=True)
-    overall_rank = models.PositiveSmallIntegerField(_("综合排名"), null=True, blank=True)
+    # The town's composite over all its assessed targets, repeated on each of its rows.
+    composite = models.FloatField(_("综合完成率"), null=True, blank=True)
+    composite_rank = models.PositiveSmallIntegerField(_("综合排名"), null=True, blank=True)
+    overall_behind = models.BooleanField(_("综合滞后"), null=True, blank=True)
     forecast = models.DecimalField(_("预计年底完成值"), max_digits=16, decimal_places=4, null=True, blank=True)
     needed_per_day = models.DecimalField(_("每日尚需"), max_digits=16, decimal_places=4, null=True, blank=True)
     computed_at = models.DateTimeField(_("计算时间"))

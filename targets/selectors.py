@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError
+from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, Town
-from targets.models import Indicator, ProgressSnapshot
+from targets.assessment import NOT_ASSESSED, judged_baseline, tone_of, uses_baseline
+from targets.models import Indicator, ProgressSnapshot, Target
 from targets.services import progress_recompute, time_progress
 
 
@@ -35,22 +38,29 @@ def _pace(value: Decimal | None, kind: str) -> float | None:
     return float(round(value, 1 if kind == Indicator.Kind.COUNT else 2))
 
 
-def _figures(snapshot: ProgressSnapshot) -> dict[str, object]:
+def _place_document(snapshot: ProgressSnapshot) -> dict[str, object]:
+    """One place's figures on one indicator, as the API publishes them (null where they cannot be assessed)."""
     kind = snapshot.indicator.kind
     target = snapshot.target_value
-    forecast = _number(snapshot.forecast, kind)
+    baseline_known = snapshot.baseline is not None
+    assessed = target is not None and snapshot.status not in ("", *NOT_ASSESSED)
     return {
         "target": _number(target, kind),
-        # An empty baseline counts as 0 (and is shown as 0) wherever there is a target.
-        "baseline": _number(snapshot.baseline or 0, kind) if target is not None else None,
+        "baseline": _number(snapshot.baseline, kind),
+        "baseline_inherited": snapshot.baseline_inherited,
         "actual": _number(snapshot.actual, kind),
-        "completion": _fraction(snapshot.completion),
-        "behind": snapshot.behind,
         "new": _number(snapshot.new_value, kind),
-        "new_completion": _fraction(snapshot.new_completion),
-        "forecast": forecast,
+        "completion": _fraction(snapshot.completion),
+        "level_completion": _fraction(snapshot.level_completion),
+        # Kept for the earlier clients: the judged completion of counts and averages (rates have no increment).
+        "new_completion": _fraction(snapshot.completion) if baseline_known else None,
+        "status": snapshot.status or None,
+        "tone": tone_of(snapshot.status, snapshot.completion, snapshot.time_progress),
+        "behind": snapshot.behind,
+        "forecast": _number(snapshot.forecast, kind),
         "needed_per_day": _pace(snapshot.needed_per_day, kind),
-        "will_miss": (snapshot.forecast < target) if target is not None and snapshot.forecast is not None else None,
+        # Only where the target can be assessed: without a baseline the forecast level means nothing.
+        "will_miss": snapshot.forecast < target if assessed and snapshot.forecast is not None else None,
     }
 
 
@@ -73,8 +83,11 @@ def progress_snapshots(*, campaign: Campaign, as_of: datetime.date) -> list[Prog
     return snapshots
 
 
-def progress_payload(*, campaign: Campaign, as_of: datetime.date) -> dict[str, object]:
-    """The `/api/progress/` document (contract keys exact; extra keys: new, forecast details, towns_overall)."""
+def campaign_progress(*, campaign: Campaign, as_of: datetime.date) -> dict[str, object]:
+    """The `/api/progress/` document: every indicator, the city and every town on it, the towns' composite.
+
+    Contract keys exact; the extra ones (forecast details, ``towns_overall``) are additions, never removals.
+    """
     snapshots = progress_snapshots(campaign=campaign, as_of=as_of)
     by_indicator: dict[int, list[ProgressSnapshot]] = defaultdict(list)
     indicators: dict[int, Indicator] = {}
@@ -88,7 +101,7 @@ def progress_payload(*, campaign: Campaign, as_of: datetime.date) -> dict[str, o
         indicator = indicators[indicator_id]
         city = next((row for row in rows if row.town_id is None), None)
         towns = [row for row in rows if row.town_id is not None]
-        # Ranked towns first (best first), then towns without a quota on this indicator in their usual order.
+        # Ranked towns first (best first), then the others in their usual order.
         towns.sort(key=lambda row: (row.rank is None, row.rank or 0, row.town.order, row.town_id))
         indicator_docs.append(
             {
@@ -96,8 +109,17 @@ def progress_payload(*, campaign: Campaign, as_of: datetime.date) -> dict[str, o
                 "name": indicator.name,
                 "unit": indicator.unit,
                 "kind": indicator.kind,
-                "city": _figures(city) if city else None,
-                "towns": [{"town": row.town.name, **_figures(row), "rank": row.rank} for row in towns],
+                "city": _place_document(city) if city else None,
+                "towns": [
+                    {
+                        "town": row.town.name,
+                        **_place_document(row),
+                        "rank": row.rank,
+                        "composite": _fraction(row.composite),
+                        "composite_rank": row.composite_rank,
+                    }
+                    for row in towns
+                ],
             }
         )
         for row in towns:
@@ -105,10 +127,12 @@ def progress_payload(*, campaign: Campaign, as_of: datetime.date) -> dict[str, o
                 row.town_id,
                 {
                     "town": row.town.name,
-                    "mean_completion": _fraction(row.mean_completion),
-                    "rank": row.overall_rank,
-                    "behind": row.mean_completion < row.time_progress if row.mean_completion is not None else None,
-                    "_order": (row.overall_rank is None, row.overall_rank or 0, row.town.order, row.town_id),
+                    "composite": _fraction(row.composite),
+                    # The composite under its earlier name.
+                    "mean_completion": _fraction(row.composite),
+                    "rank": row.composite_rank,
+                    "behind": row.overall_behind,
+                    "_order": (row.composite_rank is None, row.composite_rank or 0, row.town.order, row.town_id),
                 },
             )
     towns_overall = sorted(overall.values(), key=lambda item: item["_order"])
@@ -132,54 +156,86 @@ def town_progress(*, campaign: Campaign, town: Town, as_of: datetime.date) -> li
     rows = []
     for snapshot in progress_snapshots(campaign=campaign, as_of=as_of):
         if snapshot.town_id == town.pk and snapshot.target_value is not None:
-            rows.append({"indicator": snapshot.indicator, "snapshot": snapshot, **_figures(snapshot)})
+            rows.append({"indicator": snapshot.indicator, "snapshot": snapshot, **_place_document(snapshot)})
     return rows
 
 
-# --- the page's bar charts (server-rendered SVG) ---------------------------------------------------------
-
-CHART_WIDTH = 560
-LABEL_WIDTH = 90
-BAR_HEIGHT = 18
-ROW_HEIGHT = 26
-# Bars are drawn up to 120 % completion; beyond that they are cut at the edge.
-CHART_MAX = 1.2
+# --- baselines ------------------------------------------------------------------------------------------
 
 
-def progress_chart(payload: dict[str, object]) -> list[dict[str, object]]:
-    """Geometry of one bar chart per indicator: completion of the city and each town vs time progress."""
-    scale = (CHART_WIDTH - LABEL_WIDTH - 50) / CHART_MAX
-    time_x = LABEL_WIDTH + (payload["time_progress"] or 0) * scale
-    charts = []
-    for indicator in payload["indicators"]:
-        entries = [("全市", indicator["city"])] if indicator["city"] else []
-        entries += [(town["town"], town) for town in indicator["towns"]]
-        bars = []
-        for index, (label, figures) in enumerate(item for item in entries if item[1]["completion"] is not None):
-            completion = figures["completion"]
-            bars.append(
-                {
-                    "label": label,
-                    "y": 10 + index * ROW_HEIGHT,
-                    "text_y": 10 + index * ROW_HEIGHT + BAR_HEIGHT - 4,
-                    "width": round(min(completion, CHART_MAX) * scale, 1),
-                    "value_x": round(LABEL_WIDTH + min(completion, CHART_MAX) * scale + 4, 1),
-                    "percent": f"{completion * 100:.1f}%",
-                    "behind": figures["behind"],
-                }
+@dataclass(frozen=True)
+class BaselineCell:
+    target: Target
+    # The city's baseline this town's average is judged from while it has none of its own.
+    inherited: Decimal | None
+
+    @property
+    def missing(self) -> bool:
+        return self.target.baseline is None and self.inherited is None
+
+
+@dataclass(frozen=True)
+class BaselineRow:
+    town: Town | None
+    cells: list[BaselineCell | None]
+
+    @property
+    def label(self) -> str:
+        return str(self.town) if self.town else str(_("全市"))
+
+
+@dataclass(frozen=True)
+class BaselineGrid:
+    indicators: list[Indicator]
+    rows: list[BaselineRow]
+
+    @property
+    def cells(self) -> list[BaselineCell]:
+        return [cell for row in self.rows for cell in row.cells if cell is not None]
+
+    @property
+    def missing(self) -> list[BaselineCell]:
+        return [cell for cell in self.cells if cell.missing]
+
+
+def baseline_grid(*, campaign: Campaign) -> BaselineGrid:
+    """The campaign's targets that are judged from a baseline, as a grid of the city and towns × indicators
+    (two queries). Rates have no baseline and are left out."""
+    targets = [
+        target
+        for target in Target.objects.filter(campaign=campaign).select_related("indicator", "town")
+        if uses_baseline(target.indicator.kind)
+    ]
+    by_key = {(target.indicator_id, target.town_id): target for target in targets}
+    indicators = sorted({target.indicator for target in targets}, key=lambda item: (item.order, item.pk))
+    towns = [None, *Town.objects.filter(county_id=campaign.county_id)]
+    rows = []
+    for town in towns:
+        cells: list[BaselineCell | None] = []
+        for indicator in indicators:
+            target = by_key.get((indicator.pk, town.pk if town else None))
+            if target is None:
+                cells.append(None)
+                continue
+            city = by_key.get((indicator.pk, None))
+            judged, inherited = judged_baseline(
+                indicator.kind, target.baseline, is_town=town is not None, city=city.baseline if city else None
             )
-        if bars:
-            height = 20 + len(bars) * ROW_HEIGHT
-            charts.append(
-                {
-                    "code": indicator["code"],
-                    "bars": bars,
-                    "width": CHART_WIDTH,
-                    "height": height,
-                    "label_width": LABEL_WIDTH,
-                    "bar_height": BAR_HEIGHT,
-                    "time_x": round(time_x, 1),
-                    "time_label_y": height - 2,
-                }
-            )
-    return charts
+            cells.append(BaselineCell(target, judged if inherited else None))
+        if any(cells):
+            rows.append(BaselineRow(town, cells))
+    return BaselineGrid(indicators, rows)
+
+
+def missing_baselines(*, campaign: Campaign) -> list[Target]:
+    """The targets that cannot be judged until their baseline is set (the office's to-do list)."""
+    return [cell.target for cell in baseline_grid(campaign=campaign).missing]
+
+
+def baseline_history(*, campaign: Campaign, limit: int = 20) -> list[object]:
+    """The latest recorded baseline values of the campaign's targets, with who set them and when (one query)."""
+    return list(
+        Target.history.filter(campaign_id=campaign.pk)
+        .select_related("history_user", "indicator", "town")
+        .order_by("-history_date", "-history_id")[:limit]
+    )

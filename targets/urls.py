@@ -5,4 +5,6 @@ from targets import views
 urlpatterns = [
     path("api/progress/", views.progress_api, name="api-progress"),
     path("progress/", views.progress_page, name="progress"),
+    path("targets/baselines/", views.baselines_page, name="baselines"),
+    path("targets/baselines/upload/", views.baselines_upload, name="baselines-upload"),
 ]

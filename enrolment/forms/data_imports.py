@@ -5,12 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 from enrolment.forms.batches import check_upload_header
 from enrolment.models import DataImport
-from enrolment.services.data_imports import columns_for_source
+from enrolment.services.data_imports import IMPORTERS, columns_for_source
 
 
 class DataImportUploadForm(forms.Form):
     source = forms.ChoiceField(
-        label=_("数据类型"), choices=DataImport.Source.choices, widget=forms.Select(attrs={"class": "form-select"})
+        label=_("数据类型"),
+        # Baselines have their own page; the rest are imported here.
+        choices=[(value, label) for value, label in DataImport.Source.choices if value in IMPORTERS],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     file = forms.FileField(
         label=_("数据文件"),

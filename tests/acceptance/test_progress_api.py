@@ -1,4 +1,7 @@
-"""Acceptance of ``/api/progress/`` (issue 4) through HTTP, with every expected figure computed here by hand.
+"""Acceptance of ``/api/progress/`` through HTTP, with every expected figure computed here by hand.
+
+Counts are judged on the increment over their baseline, rates and the average against their target
+(the figures issue replaced the earlier completion = actual / target).
 
 The data go in the way the county puts them in: an enrolment export imported with ``import_enrolments``,
 then ``recompute_progress --as-of``; projects and rosters are stored directly (their import has its own tests).
@@ -33,8 +36,32 @@ CODES = [
     "resident_to_employee_transfer",
 ]
 TOWNS = ["凤麓街道", "龙街街道", "右所镇", "海口镇", "九村镇", "路居镇"]
-CITY_KEYS = {"target", "baseline", "actual", "completion", "behind", "forecast", "needed_per_day"}
-TOWN_KEYS = {"town", "target", "actual", "completion", "rank", "behind"}
+CITY_KEYS = {
+    "target",
+    "baseline",
+    "actual",
+    "completion",
+    "behind",
+    "forecast",
+    "needed_per_day",
+    "new",
+    "level_completion",
+    "status",
+}
+TOWN_KEYS = {
+    "town",
+    "target",
+    "actual",
+    "completion",
+    "rank",
+    "behind",
+    "new",
+    "level_completion",
+    "status",
+    "composite",
+    "composite_rank",
+}
+STATUSES = {"met", "on_track", "behind", "below_target", "no_baseline", "no_data"}
 
 START = datetime.date(2021, 3, 18)
 END = datetime.date(2021, 12, 31)
@@ -120,18 +147,26 @@ def test_the_payload_has_the_public_shape_with_numbers_as_json_numbers(login, of
         assert isinstance(item["name"], str) and isinstance(item["unit"], str)
         city = item["city"]
         assert set(city) >= CITY_KEYS, item["code"]
-        for key in ("target", "baseline", "actual", "completion", "forecast"):
+        for key in ("target", "actual", "forecast"):
             assert _is_number(city[key]), (item["code"], key, city[key])
-        assert type(city["behind"]) is bool
+        for key in ("baseline", "completion", "new", "level_completion"):
+            assert city[key] is None or _is_number(city[key]), (item["code"], key, city[key])
+        assert city["status"] in STATUSES
+        # behind: true exactly when behind or below target; null where the target cannot be assessed.
+        if city["status"] in {"no_baseline", "no_data"}:
+            assert city["behind"] is None and city["completion"] is None
+        else:
+            assert city["behind"] is (city["status"] in {"behind", "below_target"})
         assert city["needed_per_day"] is None or _is_number(city["needed_per_day"])
         assert [row["town"] for row in item["towns"]] != []
         assert sorted(row["town"] for row in item["towns"]) == sorted(TOWNS)
         for row in item["towns"]:
             assert set(row) >= TOWN_KEYS
             assert _is_number(row["actual"])
-            for key in ("target", "completion", "rank"):
+            for key in ("target", "completion", "rank", "composite", "composite_rank", "new", "level_completion"):
                 assert row[key] is None or _is_number(row[key])
             assert row["behind"] is None or type(row["behind"]) is bool
+            assert row["status"] is None if row["target"] is None else row["status"] in STATUSES
         if item["kind"] == "count":
             assert type(city["actual"]) is int and type(city["target"]) is int
 
@@ -157,12 +192,16 @@ def test_all_eight_indicators_are_listed_with_actual_zero_without_any_data(login
     payload = _payload(login(office_user))
     assert [item["code"] for item in payload["indicators"]] == CODES
     for item in payload["indicators"]:
-        # Nothing achieved: a count stands at its baseline (an empty one counts as 0); a mean or rate is 0.
-        expected = item["city"]["baseline"] if item["kind"] == "count" else 0
+        # Nothing achieved: a count stands at its baseline (the new enrolments alone, 0, where none is set);
+        # a mean or rate is 0 and not assessed (no data).
+        expected = (item["city"]["baseline"] or 0) if item["kind"] == "count" else 0
         assert item["city"]["actual"] == expected, item["code"]
         assert all(row["actual"] == 0 for row in item["towns"]), item["code"]
+        if item["kind"] != "count":
+            assert item["city"]["status"] == "no_data" and item["city"]["completion"] is None
     resident = _indicator(payload, "resident_pension_insured")
-    assert resident["city"]["actual"] == 0 and resident["city"]["baseline"] == 0
+    assert resident["city"]["actual"] == 0 and resident["city"]["baseline"] is None
+    assert resident["city"]["status"] == "no_baseline"
     assert all(row["actual"] == 0 for row in resident["towns"])
     assert _indicator(payload, "construction_injury_rate")["city"]["actual"] == 0
 
@@ -209,8 +248,11 @@ def test_count_indicators_are_baseline_plus_enrolments_from_start_to_as_of(login
     employee = _indicator(payload, "employee_pension_insured")["city"]
     assert employee["baseline"] == 12375 and employee["target"] == 17900
     assert employee["actual"] == 12375 + 3
-    assert employee["completion"] == round(12378 / 17900, 3)
-    assert employee["behind"] is False
+    # Judged on the increment: 3 of the 5,525 asked for, far behind the time progress (36.1 %).
+    assert employee["new"] == 3
+    assert employee["completion"] == round(3 / 5525, 3)
+    assert employee["level_completion"] == round(12378 / 17900, 3)
+    assert (employee["status"], employee["behind"]) == ("behind", True)
     assert employee["needed_per_day"] == round((17900 - 12378) / (END - AS_OF).days, 1)
     assert _indicator(payload, "unemployment_insured")["city"]["actual"] == 10801 + 1
     assert _indicator(payload, "work_injury_insured")["city"]["actual"] == 23404 + 1
@@ -218,17 +260,20 @@ def test_count_indicators_are_baseline_plus_enrolments_from_start_to_as_of(login
     resident = _indicator(payload, "resident_pension_insured")
     assert resident["city"]["actual"] == 4  # the 2021-03-01 and 2021-07-01 enrolments are outside
     assert resident["city"]["target"] == 106800
-    assert resident["city"]["behind"] is True
+    # No baseline for the city nor any town: nothing is judged, ranked or flagged.
+    assert (resident["city"]["status"], resident["city"]["completion"], resident["city"]["behind"]) == (
+        "no_baseline",
+        None,
+        None,
+    )
     # The pace of the last 28 days (2021-06-10 and 2021-06-30: two enrolments) carried to 2021-12-31.
     assert resident["city"]["forecast"] == round(4 + 2 / 28 * (END - AS_OF).days)
     fenglu, longjie = _town(resident, "凤麓街道"), _town(resident, "龙街街道")
     assert (fenglu["actual"], fenglu["target"]) == (3, 6550)
     assert (longjie["actual"], longjie["target"]) == (1, 36000)
-    assert fenglu["completion"] == round(3 / 6550, 3)
-    assert (fenglu["rank"], longjie["rank"]) == (1, 2)
-    assert {row["rank"] for row in resident["towns"] if row["actual"] == 0} == {3}
-    assert all(row["behind"] is True for row in resident["towns"])
-    assert [row["rank"] for row in resident["towns"]] == sorted(row["rank"] for row in resident["towns"])
+    assert fenglu["level_completion"] == round(3 / 6550, 3)
+    for row in resident["towns"]:
+        assert (row["completion"], row["rank"], row["behind"], row["status"]) == (None, None, None, "no_baseline")
 
 
 def test_transfers_and_mean_contributions_per_town_and_for_the_city(login, office_user, achieved):
@@ -241,12 +286,18 @@ def test_transfers_and_mean_contributions_per_town_and_for_the_city(login, offic
 
     average = _indicator(payload, "resident_avg_contribution")
     # Every resident-pension record of the campaign year up to as_of, the one before the start included.
+    # Towns without a baseline of their own start from the city's 223 元.
     assert _town(average, "凤麓街道")["actual"] == 350.0
-    assert _town(average, "凤麓街道")["completion"] == 1.0
+    assert _town(average, "凤麓街道")["baseline"] == 223.0
+    assert _town(average, "凤麓街道")["completion"] == round((350 - 223) / (350 - 223), 3)
+    assert _town(average, "凤麓街道")["status"] == "met"
     assert _town(average, "龙街街道")["actual"] == 330.0
+    assert _town(average, "龙街街道")["completion"] == round((330 - 223) / (330 - 223), 3)
     assert average["city"]["actual"] == float(round(Decimal(300 + 400 + 500 + 200 + 330) / 5, 2))
-    assert average["city"]["completion"] == round(346 / 330, 3)
+    assert average["city"]["completion"] == round((346 - 223) / (330 - 223), 3)
+    assert average["city"]["new"] == 346 - 223
     assert _town(average, "右所镇")["actual"] == 0
+    assert (_town(average, "右所镇")["status"], _town(average, "右所镇")["completion"]) == ("no_data", None)
 
 
 def test_rates_are_fractions(login, office_user, achieved):
@@ -255,12 +306,14 @@ def test_rates_are_fractions(login, office_user, achieved):
     assert construction["city"]["target"] == 0.9
     assert construction["city"]["actual"] == round(1 / 3, 4)
     assert construction["city"]["completion"] == round((1 / 3) / 0.9, 3)
-    assert construction["city"]["behind"] is False
+    # A threshold to hold: below it is below target whatever the date.
+    assert (construction["city"]["status"], construction["city"]["behind"]) == ("below_target", True)
     assert _town(construction, "凤麓街道")["actual"] == 0.5
     assert _town(construction, "龙街街道")["actual"] == 0.0
     pneumoconiosis = _indicator(payload, "pneumoconiosis_injury_rate")
     assert pneumoconiosis["city"]["actual"] == round(29 / 30, 4)
     assert pneumoconiosis["city"]["completion"] == round((29 / 30) / 0.9, 3)
+    assert (pneumoconiosis["city"]["status"], pneumoconiosis["city"]["behind"]) == ("met", False)
     assert _town(pneumoconiosis, "凤麓街道")["actual"] == 0.9
 
 

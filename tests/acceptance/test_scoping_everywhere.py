@@ -281,6 +281,8 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "api/entries/<int:pk>/": ("api-entry-detail", entry, True),
     "api/progress/": ("api-progress", none, False),
     "progress/": ("progress", none, False),
+    "targets/baselines/": ("baselines", none, False),
+    "targets/baselines/upload/": ("baselines-upload", none, False),
     "reports/": ("reporting:list", none, False),
     "reports/summary/": ("reporting:summary", none, False),
     "reports/<period:period>/": ("reporting:report", period, False),

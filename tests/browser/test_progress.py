@@ -20,12 +20,18 @@ def test_the_progress_page_ranks_towns_and_draws_the_chart(
     browser_page.get_by_role("button", name="查看").click()
     browser_page.wait_for_load_state()
     assert browser_page.get_by_test_id("progress-title").inner_text() == "目标任务进度"
-    assert browser_page.get_by_test_id("time-progress").inner_text() == "36%"
+    assert browser_page.get_by_test_id("time-progress").inner_text() == "36.1%"
     section = browser_page.get_by_test_id("indicator-resident_pension_insured")
     first_town = section.locator("tbody tr").nth(1)
     assert "凤麓街道" in first_town.inner_text()
-    # Behind the time progress: shown in red.
-    assert "table-danger" in (first_town.get_attribute("class") or "")
+    # No baseline yet: not judged, shown in grey.
+    completion = first_town.get_by_test_id("completion")
+    assert completion.inner_text() == "基数未设置"
+    assert "tone-none" in (completion.get_attribute("class") or "")
+    # Transfers start from 0: 0 % of the task, 36 points behind the time progress, shown in red.
+    transfer = browser_page.get_by_test_id("indicator-resident_to_employee_transfer").locator('tr[data-unit="全市"]')
+    assert transfer.get_by_test_id("completion").inner_text() == "0.0%"
+    assert "tone-bad" in (transfer.get_by_test_id("completion").get_attribute("class") or "")
     chart = browser_page.get_by_test_id("chart-resident_pension_insured")
     assert chart.is_visible()
     assert chart.locator("rect").count() == 7

@@ -161,10 +161,10 @@ def test_bulk_change_sorts_rows_and_applies_valid_ones_set_based(
 def test_enrolling_an_entry_brings_the_towns_progress_up_to_date(
     fenglu_entry, town_user, chengjiang, django_capture_on_commit_callbacks
 ):
-    from targets.selectors import progress_payload
+    from targets.selectors import campaign_progress
 
     def fenglu_resident_pension() -> int:
-        payload = progress_payload(campaign=chengjiang, as_of=JUNE)
+        payload = campaign_progress(campaign=chengjiang, as_of=JUNE)
         indicator = next(i for i in payload["indicators"] if i["code"] == "resident_pension_insured")
         return next(t["actual"] for t in indicator["towns"] if t["town"] == "凤麓街道")
 

@@ -10,7 +10,7 @@ from openpyxl import Workbook, load_workbook
 
 from campaigns.models import Campaign, Village
 from enrolment.models import DataImport, EnrolmentRecord, ImportStatus, Insurance
-from targets.selectors import progress_payload
+from targets.selectors import campaign_progress
 from tests.targets.helpers import new_id_number, write_records_csv
 
 JUNE_30 = datetime.date(2021, 6, 30)
@@ -65,7 +65,7 @@ def test_import_then_recompute_gives_exact_figures(chengjiang: Campaign, export:
     rejected = Path(lines[-2])
     assert rejected.is_file() and rejected.suffix == ".xlsx"
     run("recompute_progress", "--as-of", "2021-06-30")
-    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    payload = campaign_progress(campaign=chengjiang, as_of=JUNE_30)
     assert indicator(payload, "resident_pension_insured")["city"]["actual"] == 3
     assert town(payload, "resident_pension_insured", "凤麓街道")["actual"] == 2
     assert town(payload, "resident_pension_insured", "龙街街道")["actual"] == 1
@@ -82,11 +82,11 @@ def test_import_then_recompute_gives_exact_figures(chengjiang: Campaign, export:
 def test_importing_the_same_export_again_changes_nothing(chengjiang: Campaign, export: Path) -> None:
     run("import_enrolments", str(export))
     run("recompute_progress", "--as-of", "2021-06-30")
-    before = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    before = campaign_progress(campaign=chengjiang, as_of=JUNE_30)
     lines = run("import_enrolments", str(export))
     assert lines[-1] == "created=0 updated=7 rejected=5"
     run("recompute_progress", "--as-of", "2021-06-30")
-    after = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    after = campaign_progress(campaign=chengjiang, as_of=JUNE_30)
     for payload in (before, after):
         payload.pop("computed_at")
     assert after == before
@@ -197,6 +197,6 @@ def test_projects_and_rosters_import(chengjiang: Campaign, tmp_path: Path) -> No
     )
     assert run("import_rosters", str(rosters))[-1] == "created=1 updated=0 rejected=1"
     run("recompute_progress", "--as-of", "2021-06-30")
-    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    payload = campaign_progress(campaign=chengjiang, as_of=JUNE_30)
     assert indicator(payload, "construction_injury_rate")["city"]["actual"] == 0.5
     assert indicator(payload, "pneumoconiosis_injury_rate")["city"]["actual"] == 0.8

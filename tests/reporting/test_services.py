@@ -11,7 +11,7 @@ from reporting.models import Notice, Report, ReportEvent
 from reporting.schedule import Period, period_from_key
 from reporting.selectors import period_statuses
 from reporting.services import report_accept, report_return, report_save, report_submit
-from targets.selectors import progress_payload
+from targets.selectors import campaign_progress
 from tests.reporting.conftest import TEXTS, at
 
 
@@ -142,7 +142,7 @@ def test_the_frozen_figures_equal_the_progress_payload_of_the_month_end(
         )
     with travel(2021, 7, 1, 10):
         report = submit(june, town_user)
-    payload = progress_payload(campaign=june.campaign, as_of=datetime.date(2021, 6, 30))
+    payload = campaign_progress(campaign=june.campaign, as_of=datetime.date(2021, 6, 30))
     expected = {
         indicator["code"]: next(row for row in indicator["towns"] if row["town"] == "凤麓街道")
         for indicator in payload["indicators"]

@@ -224,3 +224,67 @@ def test_the_year_end_summary_goes_through_the_same_flow(chengjiang: object, tow
     assert report.figures["as_of"] == "2021-11-30"
     assert "2021年度工作总结" in page and "已报" in page
     assert body["units"][0]["status"] == "submitted" and body["units"][0]["late"] is False
+
+
+def test_overdue_counters_stop_at_the_campaign_end(chengjiang: object, town_user: User, login, travel) -> None:
+    with travel(2021, 7, 10, 9):
+        body = login(town_user).get("/reports/").content.decode()
+    # June's report was due 2021-07-02.
+    assert "已逾期 8 天" in body
+    with travel(2026, 6, 1, 9):
+        body = login(town_user).get("/reports/").content.decode()
+    # Counted to 2021-12-31, the campaign's end: 182 days, not 1,795.
+    assert "已逾期 182 天" in body
+    assert "已逾期 1795 天" not in body
+
+
+def test_a_submission_freezes_the_assessed_figures(june: Period, town_user: User, login, travel) -> None:
+    from targets.models import Target
+    from targets.services import progress_recompute
+
+    with travel(2021, 7, 1, 10):
+        report = report_submit(period=june, unit=town_user.town, user=town_user, **TEXTS)
+    frozen = {item["code"]: item["figures"] for item in report.figures["indicators"]}
+    resident = frozen["resident_pension_insured"]
+    assert (resident["status"], resident["completion"], resident["new"]) == ("no_baseline", None, None)
+    assert {"level_completion", "composite", "composite_rank"} <= set(resident)
+    assert frozen["resident_to_employee_transfer"]["status"] == "behind"
+    # A baseline set and recomputed afterwards changes the live figures, not the submitted report.
+    Target.objects.filter(indicator__code="resident_pension_insured", town=town_user.town).update(baseline=6000)
+    progress_recompute(campaign=june.campaign, as_of=june.figures_as_of)
+    report.refresh_from_db()
+    assert {item["code"]: item["figures"] for item in report.figures["indicators"]} == frozen
+    with travel(2021, 7, 1, 11):
+        page = login(town_user).get("/reports/2021-06/").content.decode()
+    assert "基数未设置" in page and "报送时已固定" in page
+
+
+def test_a_report_frozen_before_the_statuses_reads_as_it_was(june: Period, town_user: User, login, travel) -> None:
+    old = {
+        "as_of": "2021-06-30",
+        "time_progress": 0.361,
+        "indicators": [
+            {
+                "code": "resident_pension_insured",
+                "name": "城乡居民基本养老保险参保人数",
+                "unit": "人",
+                "kind": "count",
+                "figures": {
+                    "target": 6550,
+                    "baseline": 0,
+                    "actual": 3,
+                    "completion": 0.0005,
+                    "behind": True,
+                    "rank": 1,
+                },
+            }
+        ],
+    }
+    with travel(2021, 7, 1, 10):
+        report = report_submit(period=june, unit=town_user.town, user=town_user, **TEXTS)
+    Report.objects.filter(pk=report.pk).update(figures=old)
+    with travel(2021, 7, 1, 11):
+        page = login(town_user).get("/reports/2021-06/").content.decode()
+    assert "0.1%" in page and "滞后" in page and "基数未设置" not in page
+    report.refresh_from_db()
+    assert report.figures == old

@@ -12,7 +12,7 @@ from campaigns.models import Campaign, Town
 from enrolment.identifiers import make_uscc
 from enrolment.models import Insurance
 from targets.models import ProgressSnapshot, Target
-from targets.selectors import progress_payload
+from targets.selectors import campaign_progress
 from targets.services import progress_compute, progress_recompute, progress_refresh, time_progress
 from tests.factories import CampaignFactory, IndicatorFactory, TargetFactory, TownFactory
 from tests.targets.helpers import project, record, roster
@@ -60,7 +60,7 @@ def test_counts_add_the_baseline_and_the_records_from_the_campaign_start(chengji
     record(chengjiang, longjie, RP, datetime.date(2021, 5, 2), contribution=None)
     record(chengjiang, longjie, EP, datetime.date(2021, 5, 2), is_transfer=True)
 
-    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    payload = campaign_progress(campaign=chengjiang, as_of=JUNE_30)
 
     assert indicator(payload, "employee_pension_insured")["city"]["actual"] == 12375 + 3
     assert indicator(payload, "employee_pension_insured")["city"]["new"] == 3
@@ -78,26 +78,30 @@ def test_counts_add_the_baseline_and_the_records_from_the_campaign_start(chengji
     assert town_row(payload, "resident_avg_contribution", "右所镇")["actual"] == 0
 
 
-def test_completion_new_and_behind(chengjiang: Campaign, fenglu) -> None:
+def test_a_town_count_is_judged_on_its_increment_once_its_baseline_is_set(chengjiang: Campaign, fenglu) -> None:
     for _ in range(3):
         record(chengjiang, fenglu, RP, datetime.date(2021, 6, 1))
     Target.objects.filter(campaign=chengjiang, indicator__code="resident_pension_insured", town=fenglu).update(
         baseline=5000
     )
-    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    payload = campaign_progress(campaign=chengjiang, as_of=JUNE_30)
     row = town_row(payload, "resident_pension_insured", "凤麓街道")
-    assert row["target"] == 6550
-    assert row["baseline"] == 5000
-    assert row["actual"] == 5003
-    assert row["completion"] == round(5003 / 6550, 3)
-    assert row["new"] == 3
-    assert row["new_completion"] == round(3 / 1550, 3)
-    assert row["behind"] is False  # 0.764 > 0.361
-    assert town_row(payload, "resident_pension_insured", "龙街街道")["behind"] is True
-    # A city target without a baseline: empty counts as 0; no "new" figures.
+    assert (row["target"], row["baseline"], row["actual"], row["new"]) == (6550, 5000, 5003, 3)
+    # 3 of the 1,550 asked for: 0.2 %, far behind the time progress of 36.1 %; 5003 / 6550 = 76.4 % is the level.
+    assert row["completion"] == round(3 / 1550, 3) == 0.002
+    assert row["level_completion"] == round(5003 / 6550, 3) == 0.764
+    assert (row["status"], row["behind"], row["rank"]) == ("behind", True, 1)
+    # Towns without a baseline: not judged, not flagged, not ranked.
+    longjie = town_row(payload, "resident_pension_insured", "龙街街道")
+    assert (longjie["completion"], longjie["status"], longjie["behind"], longjie["rank"]) == (
+        None,
+        "no_baseline",
+        None,
+        None,
+    )
+    assert longjie["actual"] == 0 and longjie["baseline"] is None and longjie["new"] is None
     city = indicator(payload, "resident_pension_insured")["city"]
-    assert city["baseline"] == 0
-    assert city["new"] is None
+    assert (city["baseline"], city["new"], city["completion"], city["status"]) == (None, None, None, "no_baseline")
     assert payload["time_progress"] == 0.361
 
 
@@ -108,18 +112,20 @@ def test_towns_are_ranked_per_indicator_and_overall(chengjiang: Campaign, fenglu
     for _ in range(10):
         record(chengjiang, fenglu, RP, datetime.date(2021, 6, 1))
     record(chengjiang, youso, EP, datetime.date(2021, 6, 1), is_transfer=True)
-    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
-    ranks = [(row["town"], row["rank"]) for row in indicator(payload, "resident_pension_insured")["towns"]]
-    # 10/6550 beats 10/36000; the four towns with nothing share rank 3.
-    assert ranks[:2] == [("凤麓街道", 1), ("龙街街道", 2)]
-    assert {rank for _town, rank in ranks[2:]} == {3}
+    payload = campaign_progress(campaign=chengjiang, as_of=JUNE_30)
+    # No town has a resident-pension baseline: no ranks on that indicator.
+    assert [row["rank"] for row in indicator(payload, "resident_pension_insured")["towns"]] == [None] * 6
     transfer = indicator(payload, "resident_to_employee_transfer")["towns"]
-    assert (transfer[0]["town"], transfer[0]["rank"]) == ("右所镇", 1)
+    # 1 of 100 for 右所; the five others share rank 2 with nothing.
+    assert [(row["town"], row["rank"]) for row in transfer][:1] == [("右所镇", 1)]
+    assert [row["rank"] for row in transfer[1:]] == [2] * 5
     overall = payload["towns_overall"]
-    assert [item["rank"] for item in overall] == sorted(item["rank"] for item in overall)
-    means = {item["town"]: item["mean_completion"] for item in overall}
-    assert means["凤麓街道"] == round((10 / 6550 + 0 + 0) / 3, 3)
-    assert overall[0]["town"] == "右所镇"  # 1/100 transfers outweighs the others
+    # The averages have no contributions yet (no data): the composite is the transfers' completion alone.
+    assert [(item["town"], item["composite"], item["rank"]) for item in overall][:2] == [
+        ("右所镇", 0.01, 1),
+        ("凤麓街道", 0.0, 2),
+    ]
+    assert all(item["behind"] is True for item in overall)
 
 
 def test_forecast_extrapolates_the_pace_of_the_last_28_days(chengjiang: Campaign, fenglu) -> None:
@@ -128,7 +134,7 @@ def test_forecast_extrapolates_the_pace_of_the_last_28_days(chengjiang: Campaign
         record(chengjiang, fenglu, EP, JUNE_30 - datetime.timedelta(days=day))
     for _ in range(5):
         record(chengjiang, fenglu, EP, datetime.date(2021, 4, 1))
-    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    payload = campaign_progress(campaign=chengjiang, as_of=JUNE_30)
     city = indicator(payload, "employee_pension_insured")["city"]
     days_left = (datetime.date(2021, 12, 31) - JUNE_30).days
     assert city["actual"] == 12375 + 33
@@ -144,7 +150,7 @@ def test_construction_rate_counts_insured_projects_of_the_campaign_year(chengjia
     project(fenglu, datetime.date(2021, 6, 1), insured=True)  # no date: insured since its permit
     project(fenglu, datetime.date(2020, 12, 1), insured=False)  # another year
     project(fenglu, datetime.date(2021, 7, 1), insured=False)  # after as_of
-    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    payload = campaign_progress(campaign=chengjiang, as_of=JUNE_30)
     city = indicator(payload, "construction_injury_rate")["city"]
     assert city["actual"] == 0.5
     assert city["target"] == 0.9
@@ -157,13 +163,13 @@ def test_pneumoconiosis_rate_uses_each_enterprises_latest_roster(chengjiang: Cam
     roster(fenglu, first, datetime.date(2021, 5, 31), workers=100, covered=90)
     roster(fenglu, first, datetime.date(2021, 7, 31), workers=100, covered=100)  # after as_of
     roster(longjie, second, datetime.date(2021, 5, 31), workers=50, covered=30)
-    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    payload = campaign_progress(campaign=chengjiang, as_of=JUNE_30)
     assert indicator(payload, "pneumoconiosis_injury_rate")["city"]["actual"] == round(120 / 150, 4)
     assert town_row(payload, "pneumoconiosis_injury_rate", "凤麓街道")["actual"] == 0.9
 
 
 def test_an_indicator_without_data_is_listed_with_actual_zero(chengjiang: Campaign) -> None:
-    payload = progress_payload(campaign=chengjiang, as_of=JUNE_30)
+    payload = campaign_progress(campaign=chengjiang, as_of=JUNE_30)
     assert [item["code"] for item in payload["indicators"]] == [
         "employee_pension_insured",
         "unemployment_insured",

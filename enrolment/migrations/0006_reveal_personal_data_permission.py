@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrolment', '0004_personal_data_access_into_the_access_log'),
+        ('enrolment', '0005_baseline_uploads'),
     ]
 
     operations = [

@@ -22,8 +22,10 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+from campaigns.dates import month_end
 from campaigns.models import Campaign, Town
 from enrolment.models import ConstructionProject, EnrolmentRecord, Insurance, PneumoconiosisRoster
+from targets.assessment import Standing, competition_ranks, composite, judged_baseline, measure_for
 from targets.models import Indicator, ProgressSnapshot, ProgressState, Target
 
 logger = logging.getLogger(__name__)
@@ -32,7 +34,7 @@ PACE_DAYS = 28
 # Non-month-end snapshots older than this are pruned by the refresh; they are recomputed on demand.
 KEEP_RECENT_DAYS = 7
 # A RUNNING claim older than this belongs to a worker that died without its task being redelivered.
-STALE_CLAIM = datetime.timedelta(minutes=getattr(settings, "PROGRESS_STALE_CLAIM_MINUTES", 30))
+STALE_CLAIM = datetime.timedelta(minutes=settings.PROGRESS_STALE_CLAIM_MINUTES)
 
 # Indicator codes (public, see the foundation issue) → the record series that feeds them.
 COUNT_SERIES = {
@@ -53,11 +55,6 @@ FOUR_PLACES = Decimal("0.0001")
 
 def _dec(value: float | Decimal | int) -> Decimal:
     return Decimal(str(value)).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
-
-
-def last_day_of_month(day: datetime.date) -> datetime.date:
-    following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return following - datetime.timedelta(days=1)
 
 
 def time_progress(campaign: Campaign, as_of: datetime.date) -> float:
@@ -188,26 +185,34 @@ def _rosters_at(sources: _Sources, town_id: int | None, day: datetime.date) -> t
 
 
 @dataclass
-class _Figures:
+class _Measured:
+    """What the data say about one indicator in one place at one date."""
+
     actual: Decimal
     numerator: Decimal | None
     denominator: Decimal | None
     forecast: Decimal
+    # A mean or a rate needs something to be taken over (records, projects, workers); a count always has data.
+    has_data: bool = True
 
 
 def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
     return numerator / denominator if denominator else Decimal(0)
 
 
-def _figures(
+def _measure(
     indicator: Indicator,
     sources: _Sources,
     town_id: int | None,
     baseline: Decimal,
     campaign: Campaign,
     day: datetime.date,
-) -> _Figures:
-    """The actual value at ``day`` and its forecast at the target date from the pace of the last 28 days."""
+) -> _Measured:
+    """The actual value at ``day`` and its forecast at the target date from the pace of the last 28 days.
+
+    ``baseline`` is added to a count's enrolments (0 where none is set: the actual is then the new
+    enrolments alone, and the measure of the count says that it cannot be judged).
+    """
     days_left = max(0, (campaign.target_date - day).days)
     # The pace window never reaches before the campaign start.
     window = max(1, min(PACE_DAYS, (day - campaign.start).days + 1))
@@ -228,12 +233,13 @@ def _figures(
         recent = count - sources.at(town_id, COUNT_SERIES[code], before)
         actual = baseline + count
         forecast = actual + recent / window * days_left if day >= campaign.start else actual
-        return _Figures(actual, count, None, forecast)
+        return _Measured(actual, count, None, forecast)
     if code in (AVERAGE_CONTRIBUTION, CONSTRUCTION_RATE, PNEUMOCONIOSIS_RATE):
         numerator, denominator = pair_at(day)
         actual = _ratio(numerator, denominator)
+        has_data = denominator > 0
         if day < campaign.start:
-            return _Figures(actual, numerator, denominator, actual)
+            return _Measured(actual, numerator, denominator, actual, has_data)
         old_numerator, old_denominator = pair_at(before)
         # Extrapolate numerator and denominator at their recent pace; the ratio at the target date follows.
         projected = _ratio(
@@ -243,15 +249,9 @@ def _figures(
         forecast = projected if denominator or projected else actual
         if indicator.kind == Indicator.Kind.RATE:
             forecast = min(Decimal(1), max(Decimal(0), forecast))
-        return _Figures(actual, numerator, denominator, forecast)
+        return _Measured(actual, numerator, denominator, forecast, has_data)
     # An indicator this engine does not know how to measure: listed, with nothing achieved.
-    return _Figures(baseline, None, None, baseline)
-
-
-def _competition_ranks(values: dict[int, float]) -> dict[int, int]:
-    """Rank 1 = highest; equal values share a rank (1, 2, 2, 4)."""
-    ordered = sorted(values.values(), reverse=True)
-    return {key: ordered.index(value) + 1 for key, value in values.items()}
+    return _Measured(baseline, None, None, baseline, has_data=False)
 
 
 def _build_snapshots(
@@ -266,17 +266,29 @@ def _build_snapshots(
     progress = time_progress(campaign, day)
     days_left = (campaign.target_date - day).days
     snapshots: list[ProgressSnapshot] = []
-    completions_by_town: dict[int, list[float]] = defaultdict(list)
     town_rows: dict[int, list[ProgressSnapshot]] = defaultdict(list)
 
     for indicator in indicators:
+        measure = measure_for(indicator.kind)
+        city_target = targets.get((indicator.pk, None))
         town_completions: dict[int, float] = {}
-        rows_for_indicator: list[ProgressSnapshot] = []
+        indicator_town_rows: list[ProgressSnapshot] = []
         for town in [None, *towns]:
             town_id = town.pk if town else None
             target = targets.get((indicator.pk, town_id))
-            baseline = target.baseline if target and target.baseline is not None else None
-            figures = _figures(indicator, sources, town_id, baseline or Decimal(0), campaign, day)
+            own_baseline = target.baseline if target is not None else None
+            baseline, inherited = (
+                judged_baseline(
+                    indicator.kind,
+                    own_baseline,
+                    is_town=town_id is not None,
+                    city=city_target.baseline if city_target is not None else None,
+                )
+                if target is not None
+                else (None, False)
+            )
+            measured = _measure(indicator, sources, town_id, own_baseline or Decimal(0), campaign, day)
+            actual = _dec(measured.actual)
             snapshot = ProgressSnapshot(
                 campaign=campaign,
                 indicator=indicator,
@@ -285,40 +297,54 @@ def _build_snapshots(
                 as_of=day,
                 target_value=target.target_value if target else None,
                 baseline=baseline,
-                actual=_dec(figures.actual),
-                numerator=_dec(figures.numerator) if figures.numerator is not None else None,
-                denominator=_dec(figures.denominator) if figures.denominator is not None else None,
+                baseline_inherited=inherited,
+                actual=actual,
+                numerator=_dec(measured.numerator) if measured.numerator is not None else None,
+                denominator=_dec(measured.denominator) if measured.denominator is not None else None,
                 time_progress=progress,
-                forecast=_dec(figures.forecast),
+                forecast=_dec(measured.forecast),
                 computed_at=now,
             )
-            if target is not None and target.target_value > 0:
-                snapshot.completion = float(figures.actual / target.target_value)
-                snapshot.behind = snapshot.completion < progress
-                if days_left > 0 and indicator.kind == Indicator.Kind.COUNT:
-                    snapshot.needed_per_day = _dec(max(Decimal(0), (target.target_value - figures.actual) / days_left))
-                if town_id is not None:
-                    town_completions[town_id] = snapshot.completion
-            if target is not None and baseline is not None and indicator.kind != Indicator.Kind.RATE:
-                snapshot.new_value = _dec(figures.actual - baseline)
-                if target.target_value != baseline:
-                    snapshot.new_completion = float((figures.actual - baseline) / (target.target_value - baseline))
-            rows_for_indicator.append(snapshot)
-        ranks = _competition_ranks(town_completions)
-        for snapshot in rows_for_indicator:
-            if snapshot.town is not None:
-                snapshot.rank = ranks.get(snapshot.town.pk)
-                if snapshot.rank is not None:
-                    completions_by_town[snapshot.town.pk].append(snapshot.completion)
-                town_rows[snapshot.town.pk].append(snapshot)
-        snapshots.extend(rows_for_indicator)
+            if target is not None:
+                assessment = measure.assess(
+                    Standing(
+                        actual=actual,
+                        target=target.target_value,
+                        baseline=baseline,
+                        has_data=measured.has_data,
+                        time_progress=progress,
+                    )
+                )
+                snapshot.status = assessment.status
+                snapshot.completion = assessment.completion
+                snapshot.level_completion = assessment.level_completion
+                snapshot.new_value = _dec(assessment.new) if assessment.new is not None else None
+                snapshot.behind = assessment.behind
+                # What is still needed only means something where the starting level is known.
+                if days_left > 0 and indicator.kind == Indicator.Kind.COUNT and baseline is not None:
+                    snapshot.needed_per_day = _dec(max(Decimal(0), (target.target_value - actual) / days_left))
+                if town_id is not None and assessment.completion is not None:
+                    town_completions[town_id] = assessment.completion
+            if town_id is not None:
+                town_rows[town_id].append(snapshot)
+                indicator_town_rows.append(snapshot)
+            snapshots.append(snapshot)
+        ranks = competition_ranks(town_completions)
+        for snapshot in indicator_town_rows:
+            snapshot.rank = ranks.get(snapshot.town_id)
 
-    means = {town_id: sum(values) / len(values) for town_id, values in completions_by_town.items()}
-    overall = _competition_ranks(means)
+    composites = {
+        town_id: composite(row.completion for row in rows if row.completion is not None)
+        for town_id, rows in town_rows.items()
+    }
+    composite_ranks = competition_ranks({key: value for key, value in composites.items() if value is not None})
     for town_id, rows in town_rows.items():
+        assessed = [row.behind for row in rows if row.behind is not None]
+        overall_behind = any(assessed) if assessed else None
         for snapshot in rows:
-            snapshot.mean_completion = means.get(town_id)
-            snapshot.overall_rank = overall.get(town_id)
+            snapshot.composite = composites[town_id]
+            snapshot.composite_rank = composite_ranks.get(town_id)
+            snapshot.overall_behind = overall_behind
     return snapshots
 
 
@@ -361,10 +387,11 @@ def progress_recompute(*, campaign: Campaign, as_of: datetime.date | Iterable[da
 
 
 def _dates_to_refresh(campaign: Campaign, today: datetime.date) -> list[datetime.date]:
-    """Today and every date that still has snapshots once the old non-month-end ones are pruned."""
+    """Today (within the campaign) and every date that still has snapshots once the old non-month-end ones
+    are pruned."""
     stored = ProgressSnapshot.objects.filter(campaign=campaign).order_by().values_list("as_of", flat=True).distinct()
     keep_after = today - datetime.timedelta(days=KEEP_RECENT_DAYS)
-    kept = {day for day in stored if day >= keep_after or day == last_day_of_month(day)}
+    kept = {day for day in stored if day >= keep_after or day == month_end(day)}
     stale = set(stored) - kept
     if stale:
         ProgressSnapshot.objects.filter(campaign=campaign, as_of__in=stale).delete()
@@ -374,7 +401,7 @@ def _dates_to_refresh(campaign: Campaign, today: datetime.date) -> list[datetime
 def progress_refresh(*, campaign: Campaign, as_of: datetime.date | None = None) -> int:
     """Recompute ``as_of`` (default: today and every date still stored, after pruning). Returns rows written."""
     with transaction.atomic():
-        dates = [as_of] if as_of else _dates_to_refresh(campaign, timezone.localdate())
+        dates = [as_of] if as_of else _dates_to_refresh(campaign, campaign.default_as_of())
         return len(progress_recompute(campaign=campaign, as_of=dates))
 
 
