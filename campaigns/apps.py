@@ -16,3 +16,14 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         # Django creates permissions after migrate; the role groups follow them (see campaigns.roles).
         post_migrate.connect(_sync_roles, dispatch_uid="campaigns.sync_roles")
+        from django.contrib.auth.signals import user_logged_in
+
+        from campaigns.sessions import session_started
+
+        user_logged_in.connect(session_started, dispatch_uid="campaigns.session_started")
+
+        # The admin has registered every app's models by now (django.contrib.admin comes first): an admin page
+        # that is not scoped to the user's county stops the application here, before it serves anything.
+        from campaigns.admin_guard import admin_registry_check
+
+        admin_registry_check()

@@ -1,12 +1,22 @@
-"""Response headers every answer carries."""
+"""What every request passes through: session timeouts, the forced password change, the response headers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import gettext as _
+
+from audit.services import Action, audit_record
+from campaigns.sessions import session_expiry, session_touch
 
 
 class SecurityHeadersMiddleware:
@@ -28,3 +38,50 @@ class SecurityHeadersMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+class SessionTimeoutMiddleware:
+    """Ends a session that was idle too long or began too long ago (campaigns.sessions), on record."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = timezone.now()
+            reason = session_expiry(request.session, now=now)
+            if reason:
+                audit_record(action=Action.SESSION_EXPIRED, what=f"user:{user.pk}", user=user, detail=reason)
+                logout(request)
+                if _wants_json(request):
+                    return JsonResponse({"detail": _("登录已超时，请重新登录")}, status=401)
+                messages.info(request, _("登录已超时（%(reason)s），请重新登录") % {"reason": reason})
+                return redirect_to_login(request.get_full_path())
+            session_touch(request.session, now=now)
+        return self.get_response(request)
+
+
+class PasswordChangeRequiredMiddleware:
+    """Until its owner has changed a password set by someone else (or an expired one), only the password page opens."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and request.path not in (reverse("password_change"), reverse("logout"))
+            and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/"))
+            and user.password_change_due()
+        ):
+            if _wants_json(request):
+                return JsonResponse({"detail": _("请先修改初始密码（或已过期的密码）后再使用")}, status=403)
+            return redirect("password_change")
+        return self.get_response(request)

@@ -235,12 +235,18 @@ class PushEntry(models.Model):
         return f"{self.get_kind_display()} · {self.pk}"
 
 
+class EntryPushQuerySet(TownScopedQuerySet):
+    town_field = "entry__town"
+
+
 class EntryPush(models.Model):
     """Each time an entry's key arrived in a batch, the first time included."""
 
     entry = models.ForeignKey(PushEntry, on_delete=models.CASCADE, related_name="pushes", verbose_name=_("条目"))
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="pushes", verbose_name=_("批次"))
     row_number = models.PositiveIntegerField(_("行号"))
+
+    objects = EntryPushQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("推送记录")
