@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check bench worker beat install browser clean messages
+.PHONY: run test lint check bench worker beat install browser clean messages screenshots
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,3 +64,10 @@ messages: install
 	  msgattrib --untranslated --no-obsolete django.po | msgen - | sed '/^msgstr\[1\]/d' > untranslated.po && \
 	  msgcat --use-first translated.po untranslated.po -o django.po && rm translated.po untranslated.po
 	DEBUG=1 $(MANAGE) compilemessages --ignore=.venv
+
+# The first pages of the A4 prints (/progress/, the queue, the report overview) as PNG, for docs/screenshots/.
+# Needs pdftoppm (Debian: poppler-utils).
+screenshots: install browser
+	mkdir -p var/print docs/screenshots
+	PRINT_PDF_DIR=var/print $(BIN)/python -m pytest tests/browser/test_print.py -q
+	for f in var/print/*.pdf; do pdftoppm -png -r 80 -singlefile -f 1 -l 1 "$$f" "docs/screenshots/print-$$(basename "$$f" .pdf)"; done

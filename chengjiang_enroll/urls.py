@@ -19,3 +19,5 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("audit.urls")),
 ]
+
+handler403 = "chengjiang_enroll.errors.permission_denied"

@@ -26,6 +26,17 @@ class MultipleFileField(forms.FileField):
         return cleaned
 
 
+class IdListField(forms.Field):
+    """Ids sent by buttons (``name=remove value=12``); anything that is not an id is dropped, and ids that are
+    gone already (a double click) are the service's to ignore."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: object) -> list[int]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        return [int(v) for v in values if str(v).isdigit()]
+
+
 class ReportForm(forms.Form):
     ACTIONS = [("save", _("保存草稿")), ("submit", _("报送"))]
 
@@ -38,12 +49,17 @@ class ReportForm(forms.Form):
         help_text=_("文档或照片:%(types)s,单个不超过 20 MB。") % {"types": "、".join(ATTACHMENT_EXTENSIONS)},
         widget=MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ATTACHMENT_EXTENSIONS)}),
     )
-    action = forms.ChoiceField(choices=ACTIONS, initial="save", widget=forms.HiddenInput)
+    # Sent by the clicked button: 保存草稿 / 报送, or an attachment's 删除 (which keeps the texts as a draft).
+    action = forms.ChoiceField(choices=ACTIONS, required=False, widget=forms.HiddenInput)
+    remove = IdListField(required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control")
+
+    def clean_action(self) -> str:
+        return self.cleaned_data.get("action") or "save"
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean()

@@ -66,6 +66,19 @@ def _report_locked(*, period: Period, unit: Unit) -> Report:
     return locked
 
 
+def _detach(*, report: Report, ids: Iterable[int]) -> list[str]:
+    """Remove the report's attachments with these ids (others' ids are ignored); their names, for the message.
+
+    The files go once the transaction commits, so a write that fails later keeps them.
+    """
+    attachments = list(report.attachments.filter(pk__in=list(ids)))
+    for attachment in attachments:
+        name, storage = attachment.file.name, attachment.file.storage
+        transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+    ReportAttachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
+    return [a.original_name for a in attachments]
+
+
 def _attach(*, report: Report, files: Iterable[UploadedFile], user: User) -> None:
     files = list(files)
     if not files:
@@ -91,6 +104,7 @@ def _write(
     problems: str,
     measures: str,
     files: Iterable[UploadedFile],
+    remove: Iterable[int],
     submit: bool,
 ) -> Report:
     if user.unit != unit or not user.has_perm("reporting.file_report"):
@@ -118,6 +132,7 @@ def _write(
     before = report.status
     for name, value in texts.items():
         setattr(report, name, value)
+    _detach(report=report, ids=remove)
     _attach(report=report, files=files, user=user)
     if submit:
         if isinstance(unit, Town):
@@ -150,8 +165,12 @@ def report_save(
     problems: str,
     measures: str,
     files: Iterable[UploadedFile] = (),
+    remove: Iterable[int] = (),
 ) -> Report:
-    """Keep a draft (or the edits to a returned report). Texts may be incomplete."""
+    """Keep a draft (or the edits to a returned report). Texts may be incomplete.
+
+    ``files`` are added and the attachments whose ids are in ``remove`` are deleted, in the same write.
+    """
     return _write(
         period=period,
         unit=unit,
@@ -160,6 +179,7 @@ def report_save(
         problems=problems,
         measures=measures,
         files=files,
+        remove=remove,
         submit=False,
     )
 
@@ -174,6 +194,7 @@ def report_submit(
     problems: str,
     measures: str,
     files: Iterable[UploadedFile] = (),
+    remove: Iterable[int] = (),
 ) -> Report:
     """Submit: all three texts required; a town's figures are frozen; the first submission time is kept."""
     return _write(
@@ -184,6 +205,7 @@ def report_submit(
         problems=problems,
         measures=measures,
         files=files,
+        remove=remove,
         submit=True,
     )
 
@@ -249,8 +271,7 @@ def report_attachment_delete(*, attachment: ReportAttachment, user: User) -> Non
         raise PermissionDenied
     if not report.editable_by_unit:
         raise ValidationError(_("报告已报送,附件不能删除。"), code="read_only")
-    attachment.file.delete(save=False)
-    attachment.delete()
+    _detach(report=report, ids=[attachment.pk])
 
 
 @transaction.atomic

@@ -26,7 +26,7 @@ from audit.services import Action
 from campaigns.models import Campaign, User
 from campaigns.xlsx import XLSX_CONTENT_TYPE, Styled, XlsxWriter
 from reporting.forms import ReportForm, ReturnForm, ReviewForm, SupervisionVisitForm
-from reporting.models import Notice, Report, ReportAttachment, SupervisionVisit
+from reporting.models import Notice, Report, ReportAttachment, ReportEvent, SupervisionVisit
 from reporting.schedule import SHANGHAI, Period, PeriodError, all_periods, current_period, period_from_key
 from reporting.selectors import (
     STATUS_LABELS,
@@ -103,9 +103,13 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 def _file(request: HttpRequest, period_key: str) -> HttpResponse:
     user = request.user
-    _filer(user)
     campaign = _campaign(user)
     period = _period(campaign, period_key)
+    if user.unit is None and user.has_perm("reporting.review_report"):
+        # The office and admins file nothing themselves: every unit's report for the period is on the overview.
+        messages.info(request, _("各单位的%(period)s报告请在报送情况中查看。") % {"period": period.label})
+        return redirect("reporting:overview", period=period.key)
+    _filer(user)
     unit = user.unit
     report = Report.objects.for_user(user).for_period(period).filter(**unit_filter(unit)).first()
     editable = report is None or report.editable_by_unit
@@ -117,23 +121,31 @@ def _file(request: HttpRequest, period_key: str) -> HttpResponse:
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES)
         if form.is_valid():
-            service = report_submit if form.cleaned_data["action"] == "submit" else report_save
+            data = form.cleaned_data
+            submitted = data["action"] == "submit"
+            removed = list(report.attachments.filter(pk__in=data["remove"])) if report and data["remove"] else []
             try:
-                service(
+                (report_submit if submitted else report_save)(
                     period=period,
                     unit=unit,
                     user=user,
-                    progress=form.cleaned_data["progress"],
-                    problems=form.cleaned_data["problems"],
-                    measures=form.cleaned_data["measures"],
-                    files=form.cleaned_data["attachments"],
+                    progress=data["progress"],
+                    problems=data["problems"],
+                    measures=data["measures"],
+                    files=data["attachments"],
+                    remove=[a.pk for a in removed],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                submitted = form.cleaned_data["action"] == "submit"
+                if removed:
+                    names = "、".join(f"“{a.original_name}”" for a in removed)
+                    messages.success(request, _("已删除附件%(names)s。") % {"names": names})
                 messages.success(request, _("报告已报送。") if submitted else _("草稿已保存。"))
                 return redirect(_report_url(period))
+        if request.FILES:
+            # A browser never re-fills a file input: say so rather than let the files vanish silently.
+            form.add_error("attachments", _("所选附件尚未上传，请改正上述问题后重新选择附件。"))
     else:
         form = ReportForm(initial=_saved_texts(report))
     return render(request, "reporting/report_form.html", _report_context(report, period, unit, form, editable))
@@ -145,6 +157,7 @@ def _saved_texts(report: Report | None) -> dict[str, str]:
 
 def _report_context(report: Report | None, period: Period, unit: object, form: object, editable: bool) -> dict:
     figures, frozen = report_display_figures(report=report, period=period, unit=unit)
+    events = list(report.events.select_related("actor")) if report else []
     status = report_status(report, period, now=timezone.now())
     return {
         "report": report,
@@ -159,7 +172,10 @@ def _report_context(report: Report | None, period: Period, unit: object, form: o
         "status_style": STATUS_STYLES[status],
         "late": period.is_late(report.first_submitted_at) if report else None,
         "attachments": list(report.attachments.all()) if report else [],
-        "events": list(report.events.select_related("actor")) if report else [],
+        "events": events,
+        "return_event": next((e for e in reversed(events) if e.action == ReportEvent.Action.RETURN), None)
+        if report and report.status == Report.Status.RETURNED
+        else None,
     }
 
 

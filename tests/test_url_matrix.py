@@ -53,7 +53,8 @@ def test_no_page_fails_for_any_role(users: dict[str, User], login, role: str, pa
 @pytest.mark.parametrize("role", [Role.OFFICE, Role.TOWN, Role.DEPARTMENT])
 def test_only_admins_reach_the_admin_site(users: dict[str, User], login, role: str) -> None:
     response = login(users[role]).get("/admin/")
-    assert response.status_code == 302
+    assert response.status_code == 403
+    assert "您没有权限访问此页面" in response.content.decode()
     assert login(users[Role.ADMIN]).get("/admin/").status_code == 200
 
 

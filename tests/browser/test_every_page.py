@@ -1,4 +1,5 @@
-"""Every page each role can open, opened in a real browser: it renders, in Chinese, without a server error.
+"""Every page each role can open, opened in a real browser: it renders, in Chinese, without a server error,
+and no form sits inside another (the browser would drop it and break the outer one).
 
 The feature tests drive the important journeys; this tour makes sure no page is only ever seen by the test client.
 """
@@ -11,8 +12,9 @@ import pytest
 
 from campaigns.models import Campaign, Role, User
 from enrolment.models import DataImport, ImportStatus
-from reporting.models import Report
+from reporting.models import Report, ReportAttachment
 from tests.enrolment.factories import BatchFactory, PushEntryFactory
+from tests.html import nested_forms
 from tests.test_url_matrix import PATHS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,12 +44,17 @@ def objects(chengjiang: Campaign, fenglu, town_user: User) -> dict[str, str]:
         first_submitted_at=datetime.datetime(2021, 7, 1, 2, tzinfo=datetime.UTC),
         submitted_at=datetime.datetime(2021, 7, 1, 2, tzinfo=datetime.UTC),
     )
+    draft = Report.objects.create(campaign=chengjiang, period=datetime.date(2021, 7, 1), town=fenglu, progress="草稿")
+    ReportAttachment.objects.create(
+        report=draft, file="reports/x.pdf", original_name="进展.pdf", kind="document", size=8, uploaded_by=town_user
+    )
     return {
         "entry": f"/entries/{entry.pk}/",
         "batch": f"/batches/{batch.pk}/",
         "data_import": f"/imports/{data_import.pk}/",
         "report": f"/reports/view/{report.pk}/",
         "period": "/reports/2021-06/",
+        "draft with an attachment": "/reports/2021-07/",
         "overview": "/reports/overview/2021-06/",
     }
 
@@ -69,4 +76,5 @@ def test_every_page_of_a_role_renders_in_the_browser(
             opened += 1
             assert page.locator("html").get_attribute("lang") == "zh-CN", path
             assert "Traceback" not in page.content(), path
+            assert nested_forms(response.text()) == [], (role, path)
     assert opened >= 8, f"{role} opened only {opened} pages"

@@ -184,3 +184,68 @@ def test_attachments_are_limited_by_type(june: Period, town_user: User, travel: 
         ("情况.docx", "document"),
         ("现场.JPG", "photo"),
     ]
+
+
+def test_an_attachment_removed_in_a_save_is_gone_with_its_file_once_committed(
+    june: Period, town_user: User, other_town_user: User, travel: object, django_capture_on_commit_callbacks
+) -> None:
+    with travel(2021, 7, 1, 10):
+        report = report_save(
+            period=june,
+            unit=town_user.town,
+            user=town_user,
+            progress="",
+            problems="",
+            measures="",
+            files=[SimpleUploadedFile("旧.pdf", b"%PDF old"), SimpleUploadedFile("留.pdf", b"%PDF keep")],
+        )
+        other = report_save(
+            period=june,
+            unit=other_town_user.town,
+            user=other_town_user,
+            progress="",
+            problems="",
+            measures="",
+            files=[SimpleUploadedFile("别人的.pdf", b"%PDF")],
+        )
+        old = report.attachments.get(original_name="旧.pdf")
+        foreign = other.attachments.get()
+        with django_capture_on_commit_callbacks(execute=True):
+            report_submit(
+                period=june,
+                unit=town_user.town,
+                user=town_user,
+                files=[SimpleUploadedFile("新.pdf", b"%PDF new")],
+                remove=[old.pk, foreign.pk],  # another unit's id is ignored
+                **TEXTS,
+            )
+    assert sorted(report.attachments.values_list("original_name", flat=True)) == ["新.pdf", "留.pdf"]
+    assert not old.file.storage.exists(old.file.name)
+    assert foreign.file.storage.exists(foreign.file.name) and other.attachments.count() == 1
+
+
+def test_a_failed_submission_removes_nothing(
+    june: Period, town_user: User, travel: object, django_capture_on_commit_callbacks
+) -> None:
+    with travel(2021, 7, 1, 10):
+        report = report_save(
+            period=june,
+            unit=town_user.town,
+            user=town_user,
+            progress="",
+            problems="",
+            measures="",
+            files=[SimpleUploadedFile("旧.pdf", b"%PDF old")],
+        )
+        old = report.attachments.get()
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+            # The removal is done before the new file is refused: the whole write rolls back, file included.
+            report_submit(
+                period=june,
+                unit=town_user.town,
+                user=town_user,
+                files=[SimpleUploadedFile("病毒.exe", b"MZ")],
+                remove=[old.pk],
+                **TEXTS,
+            )
+    assert report.attachments.get() == old and old.file.storage.exists(old.file.name)

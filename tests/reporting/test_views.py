@@ -35,10 +35,10 @@ def get_status(request: pytest.FixtureRequest, login: object, role: str, url: st
 # Expected status per role: admin, office, 凤麓 (owner), 龙街 (another town), 人社 (a department).
 CASES = [
     ("/reports/", "get", [302, 302, 200, 200, 200]),
-    ("/reports/2021-06/", "get", [403, 403, 200, 200, 200]),
-    ("/reports/summary/", "get", [403, 403, 200, 200, 200]),
-    ("/reports/2021-03/", "get", [403, 403, 404, 404, 404]),
-    ("/reports/2021-13/", "get", [403, 403, 404, 404, 404]),
+    ("/reports/2021-06/", "get", [302, 302, 200, 200, 200]),
+    ("/reports/summary/", "get", [302, 302, 200, 200, 200]),
+    ("/reports/2021-03/", "get", [404, 404, 404, 404, 404]),
+    ("/reports/2021-13/", "get", [404, 404, 404, 404, 404]),
     ("/reports/view/{report}/", "get", [200, 200, 200, 404, 404]),
     ("/reports/view/{report}/accept/", "post", [302, 302, 403, 403, 403]),
     ("/reports/view/{report}/return/", "post", [302, 302, 403, 403, 403]),
@@ -112,6 +112,25 @@ def test_a_town_user_saves_then_submits_through_the_form(june: Period, town_user
         response = client.post("/reports/2021-06/", {**TEXTS, "progress": "篡改", "action": "save"}, follow=True)
     assert "不能修改" in response.content.decode()
     assert Report.objects.get().progress == TEXTS["progress"]
+
+
+@pytest.mark.parametrize("role", ["office_user", "admin_user"])
+def test_the_office_opening_a_filing_page_is_sent_to_the_overview(
+    request: pytest.FixtureRequest, june: Period, login, travel, role: str
+) -> None:
+    with travel(2021, 7, 1, 10):
+        response = login(request.getfixturevalue(role)).get("/reports/2021-06/", follow=True)
+        summary = login(request.getfixturevalue(role)).get("/reports/summary/")
+    assert response.redirect_chain == [("/reports/overview/2021-06/", 302)]
+    assert "各单位的2021年6月报告请在报送情况中查看。" in response.content.decode()
+    assert summary["Location"] == "/reports/overview/summary/"
+
+
+def test_a_post_to_a_filing_page_by_the_office_changes_nothing(june: Period, office_user: User, login, travel) -> None:
+    with travel(2021, 7, 1, 10):
+        response = login(office_user).post("/reports/2021-06/", {**TEXTS, "action": "submit"})
+    assert response.status_code == 302
+    assert not Report.objects.exists()
 
 
 def test_a_town_page_shows_its_figures_read_only(june: Period, town_user: User, login, travel) -> None:

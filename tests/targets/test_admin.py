@@ -27,4 +27,4 @@ def test_admins_open_the_achieved_work_and_progress_lists(login, admin_user, che
 @pytest.mark.parametrize("url", URLS)
 def test_other_roles_are_kept_out_of_the_admin(login, office_user, town_user, department_user, url) -> None:
     for user in (office_user, town_user, department_user):
-        assert login(user).get(url).status_code == 302
+        assert login(user).get(url).status_code == 403
