@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import datetime
+import time
+from pathlib import Path
+
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 
@@ -16,3 +20,23 @@ def files_follow_rows(model: type[models.Model], *field_names: str) -> None:
                 transaction.on_commit(lambda storage=storage, path=path: storage.delete(path))
 
     post_delete.connect(remove, sender=model, weak=False, dispatch_uid=f"files_follow_rows.{model._meta.label}")
+
+
+def private_tmp_prune(*, older_than: datetime.timedelta, now: float | None = None) -> int:
+    """Remove files left in the private temporary directory (a crash, a preview nobody confirmed); returns how
+    many. Only files older than ``older_than``: a file being read or written now is never touched."""
+    from django.conf import settings
+
+    cutoff = (now or time.time()) - older_than.total_seconds()
+    removed = 0
+    root = Path(settings.PRIVATE_TMP)
+    if not root.is_dir():
+        return 0
+    for path in root.rglob("*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed

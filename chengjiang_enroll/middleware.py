@@ -10,7 +10,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
@@ -67,21 +67,39 @@ class SessionTimeoutMiddleware:
 
 
 class PasswordChangeRequiredMiddleware:
-    """Until its owner has changed a password set by someone else (or an expired one), only the password page opens."""
+    """Until its owner has changed a password set by someone else (or an expired one), nothing else opens.
+
+    The start pages (where a login lands) show the password form in place, everything else sends there; the
+    JSON API answers 403. Signing out and the static files stay open.
+    """
+
+    START_PAGES = frozenset({"start-admin", "start-office", "start-town", "start-department"})
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and request.path not in (reverse("password_change"), reverse("logout"))
-            and not request.path.startswith("/" + settings.STATIC_URL.lstrip("/"))
-            and user.password_change_due()
-        ):
-            if _wants_json(request):
-                return JsonResponse({"detail": _("请先修改初始密码（或已过期的密码）后再使用")}, status=403)
-            return redirect("password_change")
-        return self.get_response(request)
+        if user is None or not user.is_authenticated or not user.password_change_due():
+            return self.get_response(request)
+        if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+            return self.get_response(request)
+        match = resolve_quietly(request.path_info)
+        name = match.url_name if match else None
+        if name in ("password_change", "logout", "home"):  # "/" sends the user on to their start page
+            return self.get_response(request)
+        if _wants_json(request):
+            return JsonResponse({"detail": _("请先修改初始密码（或已过期的密码）后再使用")}, status=403)
+        if name in self.START_PAGES:
+            from chengjiang_enroll.accounts import PasswordChangeView
+
+            response = PasswordChangeView.as_view()(request)
+            return response.render() if hasattr(response, "render") else response
+        return redirect("password_change")
+
+
+def resolve_quietly(path: str) -> object:
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None

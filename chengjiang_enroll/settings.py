@@ -181,6 +181,12 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 # A URL that nothing serves: FileField.url needs one, but files are only ever streamed by access-checked views.
 MEDIA_URL = "/protected/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded and generated files are readable by the application's account only; so are temporary files, which
+# live in MEDIA_ROOT/tmp (also for every library that asks Python's tempfile) and never in the shared /tmp.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+PRIVATE_TMP = MEDIA_ROOT / "tmp"
+FILE_UPLOAD_TEMP_DIR = str(PRIVATE_TMP)
 # What an uploaded spreadsheet may be, checked before anything parses it (enrolment.spreadsheet_guard): the reader
 # holds a sheet's used range in memory at about 100 bytes a cell, so cells and inflated XML bound the memory of a
 # read; CSV is streamed, and only its rows are bounded.
@@ -224,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
     "report-reminders": {
         "task": "reporting.send_report_reminders",
         "schedule": crontab(hour=9, minute=0),
+    },
+    "previews-prune": {
+        "task": "enrolment.previews_prune_task",
+        "schedule": crontab(hour=3, minute=30),
     },
     "audit-prune": {
         "task": "audit.audit_prune_task",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from campaigns.models import Campaign, User
+from campaigns.params import ParamError, date_param
 from enrolment.tabular import FileProblem
 from targets.charts import completion_bars
 from targets.forms import BaselineGridForm, BaselineUploadForm
@@ -30,13 +31,12 @@ class BadRequest(ValueError):
 
 
 def _as_of(request: HttpRequest, campaign: Campaign) -> datetime.date:
-    value = request.GET.get("as_of", "").strip()
-    if not value:
-        return campaign.default_as_of()
+    # A date outside 1900–2100 (0001-01-01) or not YYYY-MM-DD is a 400 in Chinese, never a 500.
     try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(_("日期参数 as_of 格式错误,应为 YYYY-MM-DD,例如 2021-06-30")) from None
+        day = date_param(request.GET, "as_of")
+    except ParamError as error:
+        raise BadRequest(error.message) from None
+    return day or campaign.default_as_of()
 
 
 def _campaign(request: HttpRequest, user: User) -> Campaign:

@@ -88,7 +88,11 @@ def _created(username: str = "newtown") -> User:
 def test_an_account_with_an_administrator_set_password_must_change_it_first(chengjiang):
     user = _created()
     client = Client()
-    assert _login(client, user.username, "Initial-pass-2021", ip="10.0.0.5").status_code == 302
+    landed = client.post("/accounts/login/", {"username": user.username, "password": "Initial-pass-2021"}, follow=True)
+    # The login lands on the start page, which holds nothing but the password form until it is changed.
+    assert landed.redirect_chain[-1][0] == "/start/town/"
+    assert 'data-testid="password-change-due"' in landed.content.decode()
+    assert "推送清单" not in landed.content.decode().split("<main")[1]
     page = client.get("/entries/")
     assert page.status_code == 302 and page["Location"] == "/accounts/password/"
     api = client.get("/api/entries/")
