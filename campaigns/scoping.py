@@ -101,3 +101,19 @@ class ScopedAdminMixin:
         if not hasattr(queryset, "for_user"):
             return queryset.none()
         return queryset.for_user(request.user)
+
+
+def writable_towns(user: User) -> models.QuerySet:
+    """The towns whose push entries, records and villages the user may write: every town of their county for
+    admins (and the office), their own town for town staff, none for department staff.
+
+    The same rule as `TownScopedQuerySet.for_user`, for a row that does not exist yet.
+    """
+    from campaigns.models import Town
+
+    towns = Town.objects.for_user(user)
+    if user.is_authenticated and user.sees_all_towns:
+        return towns
+    if user.is_authenticated and user.town_id:
+        return towns.filter(pk=user.town_id)
+    return towns.none()

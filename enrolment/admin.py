@@ -30,6 +30,7 @@ from import_export.admin import ImportMixin
 from campaigns.admin_guard import PostedSearchMixin, ReadOnlyAdminMixin, ScopedAdmin, ScopedHistoryAdmin
 from campaigns.models import Campaign
 from campaigns.scoping import ScopedAdminMixin
+from campaigns.selectors import campaign_for
 from enrolment.forms.batches import BatchUploadForm
 from enrolment.identifiers import mask_id_number
 from enrolment.models import (
@@ -87,10 +88,7 @@ class BatchAdmin(PostedSearchMixin, ScopedAdminMixin, ImportMixin, admin.ModelAd
         return request.user.has_perm("enrolment.add_batch")
 
     def _campaign(self, request: HttpRequest) -> Campaign:
-        campaign = Campaign.objects.for_user(request.user).current()
-        if campaign is None:
-            raise PermissionDenied
-        return campaign
+        return campaign_for(request.user)
 
     def import_action(self, request: HttpRequest, **kwargs: object) -> HttpResponse:
         """Step 1: upload and preview (a dry run of the real import)."""

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign, Department, Town
 from reporting.models import ATTACHMENT_EXTENSIONS, SupervisionVisit
-from reporting.services import TEXT_FIELDS, attachment_check
+from reporting.services import attachment_check
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -61,14 +61,6 @@ class ReportForm(forms.Form):
     def clean_action(self) -> str:
         return self.cleaned_data.get("action") or "save"
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
-        if cleaned.get("action") == "submit":
-            for name, label in TEXT_FIELDS.items():
-                if not (cleaned.get(name) or "").strip():
-                    self.add_error(name, _("报送前请填写“%(label)s”。") % {"label": label})
-        return cleaned
-
 
 class ReviewForm(forms.Form):
     comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -90,25 +82,34 @@ def unit_choices(campaign: Campaign) -> list[tuple[str, list[tuple[str, str]]]]:
     return [(str(_("镇(街道)")), towns), (str(_("市直部门")), departments)]
 
 
-class SupervisionVisitForm(forms.ModelForm):
+VISIT_FIELDS = ["quarter", "visited_on", "findings", "corrections", "correct_by", "corrected", "corrected_on"]
+_DATE = {"type": "date"}
+
+
+class SupervisionVisitForm(forms.Form):
+    """The office's record of a quarterly visit: parses the fields; `supervision_visit_save` checks the rules."""
+
     unit = forms.ChoiceField(label=_("被督导单位"))
 
-    class Meta:
-        model = SupervisionVisit
-        fields = ["quarter", "visited_on", "findings", "corrections", "correct_by", "corrected", "corrected_on"]
-        widgets = {
-            "visited_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "correct_by": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "corrected_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "findings": forms.Textarea(attrs={"rows": 3}),
-            "corrections": forms.Textarea(attrs={"rows": 3}),
-        }
-
-    def __init__(self, *args: object, campaign: Campaign, **kwargs: object) -> None:
+    def __init__(self, *args: object, campaign: Campaign, instance: SupervisionVisit | None = None, **kwargs: object):
+        if instance is not None:
+            kwargs.setdefault("initial", {name: getattr(instance, name) for name in VISIT_FIELDS})
         super().__init__(*args, **kwargs)
         self.campaign = campaign
+        self.fields.update(
+            forms.fields_for_model(
+                SupervisionVisit,
+                fields=VISIT_FIELDS,
+                widgets={
+                    "visited_on": forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
+                    "correct_by": forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
+                    "corrected_on": forms.DateInput(attrs=_DATE, format="%Y-%m-%d"),
+                    "findings": forms.Textarea(attrs={"rows": 3}),
+                    "corrections": forms.Textarea(attrs={"rows": 3}),
+                },
+            )
+        )
         self.fields["unit"].choices = unit_choices(campaign)
-        self.order_fields(["unit", "quarter"])
         for name, field in self.fields.items():
             css = (
                 "form-check-input"
@@ -118,9 +119,8 @@ class SupervisionVisitForm(forms.ModelForm):
                 else "form-control"
             )
             field.widget.attrs.setdefault("class", css)
-        if self.instance.pk:
-            unit = self.instance.unit
-            self.initial["unit"] = f"{'town' if self.instance.town_id else 'department'}:{unit.pk}"
+        if instance is not None:
+            self.initial["unit"] = f"{'town' if instance.town_id else 'department'}:{instance.unit.pk}"
 
     def clean_unit(self) -> Town | Department:
         kind, _sep, pk = (self.cleaned_data.get("unit") or "").partition(":")
@@ -129,16 +129,3 @@ class SupervisionVisitForm(forms.ModelForm):
         if unit is None:
             raise ValidationError(_("请选择被督导单位。"))
         return unit
-
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
-        if cleaned.get("corrected") and not cleaned.get("corrected_on"):
-            self.add_error("corrected_on", _("已整改时请填写整改完成日期。"))
-        visited, due = cleaned.get("visited_on"), cleaned.get("correct_by")
-        if visited and due and due < visited:
-            self.add_error("correct_by", _("整改期限不能早于督导日期。"))
-        return cleaned
-
-    def _post_clean(self) -> None:
-        # The unit is set by the service; model validation of the unit constraint happens there.
-        pass

@@ -278,8 +278,19 @@ def report_attachment_delete(*, attachment: ReportAttachment, user: User) -> Non
 def supervision_visit_save(
     *, visit: SupervisionVisit | None, campaign: Campaign, user: User, unit: Unit, **fields: object
 ) -> SupervisionVisit:
-    """Record or update the office's visit to a unit in a quarter (one per unit per quarter)."""
+    """Record or update the office's visit to a unit in a quarter (one per unit per quarter).
+
+    Checks its own rules: the reviewer's permission, the visit and the unit in the user's county, a
+    completion date when corrected, a correction deadline not before the visit (ValidationError by field).
+    """
     if not user.has_perm("reporting.review_report"):
+        raise PermissionDenied
+    if not Campaign.objects.for_user(user).filter(pk=campaign.pk, county_id=unit.county_id).exists():
+        raise PermissionDenied
+    if (
+        visit is not None
+        and not SupervisionVisit.objects.for_user(user).filter(pk=visit.pk, campaign=campaign).exists()
+    ):
         raise PermissionDenied
     visit = visit or SupervisionVisit(campaign=campaign, recorded_by=user)
     visit.town, visit.department = (unit, None) if isinstance(unit, Town) else (None, unit)
@@ -287,13 +298,19 @@ def supervision_visit_save(
         setattr(visit, name, value)
     if not visit.corrected:
         visit.corrected_on = None
+    errors: dict[str, str] = {}
+    if visit.corrected and not visit.corrected_on:
+        errors["corrected_on"] = _("已整改时请填写整改完成日期。")
+    if visit.visited_on and visit.correct_by and visit.correct_by < visit.visited_on:
+        errors["correct_by"] = _("整改期限不能早于督导日期。")
     duplicate = SupervisionVisit.objects.filter(campaign=campaign, quarter=visit.quarter, **unit_filter(unit)).exclude(
         pk=visit.pk
     )
     if duplicate.exists():
-        raise ValidationError(
-            {"unit": _("%(unit)s 第%(q)s季度已有督导记录,请修改该记录。") % {"unit": unit, "q": visit.quarter}}
-        )
+        errors["unit"] = _("%(unit)s第%(q)s季度已有督导记录，请修改该记录。") % {"unit": unit, "q": visit.quarter}
+    if errors:
+        raise ValidationError(errors)
+    visit.full_clean()
     visit.save()
     return visit
 

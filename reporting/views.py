@@ -19,11 +19,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.http import personal_file_response
 from audit.services import Action
+from campaigns.api import ApiError, api_view, json_response
 from campaigns.models import Campaign, User
+from campaigns.selectors import campaign_for
 from campaigns.xlsx import XLSX_CONTENT_TYPE, Styled, XlsxWriter
 from reporting.forms import ReportForm, ReturnForm, ReviewForm, SupervisionVisitForm
 from reporting.models import Notice, Report, ReportAttachment, ReportEvent, SupervisionVisit
@@ -49,13 +52,6 @@ from reporting.services import (
 )
 
 # --- access helpers -------------------------------------------------------------------------------------
-
-
-def _campaign(user: User) -> Campaign:
-    campaign = Campaign.objects.for_user(user).current()
-    if campaign is None:
-        raise Http404(_("尚未配置专项行动。"))
-    return campaign
 
 
 def _period(campaign: Campaign, key: str) -> Period:
@@ -90,7 +86,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     if user.has_perm("reporting.review_report"):
         return redirect("reporting:overview-index")
     _filer(user)
-    campaign = _campaign(user)
+    campaign = campaign_for(user)
     now = timezone.now()
     rows = unit_periods(campaign=campaign, unit=user.unit, now=now)
     visits = supervision_visits(user=user, campaign=campaign)
@@ -103,7 +99,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 def _file(request: HttpRequest, period_key: str) -> HttpResponse:
     user = request.user
-    campaign = _campaign(user)
+    campaign = campaign_for(user)
     period = _period(campaign, period_key)
     if user.unit is None and user.has_perm("reporting.review_report"):
         # The office and admins file nothing themselves: every unit's report for the period is on the overview.
@@ -296,7 +292,7 @@ def report_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def overview_index(request: HttpRequest) -> HttpResponse:
     _reviewer(request.user)
-    campaign = _campaign(request.user)
+    campaign = campaign_for(request.user)
     now = timezone.now()
     return render(
         request,
@@ -309,7 +305,7 @@ def overview_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def overview(request: HttpRequest, period: str) -> HttpResponse:
     _reviewer(request.user)
-    campaign = _campaign(request.user)
+    campaign = campaign_for(request.user)
     schedule_period = _period(campaign, period)
     statuses = period_statuses(period=schedule_period, now=timezone.now(), user=request.user)
     counts: dict[str, int] = {}
@@ -345,7 +341,7 @@ OVERVIEW_HEADERS = (
 @require_GET
 def overview_export(request: HttpRequest, period: str) -> HttpResponse:
     _reviewer(request.user)
-    campaign = _campaign(request.user)
+    campaign = campaign_for(request.user)
     schedule_period = _period(campaign, period)
     statuses = period_statuses(period=schedule_period, now=timezone.now(), user=request.user)
     title = f"{campaign.name} · {schedule_period.label}报告报送情况(截止 {schedule_period.due_label})"
@@ -399,7 +395,7 @@ def overview_export(request: HttpRequest, period: str) -> HttpResponse:
 @require_GET
 def supervision_list(request: HttpRequest) -> HttpResponse:
     """The office sees every unit per quarter (visited or not); a unit sees its own visits."""
-    campaign = _campaign(request.user)
+    campaign = campaign_for(request.user)
     quarter = request.GET.get("quarter")
     quarter = int(quarter) if quarter in ("1", "2", "3", "4") else None
     visits = supervision_visits(user=request.user, campaign=campaign, quarter=quarter)
@@ -420,7 +416,7 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def supervision_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _reviewer(request.user)
-    campaign = _campaign(request.user)
+    campaign = campaign_for(request.user)
     visit = get_object_or_404(SupervisionVisit.objects.for_user(request.user), pk=pk) if pk else None
     form = SupervisionVisitForm(request.POST or None, instance=visit, campaign=campaign)
     if request.method == "POST" and form.is_valid():
@@ -455,22 +451,16 @@ def notice_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@api_view("reporting.view_report", permission_detail=gettext_lazy("您没有查看报告的权限"))
 def api_reports(request: HttpRequest) -> JsonResponse:
     """``GET /api/reports/?period=YYYY-MM`` (or ``period=summary``): each visible unit's status."""
     user = request.user
-    if not user.is_authenticated:
-        return JsonResponse({"error": _("请先登录。")}, status=401)
-    if not user.has_perm("reporting.view_report"):
-        return JsonResponse({"error": _("没有查看报告的权限。")}, status=403)
-    campaign = Campaign.objects.for_user(user).current()
-    if campaign is None:
-        return JsonResponse({"error": _("尚未配置专项行动。")}, status=404)
+    campaign = campaign_for(user)
     try:
         period = period_from_key(campaign, request.GET.get("period"))
     except PeriodError as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
+        raise ApiError(str(exc)) from exc
     statuses = period_statuses(period=period, now=timezone.now(), user=user)
-    return JsonResponse(
-        {"period": period.key, "due": period.due.isoformat(), "units": [row.as_json() for row in statuses]},
-        json_dumps_params={"ensure_ascii": False},
+    return json_response(
+        {"period": period.key, "due": period.due.isoformat(), "units": [row.as_json() for row in statuses]}
     )

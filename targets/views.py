@@ -10,15 +10,16 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from campaigns.models import Campaign, User
-from campaigns.params import ParamError, date_param
+from campaigns.api import ApiError, api_view, campaign_param, date_param, json_response
+from campaigns.models import Campaign
+from campaigns.selectors import campaign_for
 from enrolment.tabular import FileProblem
 from targets.charts import completion_bars
 from targets.forms import BaselineGridForm, BaselineUploadForm
@@ -26,55 +27,25 @@ from targets.selectors import baseline_grid, baseline_history, campaign_progress
 from targets.services import BaselineError, baselines_import, baselines_set
 
 
-class BadRequest(ValueError):
-    pass
-
-
 def _as_of(request: HttpRequest, campaign: Campaign) -> datetime.date:
-    # A date outside 1900–2100 (0001-01-01) or not YYYY-MM-DD is a 400 in Chinese, never a 500.
-    try:
-        day = date_param(request.GET, "as_of")
-    except ParamError as error:
-        raise BadRequest(error.message) from None
-    return day or campaign.default_as_of()
-
-
-def _campaign(request: HttpRequest, user: User) -> Campaign:
-    campaigns = Campaign.objects.for_user(user)
-    value = request.GET.get("campaign", "").strip()
-    if value:
-        if not value.isdigit():
-            raise BadRequest(_("参数 campaign 应为专项行动 ID(整数)"))
-        campaign = campaigns.filter(pk=int(value)).first()
-    else:
-        campaign = campaigns.current()
-    if campaign is None:
-        raise Http404(_("找不到专项行动"))
-    return campaign
+    return date_param(request, "as_of") or campaign.default_as_of()
 
 
 @require_GET
+@api_view()
 def progress_api(request: HttpRequest) -> JsonResponse:
-    if not request.user.is_authenticated:
-        return JsonResponse({"error": _("请先登录")}, status=401)
-    try:
-        campaign = _campaign(request, request.user)
-        as_of = _as_of(request, campaign)
-    except BadRequest as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    except Http404 as exc:
-        return JsonResponse({"error": str(exc)}, status=404)
-    return JsonResponse(campaign_progress(campaign=campaign, as_of=as_of), json_dumps_params={"ensure_ascii": False})
+    campaign = campaign_param(request)
+    return json_response(campaign_progress(campaign=campaign, as_of=_as_of(request, campaign)))
 
 
 @login_required
 @require_GET
 def progress_page(request: HttpRequest) -> HttpResponse:
     try:
-        campaign = _campaign(request, request.user)
+        campaign = campaign_param(request)
         as_of = _as_of(request, campaign)
-    except BadRequest as exc:
-        return render(request, "targets/progress.html", {"error": str(exc)}, status=400)
+    except ApiError as error:
+        return render(request, "targets/progress.html", {"error": error.detail}, status=error.status)
     progress = campaign_progress(campaign=campaign, as_of=as_of)
     for indicator in progress["indicators"]:
         indicator["chart"] = completion_bars(indicator, progress["time_progress"])
@@ -84,10 +55,7 @@ def progress_page(request: HttpRequest) -> HttpResponse:
 def _baseline_campaign(request: HttpRequest) -> Campaign:
     if not request.user.has_perm("targets.set_baseline"):
         raise PermissionDenied
-    campaign = Campaign.objects.for_user(request.user).current()
-    if campaign is None:
-        raise Http404(_("还没有专项行动"))
-    return campaign
+    return campaign_for(request.user)
 
 
 def _baselines_render(

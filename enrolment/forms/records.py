@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign, Town, User, Village
-from enrolment.identifiers import IdentifierError, normalize_id_number
+from campaigns.scoping import writable_towns
 from enrolment.models import Insurance
 
 
 class RecordForm(forms.Form):
-    """Manual entry of one enrolment record. Town staff may only choose their own town and its villages."""
+    """Manual entry of one enrolment record: parses what was typed; `record_create` checks the rules.
+
+    Town staff are offered only their own town and its villages.
+    """
 
     name = forms.CharField(label=_("姓名"), max_length=100)
     id_number = forms.CharField(label=_("公民身份号码"), max_length=30)
@@ -26,9 +28,7 @@ class RecordForm(forms.Form):
     def __init__(self, *args: object, user: User, campaign: Campaign, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.campaign = campaign
-        towns = Town.objects.for_user(user).filter(county_id=campaign.county_id)
-        if not user.sees_all_towns:
-            towns = towns.filter(pk=user.town_id)
+        towns = writable_towns(user).filter(county_id=campaign.county_id)
         self.fields["town"].queryset = towns
         self.fields["village"].queryset = Village.objects.for_user(user).filter(town__in=towns)
         if not user.sees_all_towns and user.town_id:
@@ -41,24 +41,3 @@ class RecordForm(forms.Form):
                 widget.attrs["class"] = "form-select"
             else:
                 widget.attrs["class"] = "form-control"
-
-    def clean_id_number(self) -> str:
-        try:
-            return normalize_id_number(self.cleaned_data["id_number"])
-        except IdentifierError as exc:
-            raise forms.ValidationError(exc.message) from exc
-
-    def clean_enrolled_on(self) -> object:
-        day = self.cleaned_data["enrolled_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("参保日期不能晚于今天"))
-        return day
-
-    def clean(self) -> dict[str, object]:
-        data = super().clean()
-        town, village = data.get("town"), data.get("village")
-        if town and village and village.town_id != town.pk:
-            self.add_error("village", _("该村(社区)不属于所选镇(街道)"))
-        if data.get("is_transfer") and data.get("insurance") != Insurance.EMPLOYEE_PENSION:
-            self.add_error("is_transfer", _("只有企业职工基本养老保险可标记为城乡居民转入"))
-        return data

@@ -8,13 +8,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, Department, Town, User, Village
 from campaigns.places import Places
+from campaigns.scoping import writable_towns
 from campaigns.text import normalize_text
 from enrolment import columns as terms
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
@@ -319,6 +320,9 @@ def rosters_import(
     )
 
 
+ADD_RECORD_PERMISSION = "enrolment.add_enrolmentrecord"
+
+
 @transaction.atomic
 def record_create(
     *,
@@ -333,13 +337,38 @@ def record_create(
     contribution: Any = None,
     is_transfer: bool = False,
 ) -> EnrolmentRecord:
-    """Manual entry by town staff (their own town only: the caller's form restricts the choices) or admins.
+    """Enter one enrolment record by hand: town staff for their own town, admins for any town of their county.
 
-    A person counts once per insurance (campaign, ID number, insurance). When the user's own records already
-    hold them, ValidationError says so. When the record lies outside the user's scope (another town's), the
-    answer is the same as for a new record and nothing is written: telling the user would reveal, to anyone
-    who can type an ID number, whether that person is insured and recorded elsewhere.
+    Checks its own rules, whoever calls it: the permission and the town's scope (PermissionDenied, nothing
+    written), then the values (ValidationError keyed by field: the ID number, a date not after today, the
+    village in the town, a transfer only into the employee pension, no second record of the same person and
+    insurance in the campaign: when the campaign already holds that person under that insurance in another
+    town, the answer is the same as for a new record and nothing is written — telling the user would reveal, to
+    anyone who can type an ID number, whether that person is insured and recorded elsewhere).
     """
+    if not user.has_perm(ADD_RECORD_PERMISSION):
+        raise PermissionDenied(_("您没有录入参保记录的权限"))
+    in_scope = writable_towns(user).filter(pk=town.pk, county_id=campaign.county_id).exists()
+    if not in_scope or not Campaign.objects.for_user(user).filter(pk=campaign.pk).exists():
+        raise PermissionDenied(_("该镇（街道）不在您的管辖范围内"))
+    errors: dict[str, str] = {}
+    try:
+        id_number = normalize_id_number(id_number)
+    except IdentifierError as error:
+        errors["id_number"] = error.message
+    name = " ".join(str(name or "").split())
+    if not name:
+        errors["name"] = _("请填写姓名")
+    if insurance not in Insurance.values:
+        errors["insurance"] = _("请选择险种")
+    if enrolled_on > timezone.localdate():
+        errors["enrolled_on"] = _("参保日期不能晚于今天")
+    if village is not None and village.town_id != town.pk:
+        errors["village"] = _("该村（社区）不属于所选镇（街道）")
+    if is_transfer and insurance != Insurance.EMPLOYEE_PENSION:
+        errors["is_transfer"] = _("只有企业职工基本养老保险可标记为城乡居民转入")
+    if errors:
+        raise ValidationError(errors)
     existing = EnrolmentRecord.objects.filter(campaign=campaign, id_number=id_number, insurance=insurance).first()
     if existing is not None:
         if EnrolmentRecord.objects.for_user(user).filter(pk=existing.pk).exists():

@@ -1,22 +1,22 @@
 """The public JSON API of the queue: ``/api/entries/`` and ``/api/entries/<id>/``.
 
-Plain Django views. Unauthenticated requests get 401 JSON (no redirect to a login page), a user
-without the queue permission 403 JSON; an entry outside the user's scope is a 404, as if absent.
+Plain Django views in the one API style (`campaigns.api`): 401 JSON when not logged in, 403 without the
+queue permission; an entry outside the user's scope is a 404, as if absent.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import wraps
 
-from django.http import HttpRequest, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, JsonResponse, QueryDict
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.http import no_store
 from audit.services import Action, audit_record
-from campaigns.params import ParamError, page_param
+from campaigns.api import ApiError, api_view, json_response
+from campaigns.params import page_param
 from campaigns.search_tokens import search_redirect_query
 from enrolment.filters import EntryFilter
 from enrolment.models import ListKind, PushEntry
@@ -27,16 +27,7 @@ from enrolment.views.entries import VIEW_PERMISSION
 PAGE_SIZE = 50
 
 
-def _api_view(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
-        if not request.user.is_authenticated:
-            return JsonResponse({"detail": "未登录或登录已过期"}, status=401)
-        if not request.user.has_perm(VIEW_PERMISSION):
-            return JsonResponse({"detail": "您没有查看推送清单的权限"}, status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+_api_view = api_view(VIEW_PERMISSION, permission_detail=gettext_lazy("您没有查看推送清单的权限"))
 
 
 def _list_params(request: HttpRequest) -> tuple[QueryDict, bool]:
@@ -50,9 +41,9 @@ def _list_params(request: HttpRequest) -> tuple[QueryDict, bool]:
         try:
             body = json.loads(request.body or b"{}")
         except ValueError:
-            raise ParamError("请求体不是有效的 JSON") from None
+            raise ApiError("请求体不是有效的 JSON") from None
         if not isinstance(body, dict):
-            raise ParamError('请求体应为 JSON 对象，例如 {"q": "张三", "status": "pending"}')
+            raise ApiError('请求体应为 JSON 对象，例如 {"q": "张三", "status": "pending"}')
         params = QueryDict(mutable=True)
         for name, value in body.items():
             params[str(name)] = "" if value is None else str(value)
@@ -94,9 +85,8 @@ def entry_list(request: HttpRequest) -> JsonResponse:
             unmasked=True,
         )
     return no_store(
-        JsonResponse(
-            {"count": count, "next": next_url, "results": [entry_json(e, unmasked=unmasked) for e in entries]},
-            json_dumps_params={"ensure_ascii": False},
+        json_response(
+            {"count": count, "next": next_url, "results": [entry_json(e, unmasked=unmasked) for e in entries]}
         )
     )
 
@@ -108,9 +98,7 @@ def entry_detail(request: HttpRequest, pk: int) -> JsonResponse:
     try:
         entry = entry_detail_selector(user, pk)
     except PushEntry.DoesNotExist:
-        return JsonResponse({"detail": "未找到"}, status=404)
+        raise Http404 from None
     unmasked = user.sees_personal_data
     audit_record(action=Action.VIEW, what=f"API entry:{entry.pk}", request=request, rows=1, unmasked=unmasked)
-    return no_store(
-        JsonResponse(entry_detail_json(entry, unmasked=unmasked), json_dumps_params={"ensure_ascii": False})
-    )
+    return no_store(json_response(entry_detail_json(entry, unmasked=unmasked)))

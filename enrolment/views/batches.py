@@ -6,13 +6,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from campaigns.models import Campaign, User
+from campaigns.api import api_view, json_response
+from campaigns.models import User
+from campaigns.selectors import campaign_for
 from enrolment.forms.batches import BatchUploadForm
 from enrolment.models import Batch, ImportStatus
 from enrolment.selectors import batch_funnel
@@ -67,10 +69,10 @@ def _progress_payload(batch: Batch) -> dict[str, object]:
 
 
 @never_cache
-@login_required
 @require_GET
+@api_view("enrolment.view_batch")
 def batch_progress_json(request: HttpRequest, pk: int) -> JsonResponse:
-    return JsonResponse(_progress_payload(_batch_for(request.user, pk)))
+    return json_response(_progress_payload(_batch_for(request.user, pk)))
 
 
 @login_required
@@ -88,9 +90,7 @@ def batch_rejected(request: HttpRequest, pk: int) -> FileResponse:
 def batch_upload(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("enrolment.add_batch"):
         raise PermissionDenied
-    campaign = Campaign.objects.for_user(request.user).current()
-    if campaign is None:
-        raise Http404(_("还没有专项行动"))
+    campaign = campaign_for(request.user)
     form = BatchUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

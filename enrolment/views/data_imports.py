@@ -6,13 +6,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from campaigns.models import Campaign, User
+from campaigns.api import api_view, json_response
+from campaigns.models import User
+from campaigns.selectors import campaign_for
 from enrolment.forms.data_imports import DataImportUploadForm
 from enrolment.models import DataImport, ImportStatus
 from enrolment.services.data_imports import data_import_submit
@@ -65,10 +67,10 @@ def data_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
-@login_required
 @require_GET
+@api_view("enrolment.view_dataimport")
 def data_import_progress(request: HttpRequest, pk: int) -> JsonResponse:
-    return JsonResponse(_payload(_import_for(request.user, pk)))
+    return json_response(_payload(_import_for(request.user, pk)))
 
 
 @login_required
@@ -86,9 +88,7 @@ def data_import_rejected(request: HttpRequest, pk: int) -> FileResponse:
 def data_import_upload(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("enrolment.add_dataimport"):
         raise PermissionDenied
-    campaign = Campaign.objects.for_user(request.user).current()
-    if campaign is None:
-        raise Http404(_("还没有专项行动"))
+    campaign = campaign_for(request.user)
     form = DataImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data_import = data_import_submit(

@@ -6,12 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from campaigns.models import Campaign
+from campaigns.selectors import campaign_for
 from enrolment.forms.records import RecordForm
 from enrolment.identifiers import mask_id_number
 from enrolment.models import EnrolmentRecord, Insurance
@@ -20,17 +20,10 @@ from enrolment.services.records import record_create
 PAGE_SIZE = 50
 
 
-def _campaign(request: HttpRequest) -> Campaign:
-    campaign = Campaign.objects.for_user(request.user).current()
-    if campaign is None:
-        raise Http404(_("找不到专项行动"))
-    return campaign
-
-
 @login_required
 @permission_required("enrolment.view_enrolmentrecord", raise_exception=True)
 def record_list(request: HttpRequest) -> HttpResponse:
-    campaign = _campaign(request)
+    campaign = campaign_for(request.user)
     records = (
         EnrolmentRecord.objects.for_user(request.user)
         .for_campaign(campaign)
@@ -60,7 +53,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
 @permission_required("enrolment.add_enrolmentrecord", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def record_new(request: HttpRequest) -> HttpResponse:
-    campaign = _campaign(request)
+    campaign = campaign_for(request.user)
     form = RecordForm(request.POST or None, user=request.user, campaign=campaign)
     if request.method == "POST" and form.is_valid():
         try:

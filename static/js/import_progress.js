@@ -7,8 +7,13 @@
   var text = box.querySelector("[data-role=text]");
   function poll() {
     fetch(box.dataset.progressUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.json(); })
+      .then(function (response) {
+        // Logged out or no longer allowed: the page itself says so (or sends to the login page).
+        if (!response.ok) { window.location.reload(); return null; }
+        return response.json();
+      })
       .then(function (data) {
+        if (data === null) { return; }
         if (data.finished) { window.location.reload(); return; }
         if (data.percent === null) {
           text.textContent = data.status_label + "，已检查 " + data.rows_done + " 行……";

@@ -65,11 +65,17 @@ def test_every_batch_url_answers_each_role_as_allowed(
         assert b"\xe6\xb5\x8b\xe8\xaf\x95" not in response.content  # 测试 (the names in the list)
 
 
-@pytest.mark.parametrize("name", ["list", "upload", "detail", "progress", "rejected"])
+@pytest.mark.parametrize("name", ["list", "upload", "detail", "rejected"])
 def test_anonymous_visitors_are_sent_to_log_in(client, batch: Batch, name: str) -> None:
     response = client.get(_urls(batch)[name])
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
+
+
+def test_an_anonymous_progress_poll_gets_a_401_in_json(client, batch: Batch) -> None:
+    response = client.get(_urls(batch)["progress"])
+    assert response.status_code == 401
+    assert response.json() == {"detail": "未登录或登录已过期"}
 
 
 def test_town_staff_of_either_town_see_no_batch(login, batch: Batch, town_user: User, other_town_user: User) -> None:

@@ -43,7 +43,7 @@ def test_uploaded_and_rejected_files_are_readable_by_the_application_only(chengj
 def test_unconfirmed_previews_and_leftover_files_are_removed(town_user):
     old = EntrySheetUpload.objects.create(user=town_user, file_name="a.xlsx", rows=[])
     EntrySheetUpload.objects.filter(pk=old.pk).update(uploaded_at=timezone.now() - datetime.timedelta(days=2))
-    fresh = EntrySheetUpload.objects.create(user=town_user, file_name="b.xlsx", rows=[])
+    EntrySheetUpload.objects.create(user=town_user, file_name="b.xlsx", rows=[])
     confirmed = EntrySheetUpload.objects.create(user=town_user, file_name="c.xlsx", rows=[], applied_at=timezone.now())
     EntrySheetUpload.objects.filter(pk=confirmed.pk).update(uploaded_at=timezone.now() - datetime.timedelta(days=2))
     leftover = Path(settings.PRIVATE_TMP) / "pushlist-admin-old.xlsx"

@@ -88,13 +88,13 @@ def test_the_summary_has_its_own_period(june: Period, office_user: User, login) 
 def test_a_bad_period_is_a_400_in_chinese(june: Period, office_user: User, login, query: str) -> None:
     response = login(office_user).get(f"/api/reports/{query}")
     assert response.status_code == 400
-    assert "报告月份" in response.json()["error"]
+    assert "报告月份" in response.json()["detail"]
 
 
 def test_it_needs_a_login(june: Period, client) -> None:
     response = client.get("/api/reports/?period=2021-06")
     assert response.status_code == 401
-    assert response.json()["error"] == "请先登录。"
+    assert response.json() == {"detail": "未登录或登录已过期"}
 
 
 def test_it_runs_a_constant_number_of_queries(june: Period, office_user: User, town_user: User, login, travel) -> None:

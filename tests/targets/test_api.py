@@ -22,7 +22,7 @@ PAGE = "/progress/"
 def test_anonymous_users_get_401_from_the_api_and_the_login_page_from_the_page(client, chengjiang) -> None:
     response = client.get(API)
     assert response.status_code == 401
-    assert response.json()["error"] == "请先登录"
+    assert response.json() == {"detail": "未登录或登录已过期"}
     response = client.get(PAGE)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
@@ -86,7 +86,7 @@ def test_a_town_user_sees_every_town_but_nothing_personal(login, town_user, chen
 def test_a_bad_date_is_a_400_with_a_chinese_message(login, office_user, chengjiang, value: str) -> None:
     response = login(office_user).get(API, {"as_of": value})
     assert response.status_code == 400
-    assert "日期" in response.json()["error"]
+    assert "日期" in response.json()["detail"]
     assert login(office_user).get(PAGE, {"as_of": value}).status_code == 400
 
 

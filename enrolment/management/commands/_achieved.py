@@ -7,21 +7,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigns.models import Campaign
+from campaigns.selectors import campaign_for_command
 from enrolment.services._upsert import ImportOutcome
 from enrolment.tabular import FileProblem
-
-
-def campaign_from_option(campaign_id: int | None) -> Campaign:
-    if campaign_id is not None:
-        campaign = Campaign.objects.filter(pk=campaign_id).first()
-        if campaign is None:
-            raise CommandError(f"找不到专项行动:ID {campaign_id}")
-        return campaign
-    campaign = Campaign.objects.current()
-    if campaign is None:
-        raise CommandError("还没有专项行动,请先导入专项行动数据(loaddata)")
-    return campaign
 
 
 class ImportCommand(BaseCommand):
@@ -38,7 +26,7 @@ class ImportCommand(BaseCommand):
         path = Path(str(options["path"]))
         if not path.is_file():
             raise CommandError(f"文件不存在:{path}")
-        campaign = campaign_from_option(options["campaign"])  # type: ignore[arg-type]
+        campaign = campaign_for_command(options["campaign"])  # type: ignore[arg-type]
         try:
             outcome = type(self).importer(campaign=campaign, path=path, original_name=path.name)
         except FileProblem as problem:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigns.models import Campaign
+from campaigns.selectors import campaign_for_command
 from enrolment.models import ListKind
 from enrolment.services.pushlist_import import ImportRefused, pushlist_import
 from enrolment.tabular import FileProblem
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"找不到文件：{path}")
-        campaign = self._campaign(options["campaign"])
+        campaign = campaign_for_command(options["campaign"])
         try:
             result = pushlist_import(
                 campaign=campaign,
@@ -43,15 +43,3 @@ class Command(BaseCommand):
         if result.rejected_path:
             self.stdout.write(result.rejected_path)
         self.stdout.write(result.counts_line)
-
-    @staticmethod
-    def _campaign(campaign_id: int | None) -> Campaign:
-        if campaign_id is not None:
-            campaign = Campaign.objects.filter(pk=campaign_id).first()
-            if campaign is None:
-                raise CommandError(f"找不到 ID 为 {campaign_id} 的专项行动")
-            return campaign
-        campaign = Campaign.objects.current()
-        if campaign is None:
-            raise CommandError("还没有专项行动，请先导入专项行动数据（load_campaign）")
-        return campaign

@@ -3,8 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from campaigns.selectors import campaign_for_command
 from enrolment.columns import columns_help
-from enrolment.management.commands._achieved import campaign_from_option
 from enrolment.tabular import FileProblem
 from targets.services import RecomputeBusy, baselines_import, progress_run
 from targets.services.baselines import BASELINE_COLUMNS
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         path = Path(str(options["path"]))
         if not path.is_file():
             raise CommandError(f"文件不存在：{path}")
-        campaign = campaign_from_option(options["campaign"])  # type: ignore[arg-type]
+        campaign = campaign_for_command(options["campaign"])  # type: ignore[arg-type]
         try:
             outcome = baselines_import(campaign=campaign, path=path, original_name=path.name)
         except FileProblem as problem:

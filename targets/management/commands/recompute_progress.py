@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from campaigns.models import Campaign
-from enrolment.management.commands._achieved import campaign_from_option
+from campaigns.selectors import campaign_for_command
 from targets.services import RecomputeBusy, progress_run
 
 WAIT_SECONDS = 300
@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 as_of = datetime.date.fromisoformat(str(options["as_of"]))
             except ValueError as exc:
                 raise CommandError(f"日期格式错误:{options['as_of']}(应为 YYYY-MM-DD)") from exc
-        campaign: Campaign = campaign_from_option(options["campaign"])  # type: ignore[arg-type]
+        campaign: Campaign = campaign_for_command(options["campaign"])  # type: ignore[arg-type]
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
             try:
