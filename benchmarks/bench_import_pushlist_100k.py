@@ -1,6 +1,6 @@
 """Import a 100,000-row person push list (xlsx) end to end, against 100,000 entries already held.
 
-Floor (the issue's definition): an openpyxl read-only parse of the same file plus a bare COPY of the parsed
+Floor (the benchmark's definition): an openpyxl read-only parse of the same file plus a bare COPY of the parsed
 rows into a scratch table. The importer reads with python-calamine, so the floor with calamine as the
 reader is measured and reported too (``calamine_baseline_seconds``, ``ratio_vs_calamine``).
 

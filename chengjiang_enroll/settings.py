@@ -224,11 +224,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 PROGRESS_STALE_CLAIM_MINUTES = env.int("PROGRESS_STALE_CLAIM_MINUTES", default=30)
 CELERY_BEAT_SCHEDULE = {
     "recompute-progress-nightly": {
-        "task": "targets.recompute_all_progress",
+        "task": "targets.progress_recompute_request_running_task",
         "schedule": crontab(hour=1, minute=30),
     },
     "report-reminders": {
-        "task": "reporting.send_report_reminders",
+        "task": "reporting.reminders_send_task",
         "schedule": crontab(hour=9, minute=0),
     },
     "previews-prune": {

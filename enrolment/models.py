@@ -129,10 +129,6 @@ class EntryStatus(models.TextChoices):
     REFUSED = "refused", _("拒绝参保")
     UNREACHABLE = "unreachable", _("无法联系")
 
-    @classmethod
-    def closed(cls) -> frozenset[str]:
-        return frozenset({cls.ENROLLED, cls.NOT_DUE})
-
 
 class NotDueReason(models.TextChoices):
     DECEASED = "deceased", _("已死亡")

@@ -41,10 +41,6 @@ class Funnel:
     not_due: int
     open: int
 
-    @property
-    def worked_share(self) -> float:
-        return self.worked / self.pushed if self.pushed else 0.0
-
 
 def entry_funnel(queryset: QuerySet[PushEntry]) -> Funnel:
     """pushed → worked → enrolled / not due / still open, in one aggregate query."""
@@ -162,7 +158,7 @@ def entry_detail_json(entry: PushEntry, *, unmasked: bool) -> dict[str, object]:
     return data
 
 
-def entry_detail(user: User, pk: int) -> PushEntry:
+def entry_in_scope(user: User, pk: int) -> PushEntry:
     """One entry within the user's scope; raises PushEntry.DoesNotExist otherwise."""
     return (
         PushEntry.objects.for_user(user)

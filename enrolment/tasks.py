@@ -1,3 +1,9 @@
+"""Celery tasks of the push lists and data imports: each takes an id, calls one service, has time limits.
+
+An import of a very large file may take minutes; past the soft limit the import is recorded as failed
+(nothing stored) and may be uploaded again.
+"""
+
 from __future__ import annotations
 
 from celery import shared_task
@@ -6,16 +12,19 @@ from enrolment.services.data_imports import data_import_run
 from enrolment.services.entry_sheets import previews_prune
 from enrolment.services.pushlist_import import batch_import
 
+IMPORT_SOFT_LIMIT = 30 * 60
+IMPORT_HARD_LIMIT = IMPORT_SOFT_LIMIT + 5 * 60
 
-@shared_task(name="enrolment.import_batch")
-def import_batch(batch_id: int) -> str | None:
+
+@shared_task(name="enrolment.batch_import_task", soft_time_limit=IMPORT_SOFT_LIMIT, time_limit=IMPORT_HARD_LIMIT)
+def batch_import_task(batch_id: int) -> str | None:
     """Import a queued push-list batch; a second delivery of the same task finds it claimed and does nothing."""
     batch = batch_import(batch_id=batch_id)
     return batch.status if batch is not None else None
 
 
-@shared_task(name="enrolment.import_data")
-def import_data(data_import_id: int) -> str | None:
+@shared_task(name="enrolment.data_import_run_task", soft_time_limit=IMPORT_SOFT_LIMIT, time_limit=IMPORT_HARD_LIMIT)
+def data_import_run_task(data_import_id: int) -> str | None:
     """Import a queued upload of department data (enrolment records, projects, rosters), once."""
     data_import = data_import_run(data_import_id=data_import_id)
     return data_import.status if data_import is not None else None

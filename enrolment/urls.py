@@ -21,6 +21,6 @@ urlpatterns = [
     path("entries/<int:pk>/reveal/", entries.entry_reveal, name="entry-reveal"),
     path("records/", records.record_list, name="records"),
     path("records/new/", records.record_new, name="record-new"),
-    path("api/entries/", api.entry_list, name="api-entry-list"),
-    path("api/entries/<int:pk>/", api.entry_detail, name="api-entry-detail"),
+    path("api/entries/", api.api_entry_list, name="api-entry-list"),
+    path("api/entries/<int:pk>/", api.api_entry_detail, name="api-entry-detail"),
 ]

@@ -10,12 +10,14 @@ from reporting.services import reminders_send
 
 
 @shared_task(
-    name="reporting.send_report_reminders",
+    name="reporting.reminders_send_task",
+    soft_time_limit=300,
+    time_limit=360,
     autoretry_for=(smtplib.SMTPException, ConnectionError),
     retry_backoff=60,
     max_retries=5,
 )
-def send_report_reminders(now: str | None = None) -> dict[str, int]:
+def reminders_send_task(now: str | None = None) -> dict[str, int]:
     """Daily at 09:00 (beat): reminders the day before the due day, overdue notices the day after.
 
     Safe to run any number of times a day: each reminder is claimed once per unit per period.

@@ -1,4 +1,4 @@
-"""Celery tasks of the progress engine: each loads its campaign and calls one service."""
+"""Celery tasks of the progress engine: each takes ids, calls one service, and has its own time limits."""
 
 from __future__ import annotations
 
@@ -9,13 +9,18 @@ from celery import shared_task
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from targets.services import RecomputeBusy, progress_recompute_request, progress_run
+from targets.services import (
+    RecomputeBusy,
+    progress_recompute_request,
+    progress_recompute_request_running,
+    progress_run,
+)
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="targets.recompute_progress", bind=True, acks_late=True)
-def recompute_progress(self, campaign_id: int, as_of: str | None = None) -> int | None:
+@shared_task(name="targets.progress_run_task", bind=True, acks_late=True, soft_time_limit=600, time_limit=660)
+def progress_run_task(self, campaign_id: int, as_of: str | None = None) -> int | None:
     """Recompute a campaign's progress (``as_of`` ISO date, or today and every stored date).
 
     Idempotent: the claim is a conditional UPDATE keyed on the task id, so a redelivered task (its worker
@@ -41,12 +46,7 @@ def progress_recompute_request_task(campaign_id: int) -> bool:
     return progress_recompute_request(campaign=campaign) if campaign is not None else False
 
 
-@shared_task(name="targets.recompute_all_progress", acks_late=True)
-def recompute_all_progress() -> int:
-    """Nightly: ask for a recompute of every campaign running now or within the last month."""
-    today = timezone.localdate()
-    campaigns = Campaign.objects.filter(start__lte=today, target_date__gte=today - datetime.timedelta(days=31))
-    requested = 0
-    for campaign in campaigns:
-        requested += progress_recompute_request(campaign=campaign)
-    return requested
+@shared_task(name="targets.progress_recompute_request_running_task", acks_late=True, soft_time_limit=60, time_limit=120)
+def progress_recompute_request_running_task() -> int:
+    """Nightly (beat): ask for a recompute of every campaign running now or within the last month."""
+    return progress_recompute_request_running(today=timezone.localdate())

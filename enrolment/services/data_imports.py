@@ -37,7 +37,7 @@ def columns_for_source(source: str) -> Sequence[Column]:
 @transaction.atomic
 def data_import_submit(*, campaign: Campaign, source: str, upload: UploadedFile, uploaded_by: User) -> DataImport:
     """Save the upload as a queued import and hand it to a worker once the upload is committed."""
-    from enrolment.tasks import import_data
+    from enrolment.tasks import data_import_run_task
 
     data_import = DataImport(
         campaign=campaign, source=source, file_name=upload.name, uploaded_by=uploaded_by, status=ImportStatus.QUEUED
@@ -46,7 +46,7 @@ def data_import_submit(*, campaign: Campaign, source: str, upload: UploadedFile,
     data_import.sha256 = DataImport.digest(data_import.file.path)
     data_import.save()
     audit_record(action=Action.UPLOAD, what=f"data_import:{data_import.pk}", user=uploaded_by, rows=0)
-    transaction.on_commit(lambda: import_data.delay(data_import.pk))
+    transaction.on_commit(lambda: data_import_run_task.delay(data_import.pk))
     return data_import
 
 

@@ -741,12 +741,12 @@ def batch_submit(
     uploaded_by: User | None = None,
 ) -> Batch:
     """Queue an upload for import: the batch is recorded now, the Celery task runs once it is committed."""
-    from enrolment.tasks import import_batch
+    from enrolment.tasks import batch_import_task
 
     batch = batch_create(
         campaign=campaign, kind=kind, upload=upload, file_name=file_name, label=label, uploaded_by=uploaded_by
     )
-    transaction.on_commit(lambda: import_batch.delay(batch.pk))
+    transaction.on_commit(lambda: batch_import_task.delay(batch.pk))
     return batch
 
 

@@ -20,8 +20,7 @@ from campaigns.params import page_param
 from campaigns.search_tokens import search_redirect_query
 from enrolment.filters import EntryFilter
 from enrolment.models import ListKind, PushEntry
-from enrolment.selectors import entries_for, entry_detail_json, entry_json
-from enrolment.selectors import entry_detail as entry_detail_selector
+from enrolment.selectors import entries_for, entry_detail_json, entry_in_scope, entry_json
 from enrolment.views.entries import VIEW_PERMISSION
 
 PAGE_SIZE = 50
@@ -54,7 +53,7 @@ def _list_params(request: HttpRequest) -> tuple[QueryDict, bool]:
 @csrf_exempt  # reads only; a session-authenticated client posts its filters like a GET's query string
 @require_http_methods(["GET", "POST"])
 @_api_view
-def entry_list(request: HttpRequest) -> JsonResponse:
+def api_entry_list(request: HttpRequest) -> JsonResponse:
     user = request.user
     unmasked = user.sees_personal_data
     params, posted = _list_params(request)
@@ -93,10 +92,10 @@ def entry_list(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @_api_view
-def entry_detail(request: HttpRequest, pk: int) -> JsonResponse:
+def api_entry_detail(request: HttpRequest, pk: int) -> JsonResponse:
     user = request.user
     try:
-        entry = entry_detail_selector(user, pk)
+        entry = entry_in_scope(user, pk)
     except PushEntry.DoesNotExist:
         raise Http404 from None
     unmasked = user.sees_personal_data

@@ -19,7 +19,7 @@ from enrolment.forms.batches import BatchUploadForm
 from enrolment.models import Batch, ImportStatus
 from enrolment.selectors import batch_funnel
 from enrolment.services.pushlist_import import ImportRefused, batch_progress, batch_submit
-from enrolment.views.uploads import progress_payload, rejected_rows_response
+from enrolment.views.uploads import rejected_rows_response, upload_progress_json
 
 
 def _batches_for(user: User):
@@ -61,9 +61,9 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _progress_payload(batch: Batch) -> dict[str, object]:
+def _batch_progress_json(batch: Batch) -> dict[str, object]:
     rows_done, rows_total = batch_progress(batch)
-    return progress_payload(
+    return upload_progress_json(
         batch, rows_done=rows_done, rows_total=rows_total, imported=batch.imported, duplicates=batch.duplicates
     )
 
@@ -72,7 +72,7 @@ def _progress_payload(batch: Batch) -> dict[str, object]:
 @require_GET
 @api_view("enrolment.view_batch")
 def batch_progress_json(request: HttpRequest, pk: int) -> JsonResponse:
-    return json_response(_progress_payload(_batch_for(request.user, pk)))
+    return json_response(_batch_progress_json(_batch_for(request.user, pk)))
 
 
 @login_required

@@ -18,7 +18,7 @@ from campaigns.selectors import campaign_for
 from enrolment.forms.data_imports import DataImportUploadForm
 from enrolment.models import DataImport, ImportStatus
 from enrolment.services.data_imports import data_import_submit
-from enrolment.views.uploads import progress_payload, rejected_rows_response
+from enrolment.views.uploads import rejected_rows_response, upload_progress_json
 
 
 def _imports_for(user: User):
@@ -32,7 +32,7 @@ def _import_for(user: User, pk: int) -> DataImport:
 
 
 def _payload(data_import: DataImport) -> dict[str, object]:
-    return progress_payload(
+    return upload_progress_json(
         data_import,
         rows_done=data_import.rows_done,
         rows_total=data_import.rows_total,

@@ -30,12 +30,10 @@ from enrolment.selectors import (
     entries_for,
     entry_funnel,
     entry_history,
+    entry_in_scope,
     is_person,
     shown_key,
     shown_phone,
-)
-from enrolment.selectors import (
-    entry_detail as entry_detail_selector,
 )
 from enrolment.services.entries import (
     CHANGE_PERMISSION,
@@ -110,7 +108,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
 def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     try:
-        entry = entry_detail_selector(user, pk)
+        entry = entry_in_scope(user, pk)
     except PushEntry.DoesNotExist:
         raise Http404 from None
     can_change = user.has_perm(CHANGE_PERMISSION)
@@ -176,7 +174,7 @@ def entry_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if "application/json" in request.headers.get("Accept", ""):
         payload = {"id": revealed.entry_id, "key": revealed.key, "phone": revealed.phone}
         return no_store(JsonResponse(payload, json_dumps_params={"ensure_ascii": False}))
-    entry = entry_detail_selector(user, pk)
+    entry = entry_in_scope(user, pk)
     form = EntryStatusForm.for_entry(entry)
     return _detail_page(request, entry, form=form, can_change=user.has_perm(CHANGE_PERMISSION), revealed=revealed)
 

@@ -13,7 +13,7 @@ from enrolment.models import ImportBase, ImportStatus
 from enrolment.workbooks import copy_rejected_workbook
 
 
-def progress_payload(upload: ImportBase, *, rows_done: int, rows_total: int, **counts: int) -> dict[str, object]:
+def upload_progress_json(upload: ImportBase, *, rows_done: int, rows_total: int, **counts: int) -> dict[str, object]:
     if upload.status == ImportStatus.DONE:
         percent: int | None = 100
     elif rows_total:

@@ -36,7 +36,7 @@ KEEP_RECENT_DAYS = 7
 # A RUNNING claim older than this belongs to a worker that died without its task being redelivered.
 STALE_CLAIM = datetime.timedelta(minutes=settings.PROGRESS_STALE_CLAIM_MINUTES)
 
-# Indicator codes (public, see the foundation issue) → the record series that feeds them.
+# Indicator codes (public: the API and the fixtures use them) → the record series that feeds them.
 COUNT_SERIES = {
     "employee_pension_insured": Insurance.EMPLOYEE_PENSION,
     "unemployment_insured": Insurance.UNEMPLOYMENT,
@@ -61,7 +61,7 @@ def time_progress(campaign: Campaign, as_of: datetime.date) -> float:
     """(as_of − start) / (target date − start) in days, clamped to [0, 1].
 
     Both spans are date differences (one end counted, not both): 0 on the start day, 1 on the target date,
-    104 / 288 = 0.361 on 2021-06-30 as the issue's example has it; ``needed_per_day`` divides by the
+    104 / 288 = 0.361 on 2021-06-30 for the 2021 campaign; ``needed_per_day`` divides by the
     (target date − as_of) days left on the same convention, so elapsed + left = the campaign's days.
     """
     total = (campaign.target_date - campaign.start).days
@@ -430,13 +430,13 @@ def progress_recompute_request(*, campaign: Campaign) -> bool:
         .update(status=ProgressState.Status.QUEUED, queued_at=now)
     )
     if enqueue:
-        from targets.tasks import recompute_progress
+        from targets.tasks import progress_run_task
 
         campaign_id = campaign.pk
 
         def enqueue_task() -> None:
             try:
-                recompute_progress.delay(campaign_id)
+                progress_run_task.delay(campaign_id)
             except Exception:  # the data change is committed; progress catches up later
                 # A broker outage (or, in eager mode, a failing run) must not fail the import that asked.
                 # Back to idle with the dirty flag kept, so the next request or the nightly run enqueues again.
@@ -447,6 +447,13 @@ def progress_recompute_request(*, campaign: Campaign) -> bool:
 
         transaction.on_commit(enqueue_task)
     return bool(enqueue)
+
+
+def progress_recompute_request_running(*, today: datetime.date) -> int:
+    """Ask for a recompute of every campaign running on ``today`` or ended within the month before (late data
+    still arrives then). Returns how many were enqueued."""
+    campaigns = Campaign.objects.filter(start__lte=today, target_date__gte=today - datetime.timedelta(days=31))
+    return sum(progress_recompute_request(campaign=campaign) for campaign in campaigns)
 
 
 def progress_claim(*, campaign: Campaign, token: str, refresh: bool = True) -> bool:

@@ -1,5 +1,4 @@
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from chengjiang_enroll.celery import ping
@@ -15,8 +14,3 @@ def test_healthz_checks_the_real_broker(celery_worker_on_broker: object) -> None
     response = Client().get("/healthz")
     assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
     assert response.status_code == 200
-
-
-def test_without_a_broker_tasks_run_in_process(db: None) -> None:
-    assert ping.delay().get() == "pong"
-    assert settings.CELERY_TASK_ALWAYS_EAGER

@@ -5,8 +5,10 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 
-def test_the_interface_speaks_simplified_chinese() -> None:
-    assert settings.LANGUAGE_CODE == "zh-hans"
+def test_the_interface_speaks_simplified_chinese(client) -> None:
+    page = client.get("/accounts/login/")
+    assert page.headers["Content-Language"] == "zh-hans"
+    assert "用户名" in page.content.decode() and "密码" in page.content.decode()
     with translation.override("zh-hans"):
         assert gettext("Password") == "密码"  # Django's own strings come translated too
 

@@ -45,6 +45,27 @@ def test_the_app_refuses_to_start_without_a_secret_key_when_debug_is_off() -> No
 def test_a_bad_boolean_fails_loudly() -> None:
     result = manage("check", **{**PRODUCTION, "SECURE_SSL_REDIRECT": "perhaps"})
     assert result.returncode != 0
+    assert "SECURE_SSL_REDIRECT must be a boolean (1/0, true/false, yes/no, on/off), not 'perhaps'." in result.stderr
+
+
+def test_without_a_broker_tasks_run_in_process_and_with_one_they_are_queued() -> None:
+    """The embedded default (no CELERY_BROKER_URL) runs tasks eagerly in the calling process; a broker turns
+    that off. Read from the real settings module, not the test settings (which force eager tasks)."""
+    code = (
+        "from django.conf import settings; from chengjiang_enroll.celery import ping; "
+        "print(settings.CELERY_TASK_ALWAYS_EAGER, ping.delay().get() if settings.CELERY_TASK_ALWAYS_EAGER else '-')"
+    )
+    embedded = manage("shell", "--no-imports", "-c", code, **PRODUCTION, CELERY_BROKER_URL="")
+    with_broker = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code.replace("ping.delay().get()", "''"),
+        **PRODUCTION,
+        CELERY_BROKER_URL="redis://127.0.0.1:1/0",
+    )
+    assert embedded.stdout.split() == ["True", "pong"], embedded.stderr
+    assert with_broker.stdout.split() == ["False", "-"], with_broker.stderr
 
 
 def test_a_deployment_behind_a_tls_proxy_may_turn_the_redirect_off() -> None:

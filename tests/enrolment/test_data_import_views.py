@@ -133,7 +133,8 @@ def test_a_crash_while_storing_leaves_nothing_and_marks_the_upload_failed(
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("530481199001011235 在错误信息里")
 
-    monkeypatch.setattr("enrolment.services.records.upsert", crash)
+    # The database refuses the records' bulk insert (the last step, inside the import transaction).
+    monkeypatch.setattr(EnrolmentRecord.objects, "bulk_create", crash)
     data_import = data_import_submit(
         campaign=chengjiang, source=DataImport.Source.ENROLMENTS, upload=export_file(tmp_path), uploaded_by=admin_user
     )

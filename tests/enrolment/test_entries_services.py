@@ -148,7 +148,9 @@ def test_bulk_change_sorts_rows_and_applies_valid_ones_set_based(
     assert sorted(p.row for p in plan.problems) == [30, 31, 32, 33]
     problems = {p.row: p.reason for p in plan.problems}
     assert "不存在或不在您的管辖范围内" in problems[30]
-    assert problems[30].replace("30", "") != "" and problems[32].startswith("系统编号 999999")
+    # Another town's entry is refused in exactly the words of a missing one: the answer tells nothing.
+    assert problems[32] == "系统编号 999999 不存在或不在您的管辖范围内"
+    assert problems[30] == problems[32].replace("999999", str(longjie_entry.pk))
     assert "备注" in problems[31]
     assert "重复出现" in problems[33]
     assert PushEntry.objects.filter(status="enrolled").count() == 19

@@ -232,12 +232,23 @@ def test_a_dry_run_counts_everything_and_writes_nothing(chengjiang: Campaign, st
     Path(result.rejected_path).unlink()
 
 
+def _disk_full_for_the_rejected_rows(message: str = "No space left on device"):
+    """The disk fills up when the import writes its last file (the rejected rows): everything else is stored."""
+    from django.core.files.storage import FileSystemStorage
+
+    real_save = FileSystemStorage.save
+
+    def save(storage: FileSystemStorage, name: str, content: object, max_length: int | None = None) -> str:
+        if "rejected" in name:
+            raise OSError(28, message)
+        return real_save(storage, name, content, max_length)
+
+    return mock.patch.object(FileSystemStorage, "save", save)
+
+
 def test_a_crash_half_way_leaves_the_database_as_before(chengjiang: Campaign, staff_file: Path) -> None:
     villages = Village.objects.count()
-    with (
-        mock.patch.object(service, "_finish", side_effect=RuntimeError("disk full")),
-        pytest.raises(RuntimeError),
-    ):
+    with _disk_full_for_the_rejected_rows(), pytest.raises(OSError):
         _import(chengjiang, staff_file)
     assert not PushEntry.objects.exists()
     assert not EntryPush.objects.exists()
@@ -269,10 +280,10 @@ def test_a_queued_batch_is_claimed_once_and_imported(chengjiang: Campaign, staff
 
 def test_a_crash_in_a_queued_batch_marks_it_failed_and_stores_nothing(chengjiang: Campaign, staff_file: Path) -> None:
     batch = _queued(chengjiang, staff_file)
-    with mock.patch.object(service, "_finish", side_effect=RuntimeError("530422199001011234")):
+    with _disk_full_for_the_rejected_rows("530422199001011234"):
         failed = batch_import(batch_id=batch.pk)
     assert failed.status == ImportStatus.FAILED
-    assert "RuntimeError" in failed.error
+    assert "OSError" in failed.error
     assert "530422" not in failed.error  # the exception's text may hold personal data: not kept
     assert not PushEntry.objects.exists()
     assert not failed.rejected_file

@@ -5,7 +5,7 @@ from campaigns.models import Role, User
 from reporting.models import Notice, ReminderLog
 from reporting.schedule import Period
 from reporting.services import report_submit
-from reporting.tasks import send_report_reminders
+from reporting.tasks import reminders_send_task
 from tests.factories import UserFactory
 from tests.reporting.conftest import TEXTS
 
@@ -24,7 +24,7 @@ def test_on_the_first_units_that_have_not_submitted_get_a_reminder(
     with travel(2021, 7, 1, 8):
         report_submit(period=june, unit=town_user.town, user=town_user, **TEXTS)
     with travel(2021, 7, 1, 9):
-        result = send_report_reminders.delay().get()
+        result = reminders_send_task.delay().get()
     assert result["due"] == 21 - 1  # every unit but 凤麓街道
     notices = Notice.objects.filter(kind=Notice.Kind.REMINDER)
     assert notices.count() == 20
@@ -37,10 +37,10 @@ def test_on_the_first_units_that_have_not_submitted_get_a_reminder(
 
 def test_each_reminder_goes_once_even_when_beat_fires_twice(june: Period, mailboxes: None, travel) -> None:
     with travel(2021, 7, 1, 9):
-        first = send_report_reminders()
-        second = send_report_reminders()
+        first = reminders_send_task()
+        second = reminders_send_task()
     with travel(2021, 7, 2, 9):
-        third = send_report_reminders()
+        third = reminders_send_task()
     assert first["due"] == 21 and second["due"] == 0 and third["due"] == 0
     assert Notice.objects.filter(kind=Notice.Kind.REMINDER).count() == 21
     assert len(mail.outbox) == 3  # 凤麓, 龙街 and 人社 have users with addresses
@@ -53,8 +53,8 @@ def test_on_the_third_missing_units_and_the_office_are_told(
     with travel(2021, 7, 3, 0, 30):
         report_submit(period=june, unit=other_town_user.town, user=other_town_user, **TEXTS)
     with travel(2021, 7, 3, 9):
-        result = send_report_reminders()
-        again = send_report_reminders()
+        result = reminders_send_task()
+        again = reminders_send_task()
     assert result == {"due": 0, "overdue": 20, "office_list": 1}
     assert again == {"due": 0, "overdue": 0, "office_list": 0}
     overdue = Notice.objects.filter(kind=Notice.Kind.OVERDUE)
@@ -72,20 +72,20 @@ def test_on_the_third_missing_units_and_the_office_are_told(
 
 def test_nothing_goes_on_other_days(june: Period, mailboxes: None, travel) -> None:
     with travel(2021, 7, 15, 9):
-        assert send_report_reminders() == {"due": 0, "overdue": 0, "office_list": 0}
+        assert reminders_send_task() == {"due": 0, "overdue": 0, "office_list": 0}
     assert not Notice.objects.exists() and not mail.outbox
 
 
 def test_the_summary_reminder_goes_the_day_before_summary_due(chengjiang: object, travel) -> None:
     with travel(2021, 12, 4, 9):
-        result = send_report_reminders()
+        result = reminders_send_task()
     assert result["due"] == 21
     assert ReminderLog.objects.filter(report_kind="summary").count() == 21
 
 
 def test_a_notice_shows_on_the_units_start_page_until_dismissed(june: Period, town_user: User, login, travel) -> None:
     with travel(2021, 7, 1, 9):
-        send_report_reminders()
+        reminders_send_task()
         client = login(town_user)
         page = client.get("/start/town/").content.decode()
         assert "请于 2021年7月2日 23:59 前报送2021年6月报告" in page
@@ -100,8 +100,8 @@ def test_a_real_worker_sends_each_reminder_once_when_beat_fires_twice(
     celery_worker_on_broker: object, chengjiang: object, travel
 ) -> None:
     with travel(2021, 7, 1, 9):
-        first = send_report_reminders.delay()
-        second = send_report_reminders.delay()
+        first = reminders_send_task.delay()
+        second = reminders_send_task.delay()
         results = [first.get(timeout=30), second.get(timeout=30)]
     assert sorted(r["due"] for r in results) == [0, 21]
     assert Notice.objects.filter(kind=Notice.Kind.REMINDER).count() == 21

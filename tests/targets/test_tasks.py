@@ -24,7 +24,7 @@ from tests.targets.helpers import record
 
 
 def test_a_thousand_requests_enqueue_one_task(chengjiang: Campaign, django_capture_on_commit_callbacks) -> None:
-    with mock.patch.object(tasks.recompute_progress, "delay") as delay:
+    with mock.patch.object(tasks.progress_run_task, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             for _ in range(1000):
                 progress_recompute_request(campaign=chengjiang)
@@ -35,7 +35,7 @@ def test_a_thousand_requests_enqueue_one_task(chengjiang: Campaign, django_captu
 
 
 def test_the_task_is_enqueued_only_after_commit(chengjiang: Campaign, django_capture_on_commit_callbacks) -> None:
-    with mock.patch.object(tasks.recompute_progress, "delay") as delay:
+    with mock.patch.object(tasks.progress_run_task, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=False):
             progress_recompute_request(campaign=chengjiang)
         delay.assert_not_called()
@@ -45,7 +45,7 @@ def test_the_task_recomputes_and_goes_idle(chengjiang: Campaign, fenglu, time_ma
     time_machine.move_to(datetime.datetime(2021, 6, 30, 12, 0, tzinfo=datetime.UTC))
     record(chengjiang, fenglu, Insurance.RESIDENT_PENSION, datetime.date(2021, 6, 1))
     progress_recompute_request(campaign=chengjiang)
-    written = tasks.recompute_progress.apply(args=[chengjiang.pk]).get()
+    written = tasks.progress_run_task.apply(args=[chengjiang.pk]).get()
     assert written == 56
     state = ProgressState.objects.get(campaign=chengjiang)
     assert (state.status, state.dirty, state.runs) == (ProgressState.Status.IDLE, False, 1)
@@ -58,7 +58,7 @@ def test_two_recomputes_of_one_campaign_cannot_run_at_once(chengjiang: Campaign)
     with pytest.raises(RecomputeBusy):
         progress_run(campaign=chengjiang, token="third")
     # The task that finds the work claimed does nothing and says so.
-    assert tasks.recompute_progress.apply(args=[chengjiang.pk]).get() is None
+    assert tasks.progress_run_task.apply(args=[chengjiang.pk]).get() is None
     assert not ProgressSnapshot.objects.exists()
 
 
@@ -80,7 +80,7 @@ def test_a_stale_claim_may_be_reclaimed(chengjiang: Campaign, time_machine) -> N
 
 def test_changes_during_a_run_cause_one_more_run(chengjiang: Campaign, django_capture_on_commit_callbacks) -> None:
     assert progress_claim(campaign=chengjiang, token="running")
-    with mock.patch.object(tasks.recompute_progress, "delay") as delay:
+    with mock.patch.object(tasks.progress_run_task, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             for _ in range(5):
                 assert not progress_recompute_request(campaign=chengjiang)
@@ -93,11 +93,11 @@ def test_changes_during_a_run_cause_one_more_run(chengjiang: Campaign, django_ca
 
 def test_the_nightly_task_requests_running_campaigns(chengjiang: Campaign, time_machine) -> None:
     time_machine.move_to(datetime.datetime(2021, 6, 30, 1, 30, tzinfo=datetime.UTC))
-    with mock.patch.object(tasks.recompute_progress, "delay"):
-        assert tasks.recompute_all_progress.apply().get() == 1
+    with mock.patch.object(tasks.progress_run_task, "delay"):
+        assert tasks.progress_recompute_request_running_task.apply().get() == 1
     time_machine.move_to(datetime.datetime(2023, 6, 30, 1, 30, tzinfo=datetime.UTC))
     ProgressState.objects.update(status=ProgressState.Status.IDLE)
-    assert tasks.recompute_all_progress.apply().get() == 0
+    assert tasks.progress_recompute_request_running_task.apply().get() == 0
 
 
 def test_the_command_recomputes_one_date(chengjiang: Campaign, fenglu, capsys) -> None:
@@ -141,7 +141,7 @@ def test_a_broker_outage_does_not_fail_the_change_that_asked(
     chengjiang: Campaign, django_capture_on_commit_callbacks
 ) -> None:
     with (
-        mock.patch.object(tasks.recompute_progress, "delay", side_effect=ConnectionError("broker down")),
+        mock.patch.object(tasks.progress_run_task, "delay", side_effect=ConnectionError("broker down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         progress_recompute_request(campaign=chengjiang)
