@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 
+from campaigns import params
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_for
 
@@ -73,14 +74,12 @@ def api_view(
 
 
 def date_param(request: HttpRequest, name: str) -> datetime.date | None:
-    """An ISO date query parameter (None when absent or blank); `ApiError` 400 naming the parameter otherwise."""
-    value = request.GET.get(name, "").strip()
-    if not value:
-        return None
+    """An ISO date query parameter between 1900 and 2100 (None when absent or blank); `ApiError` 400 naming the
+    parameter otherwise (campaigns.params holds the rule, for pages and JSON alike)."""
     try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(_("日期参数 %(name)s 格式错误，应为 YYYY-MM-DD，例如 2021-06-30") % {"name": name}) from None
+        return params.date_param(request.GET, name)
+    except params.ParamError as error:
+        raise ApiError(error.message) from None
 
 
 def campaign_param(request: HttpRequest, name: str = "campaign") -> Campaign:

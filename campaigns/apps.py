@@ -9,6 +9,19 @@ def _sync_roles(**kwargs: object) -> None:
     roles_sync()
 
 
+def _private_tmp() -> None:
+    """Temporary files (uploads being read, workbooks being written) hold personal data: keep them in a directory
+    only the application reads, not in the shared /tmp."""
+    import os
+    import tempfile
+
+    from django.conf import settings
+
+    os.makedirs(settings.PRIVATE_TMP, mode=0o700, exist_ok=True)
+    os.chmod(settings.PRIVATE_TMP, 0o700)
+    tempfile.tempdir = str(settings.PRIVATE_TMP)
+
+
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = _("专项行动与组织")
@@ -16,3 +29,16 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         # Django creates permissions after migrate; the role groups follow them (see campaigns.roles).
         post_migrate.connect(_sync_roles, dispatch_uid="campaigns.sync_roles")
+        from django.contrib.auth.signals import user_logged_in
+
+        from campaigns.sessions import session_started
+
+        user_logged_in.connect(session_started, dispatch_uid="campaigns.session_started")
+
+        _private_tmp()
+
+        # The admin has registered every app's models by now (django.contrib.admin comes first): an admin page
+        # that is not scoped to the user's county stops the application here, before it serves anything.
+        from campaigns.admin_guard import admin_registry_check
+
+        admin_registry_check()

@@ -12,12 +12,17 @@ from simple_history.models import HistoricalRecords
 from campaigns.scoping import CountyScopedQuerySet, TownScopedQuerySet
 
 
+class CountyQuerySet(CountyScopedQuerySet):
+    county_field = "pk"
+
+
 class County(models.Model):
     """A county-level unit (县/县级市/区) that runs campaigns: the tenant of this application."""
 
     name = models.CharField(_("名称"), max_length=50)
     division_code = models.CharField(_("行政区划代码"), max_length=6, unique=True)
 
+    objects = CountyQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -81,6 +86,10 @@ class Campaign(models.Model):
         return self.clamp(timezone.localdate())
 
 
+class PhaseQuerySet(CountyScopedQuerySet):
+    county_field = "campaign__county"
+
+
 class Phase(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="phases", verbose_name=_("专项行动"))
     name = models.CharField(_("阶段"), max_length=50)
@@ -89,6 +98,7 @@ class Phase(models.Model):
     end = models.DateField(_("结束日期"))
     description = models.TextField(_("主要内容"), blank=True)
 
+    objects = PhaseQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -187,6 +197,28 @@ class Role(models.TextChoices):
     DEPARTMENT = "department", _("部门经办人")
 
 
+class UserQuerySet(models.QuerySet):
+    def for_user(self, user: User) -> UserQuerySet:
+        """Superusers see every account; an admin of a county, the accounts of that county (its own, its towns'
+        and its departments'); a county-less admin (a province's) every account but the superusers'."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.is_superuser:
+            return self
+        if not user.sees_all_towns:
+            return self.filter(pk=user.pk)
+        county_id = user.county_id
+        if county_id is None:
+            return self.filter(is_superuser=False)
+        return self.filter(
+            Q(county=county_id) | Q(town__county=county_id) | Q(department__county=county_id), is_superuser=False
+        )
+
+
+class StaffManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
 class User(AbstractUser):
     """A member of staff. The role decides what they may do; the town or department decides whose data."""
 
@@ -207,8 +239,11 @@ class User(AbstractUser):
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("部门")
     )
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Set for a password someone else chose (an administrator, or generated): its owner changes it first.
+    password_must_change = models.BooleanField(_("须修改初始密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
-    objects = UserManager()
+    objects = StaffManager()
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
@@ -224,13 +259,36 @@ class User(AbstractUser):
             ),
         ]
 
+    def password_set(self, raw_password: str, *, by: User | None) -> None:
+        """Set a password; one set by someone else must be changed by its owner at the next login."""
+        self.set_password(raw_password)
+        self.password_must_change = by is None or by.pk != self.pk
+        self.password_changed_at = timezone.now()
+
+    def password_change_due(self) -> bool:
+        """Whether the owner must choose a new password before anything else (first login, or expired)."""
+        from django.conf import settings
+
+        if self.password_must_change:
+            return True
+        days = settings.PASSWORD_EXPIRY_DAYS
+        if days and self.password_changed_at is not None:
+            return timezone.now() - self.password_changed_at > datetime.timedelta(days=days)
+        return False
+
     @property
     def sees_all_towns(self) -> bool:
         return self.is_superuser or self.role in (Role.ADMIN, Role.OFFICE)
 
     @property
     def sees_personal_data(self) -> bool:
+        """Lists, the API and exports show full ID numbers and phones (and each such view is recorded)."""
         return self.has_perm("enrolment.view_unmasked_personal_data")
+
+    @property
+    def may_reveal_personal_data(self) -> bool:
+        """May ask for one entry's full ID number and phone (查看完整个人信息), on record."""
+        return self.has_perm("enrolment.reveal_personal_data") or self.sees_personal_data
 
     @property
     def unit(self) -> Town | Department | None:

@@ -36,6 +36,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         ),
         "enrolment.view_entrypush",
         "enrolment.view_unmasked_personal_data",
+        "enrolment.reveal_personal_data",
         "enrolment.export_entries",
         *(
             f"reporting.{a}_{m}"
@@ -66,6 +67,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "targets.view_target",
         "enrolment.view_pushentry",
         "enrolment.change_pushentry",
+        "enrolment.reveal_personal_data",
         "enrolment.export_entries",
         "enrolment.view_enrolmentrecord",
         "enrolment.add_enrolmentrecord",

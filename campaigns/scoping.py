@@ -32,6 +32,15 @@ class CountyScopedQuerySet(models.QuerySet):
         return self.filter(**{self.county_field: county_id})
 
 
+class ReferenceQuerySet(models.QuerySet):
+    """Rows that belong to no county (indicator codes, shared by every campaign): every active user reads them."""
+
+    def for_user(self, user: User) -> Self:
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        return self
+
+
 class TownScopedQuerySet(models.QuerySet):
     """Rows that belong to one town. ``town_field`` is the lookup path to that town."""
 
@@ -80,11 +89,18 @@ def county_of(user: User) -> int | None:
 
 
 class ScopedAdminMixin:
-    """The Django admin goes through the same door: a county admin's admin site shows only that county."""
+    """The Django admin goes through the same door: a county admin's admin site shows only that county.
+
+    Fails closed: a model whose queryset has no ``for_user`` is refused at start-up (`campaigns.admin_guard`),
+    and would show nothing here. Searches go by POST and stay in the session (`admin_guard.PostedSearchMixin`
+    is part of every scoped admin), so an ID number or a name typed in the admin never reaches a URL.
+    """
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         queryset = super().get_queryset(request)
-        return queryset.for_user(request.user) if hasattr(queryset, "for_user") else queryset
+        if not hasattr(queryset, "for_user"):
+            return queryset.none()
+        return queryset.for_user(request.user)
 
 
 def writable_towns(user: User) -> models.QuerySet:

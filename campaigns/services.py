@@ -70,7 +70,8 @@ def user_create(
         is_staff=role == Role.ADMIN,
     )
     validate_password(password, user)
-    user.set_password(password)
+    # Set by an administrator (or generated): the owner chooses their own at the first login.
+    user.password_set(password, by=None)
     user.full_clean(exclude=["password"])
     user.save()
     user.groups.add(group_for(role))

@@ -5,11 +5,13 @@ on a fresh machine without any server. Production sets DATABASE_URL (PostgreSQL)
 SECRET_KEY and ALLOWED_HOSTS; with DEBUG off the secure settings are on unless overridden.
 """
 
+import datetime
 import os
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +67,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "csp",
     "campaigns",
     "audit",
     "targets",
@@ -84,7 +87,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.services.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "chengjiang_enroll.middleware.SessionTimeoutMiddleware",
+    "campaigns.params.ParamErrorMiddleware",
+    "chengjiang_enroll.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "chengjiang_enroll.middleware.SecurityHeadersMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
@@ -130,17 +138,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "campaigns.passwords.LettersAndDigitsValidator"},
 ]
+# Days a password may be used before its owner must change it; 0 (the default) switches expiry off.
+PASSWORD_EXPIRY_DAYS = env.int("PASSWORD_EXPIRY_DAYS", default=0)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# django-axes: lock an account (username + address) after five failed logins, for an hour.
+# django-axes: five failed logins lock the account for 30 minutes whatever address they come from, and lock an
+# address that tries many accounts (a password spray). Failures are not reset by a later success (a success from
+# the attacker's own account would otherwise clear the address's count); they lapse after the cool-off period.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LANGUAGE_CODE = "zh-hans"
@@ -169,6 +182,12 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 # A URL that nothing serves: FileField.url needs one, but files are only ever streamed by access-checked views.
 MEDIA_URL = "/protected/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded and generated files are readable by the application's account only; so are temporary files, which
+# live in MEDIA_ROOT/tmp (also for every library that asks Python's tempfile) and never in the shared /tmp.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+PRIVATE_TMP = MEDIA_ROOT / "tmp"
+FILE_UPLOAD_TEMP_DIR = str(PRIVATE_TMP)
 # What an uploaded spreadsheet may be, checked before anything parses it (enrolment.spreadsheet_guard): the reader
 # holds a sheet's used range in memory at about 100 bytes a cell, so cells and inflated XML bound the memory of a
 # read; CSV is streamed, and only its rows are bounded.
@@ -213,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.reminders_send_task",
         "schedule": crontab(hour=9, minute=0),
     },
+    "previews-prune": {
+        "task": "enrolment.previews_prune_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "audit-prune": {
         "task": "audit.audit_prune_task",
         "schedule": crontab(hour=3, minute=15),
@@ -232,10 +255,36 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 if env_bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# A session ends after SESSION_IDLE_MINUTES without a request and SESSION_ABSOLUTE_HOURS after the login, whatever
+# happens (chengjiang_enroll.middleware.SessionTimeoutMiddleware); and when the browser closes.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Nothing from another origin, no inline script (scripts are static files), no inline styles; data: images only
+# for Bootstrap's own icons inside its stylesheet.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+# The browser features the product never uses are switched off (chengjiang_enroll.middleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), midi=(), payment=(), usb=(), interest-cohort=()"
+)
 
 # --- Audit ------------------------------------------------------------------------------------------
 # The access log is kept at least six months (网络安全法 第二十一条); a shorter period stops the app.
@@ -249,6 +298,8 @@ if AUDIT_RETENTION_DAYS < AUDIT_RETENTION_MIN_DAYS:
 # --- Tables -----------------------------------------------------------------------------------------
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+# A historical version is never restored through the admin: changes go through the services that check them.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Logging: operational facts only; never names, ID numbers or phones. -----------------------------
 LOGGING = {

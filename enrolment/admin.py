@@ -27,11 +27,23 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportMixin
 
+from campaigns.admin_guard import PostedSearchMixin, ReadOnlyAdminMixin, ScopedAdmin, ScopedHistoryAdmin
 from campaigns.models import Campaign
 from campaigns.scoping import ScopedAdminMixin
 from campaigns.selectors import campaign_for
 from enrolment.forms.batches import BatchUploadForm
-from enrolment.models import Batch, EntryPush, ListKind, PushEntry
+from enrolment.identifiers import mask_id_number
+from enrolment.models import (
+    Batch,
+    ConstructionProject,
+    DataImport,
+    EnrolmentRecord,
+    EntryPush,
+    ListKind,
+    PneumoconiosisRoster,
+    PushEntry,
+)
+from enrolment.selectors import is_person, shown_phone
 from enrolment.services.pushlist_import import ImportRefused, batch_submit, pushlist_import
 from enrolment.tabular import FileProblem
 
@@ -54,7 +66,7 @@ class BatchConfirmForm(forms.Form):
 
 
 @admin.register(Batch)
-class BatchAdmin(ScopedAdminMixin, ImportMixin, admin.ModelAdmin):
+class BatchAdmin(PostedSearchMixin, ScopedAdminMixin, ImportMixin, admin.ModelAdmin):
     list_display = ("label", "kind", "status", "rows_total", "imported", "duplicates", "rejected", "uploaded_at")
     list_filter = ("kind", "status", "campaign")
     search_fields = ("label", "file_name")
@@ -145,37 +157,143 @@ class BatchAdmin(ScopedAdminMixin, ImportMixin, admin.ModelAdmin):
         return HttpResponseRedirect(reverse("batch-detail", args=[batch.pk]))
 
 
+class MaskedPersonalDataMixin:
+    """ID numbers and phones are shown masked in the admin, lists and object pages alike; the full values are
+    one explicit, logged action away on the entry's own page (查看完整信息)."""
+
+    @admin.display(description=gettext_lazy("证件号码"))
+    def masked_key(self, obj: PushEntry | EnrolmentRecord) -> str:
+        key = getattr(obj, "key", None) or getattr(obj, "id_number", "")
+        if isinstance(obj, PushEntry) and not is_person(obj):
+            return key
+        return mask_id_number(key)
+
+    @admin.display(description=gettext_lazy("联系电话"))
+    def masked_phone(self, obj: PushEntry) -> str:
+        return shown_phone(obj.phone, unmasked=False)
+
+
+_ENTRY_FIELDS = [
+    "campaign",
+    "kind",
+    "masked_key",
+    "name",
+    "town",
+    "village",
+    "batch",
+    "pushed_times",
+    "last_pushed_batch",
+    "masked_phone",
+    "address",
+    "employer_name",
+    "last_paid",
+    "interrupted_insurance",
+    "legal_rep",
+    "employees",
+    "industry",
+    "status",
+    "not_due_reason",
+    "enrolled_insurance",
+    "enrolled_on",
+    "note",
+    "status_changed_at",
+    "status_changed_by",
+    "created_at",
+]
+
+
 @admin.register(PushEntry)
-class PushEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PushEntryAdmin(MaskedPersonalDataMixin, ReadOnlyAdminMixin, ScopedAdmin):
     """Read-only: entries come from imports and change through the queue's status workflow (who, when, from,
     to, version), which a plain admin form would bypass."""
 
-    list_display = ("key", "name", "kind", "town", "village", "status", "pushed_times", "batch")
+    list_display = ("masked_key", "name", "kind", "town", "village", "status", "pushed_times", "batch")
     list_filter = ("kind", "status", "town", "batch")
     # Exact match only: a LIKE over a million keys is a sequential scan, and a prefix search would list people.
     search_fields = ("=key",)
     list_select_related = ("town", "village", "batch")
     show_full_result_count = False
+    fields = _ENTRY_FIELDS
+    readonly_fields = _ENTRY_FIELDS
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: PushEntry | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: PushEntry | None = None) -> bool:
-        return False
+    def view_on_site(self, obj: PushEntry) -> str:
+        return reverse("entry-detail", args=[obj.pk])
 
 
 @admin.register(EntryPush)
-class EntryPushAdmin(admin.ModelAdmin):
+class EntryPushAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     list_display = ("entry", "batch", "row_number")
     list_select_related = ("entry", "batch")
     raw_id_fields = ("entry", "batch")
     show_full_result_count = False
 
+
+_RECORD_FIELDS = [
+    "campaign",
+    "masked_key",
+    "name",
+    "insurance",
+    "enrolled_on",
+    "town",
+    "village",
+    "contribution",
+    "is_transfer",
+    "source",
+    "entry",
+    "data_import",
+    "created_at",
+    "updated_at",
+]
+
+
+@admin.register(EnrolmentRecord)
+class EnrolmentRecordAdmin(MaskedPersonalDataMixin, ScopedAdmin):
+    """Records come from imports, the queue and manual entry, each checking its rules: here they are read (ID
+    numbers masked) and, when entered by mistake, deleted; never edited by hand."""
+
+    list_display = ["name", "masked_key", "insurance", "enrolled_on", "town", "village", "contribution", "is_transfer"]
+    list_filter = ["campaign", "insurance", "source", "is_transfer", "town"]
+    list_select_related = ["town", "village"]
+    # Exact match only: a LIKE over a million ID numbers is slow and pointless.
+    search_fields = ["=id_number", "=name"]
+    date_hierarchy = "enrolled_on"
+    show_full_result_count = False
+    fields = _RECORD_FIELDS
+    readonly_fields = _RECORD_FIELDS
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: EntryPush | None = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: EnrolmentRecord | None = None) -> bool:
+        return False
+
+
+@admin.register(ConstructionProject)
+class ConstructionProjectAdmin(ScopedHistoryAdmin):
+    list_display = ["name", "permit_number", "department", "town", "permit_date", "injury_insured", "insured_on"]
+    list_filter = ["injury_insured", "town", "department"]
+    list_select_related = ["town", "department"]
+    search_fields = ["name", "=permit_number"]
+    date_hierarchy = "permit_date"
+
+
+@admin.register(PneumoconiosisRoster)
+class PneumoconiosisRosterAdmin(ScopedHistoryAdmin):
+    list_display = ["enterprise", "uscc", "town", "industry", "workers", "covered_workers", "as_of"]
+    list_filter = ["town", "industry"]
+    list_select_related = ["town"]
+    search_fields = ["enterprise", "=uscc"]
+    date_hierarchy = "as_of"
+
+
+@admin.register(DataImport)
+class DataImportAdmin(ScopedAdmin):
+    list_display = ["file_name", "source", "campaign", "status", "created", "updated", "rejected", "uploaded_at"]
+    list_filter = ["source", "status", "campaign"]
+    readonly_fields = [field.name for field in DataImport._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: DataImport | None = None) -> bool:
         return False

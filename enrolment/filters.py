@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from campaigns.models import Town, User
+from campaigns.params import int_param
 from campaigns.places import towns_named
 from campaigns.text import normalize_text
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
@@ -91,7 +92,7 @@ class EntryFilter(django_filters.FilterSet):
         if not text:
             return queryset
         if text.isdigit():
-            return queryset.filter(village_id=int(text))
+            return queryset.filter(village_id=int_param({name: text}, name))
         return queryset.filter(village__name=text)
 
     def filter_batch(self, queryset: QuerySet[PushEntry], name: str, value: str) -> QuerySet[PushEntry]:
@@ -100,8 +101,9 @@ class EntryFilter(django_filters.FilterSet):
         if not text:
             return queryset
         if text.isdigit():
-            pushes = EntryPush.objects.filter(batch_id=int(text))
-            return queryset.filter(Q(batch_id=int(text)) | Q(pk__in=pushes.values("entry_id")))
+            batch_id = int_param({name: text}, name)
+            pushes = EntryPush.objects.filter(batch_id=batch_id)
+            return queryset.filter(Q(batch_id=batch_id) | Q(pk__in=pushes.values("entry_id")))
         pushes = EntryPush.objects.filter(batch__label=text)
         return queryset.filter(Q(batch__label=text) | Q(pk__in=pushes.values("entry_id")))
 

@@ -201,3 +201,14 @@ def mask_phone(phone: str) -> str:
     """``13812345678`` -> ``138****5678``; other lengths keep the first 3 and last 4 when at least 8 long."""
     text = normalize_text(phone)
     return _mask(text, head=3, tail=4) if len(text) >= 8 else _mask_short(text)
+
+
+# ID numbers (15 or 18 characters) and mobile numbers wherever they stand in a text, e.g. a rejected row's cell.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def mask_personal_text(text: str) -> str:
+    """``text`` with every ID number and mobile number in it masked as `mask_id_number` / `mask_phone` do."""
+    text = _ID_IN_TEXT.sub(lambda match: mask_id_number(match.group()), text)
+    return _MOBILE_IN_TEXT.sub(lambda match: mask_phone(match.group()), text)

@@ -220,12 +220,19 @@ class PushEntry(models.Model):
             models.Index(fields=["key"], name="entry_key"),
         ]
         permissions = [
+            # Lists, the API and exports unmasked by default (admins); every such view is on record.
             ("view_unmasked_personal_data", _("可查看未脱敏的个人信息")),
+            # One entry's full ID number and phone, on request, on record (town staff for their own town).
+            ("reveal_personal_data", _("查看完整个人信息")),
             ("export_entries", _("可导出推送清单")),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.pk}"
+
+
+class EntryPushQuerySet(TownScopedQuerySet):
+    town_field = "entry__town"
 
 
 class EntryPush(models.Model):
@@ -234,6 +241,8 @@ class EntryPush(models.Model):
     entry = models.ForeignKey(PushEntry, on_delete=models.CASCADE, related_name="pushes", verbose_name=_("条目"))
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="pushes", verbose_name=_("批次"))
     row_number = models.PositiveIntegerField(_("行号"))
+
+    objects = EntryPushQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("推送记录")

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from enrolment.models import PushEntry
-from enrolment.selectors import shown_key
+from enrolment.selectors import is_person, shown_key, shown_phone
 
 _STATUS_BADGES = {
     "pending": "secondary",
@@ -20,6 +22,7 @@ class EntryTable(tables.Table):
     kind = tables.Column(verbose_name="清单类型")
     name = tables.Column(verbose_name="姓名/单位名称", linkify=("entry-detail", {"pk": tables.A("pk")}))
     key = tables.Column(verbose_name="证件号码/信用代码", empty_values=())
+    phone = tables.Column(verbose_name="联系电话", empty_values=())
     town = tables.Column(verbose_name="镇(街道)", accessor="town__name")
     village = tables.Column(verbose_name="村(社区)", accessor="village__name", default="")
     batch = tables.Column(verbose_name="推送批次", accessor="batch__label")
@@ -29,18 +32,37 @@ class EntryTable(tables.Table):
     class Meta:
         model = PushEntry
         fields: tuple[str, ...] = ()
-        sequence = ("id", "kind", "name", "key", "town", "village", "batch", "pushed_times", "status")
+        sequence = ("id", "kind", "name", "key", "phone", "town", "village", "batch", "pushed_times", "status")
         # Sorting a million rows by name would need an index per column; the queue is worked in id order.
         orderable = False
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "entry-table"}
         row_attrs = {"data-entry-id": lambda record: record.pk}
 
-    def __init__(self, *args: object, unmasked: bool, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, unmasked: bool, can_reveal: bool = False, csrf_token: str = "", **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.unmasked = unmasked
+        # 查看完整信息 per row: a small form (works without JavaScript; static/js/reveal.js fills the row in place).
+        self.can_reveal = can_reveal
+        self.csrf_token = csrf_token
 
     def render_key(self, record: PushEntry) -> str:
-        return shown_key(record, unmasked=self.unmasked)
+        return format_html('<span data-field="key">{}</span>', shown_key(record, unmasked=self.unmasked))
+
+    def render_phone(self, record: PushEntry) -> SafeString:
+        shown = format_html('<span data-field="phone">{}</span>', shown_phone(record.phone, unmasked=self.unmasked))
+        if not self.can_reveal or not (record.phone or is_person(record)):
+            return shown
+        return format_html(
+            '{} <form method="post" action="{}" class="d-inline d-print-none" data-reveal>'
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<button type="submit" class="btn btn-link btn-sm p-0 align-baseline" data-testid="reveal">'
+            "查看完整信息</button></form>",
+            shown,
+            reverse("entry-reveal", args=[record.pk]),
+            self.csrf_token,
+        )
 
     def render_status(self, record: PushEntry) -> str:
         return format_html(

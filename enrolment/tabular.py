@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Self, TextIO, TypeAlias
+from typing import IO, Self, TextIO, TypeAlias
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
@@ -484,11 +484,12 @@ def _display_width(text: str) -> int:
 
 
 def write_rejected_workbook(
-    path: str | Path,
+    path: str | Path | IO[bytes],
     headers: Sequence[str],
     rows: Iterable[tuple[int, Sequence[object], str]],
     *,
     author: object = None,
+    title: str = REJECTED_SHEET,
 ) -> int:
     """Write rejected rows to an .xlsx the user can correct and upload again; returns the rows written.
 
@@ -497,7 +498,7 @@ def write_rejected_workbook(
     """
     from campaigns.xlsx import XlsxWriter
 
-    writer = XlsxWriter(title=REJECTED_SHEET, author=author)
+    writer = XlsxWriter(title=title, author=author)
     sheet = writer.sheet(REJECTED_SHEET)
     header_row = [REJECTED_NUMBER_HEADER, *headers, REJECTED_REASON_HEADER]
     sheet.widths([8, *(min(max(_display_width(str(h)) + 2, 12), 40) for h in headers), 60])

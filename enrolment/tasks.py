@@ -9,6 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from enrolment.services.data_imports import data_import_run
+from enrolment.services.entry_sheets import previews_prune
 from enrolment.services.pushlist_import import batch_import
 
 IMPORT_SOFT_LIMIT = 30 * 60
@@ -27,3 +28,9 @@ def data_import_run_task(data_import_id: int) -> str | None:
     """Import a queued upload of department data (enrolment records, projects, rosters), once."""
     data_import = data_import_run(data_import_id=data_import_id)
     return data_import.status if data_import is not None else None
+
+
+@shared_task(name="enrolment.previews_prune_task", time_limit=600, soft_time_limit=540)
+def previews_prune_task() -> int:
+    """Nightly: unconfirmed previews and leftover temporary files go (idempotent)."""
+    return previews_prune()

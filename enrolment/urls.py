@@ -18,6 +18,7 @@ urlpatterns = [
     path("entries/import/", entries.entry_import, name="entry-import"),
     path("entries/import/<uuid:token>/", entries.entry_import_preview, name="entry-import-preview"),
     path("entries/<int:pk>/", entries.entry_detail, name="entry-detail"),
+    path("entries/<int:pk>/reveal/", entries.entry_reveal, name="entry-reveal"),
     path("records/", records.record_list, name="records"),
     path("records/new/", records.record_new, name="record-new"),
     path("api/entries/", api.api_entry_list, name="api-entry-list"),

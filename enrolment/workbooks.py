@@ -8,15 +8,25 @@ spreadsheet reader, so the header may be moved, retyped in full-width, or have r
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
 
 from campaigns.text import normalize_text
+from enrolment import columns as terms
+from enrolment.identifiers import mask_id_number, mask_personal_text, mask_phone
 from enrolment.models import EntryStatus, Insurance, NotDueReason, PushEntry
 from enrolment.selectors import shown_key, shown_phone
 from enrolment.services.entries import StatusChange
-from enrolment.tabular import Column, FileProblem, open_table, parse_date, parse_whole_number
+from enrolment.tabular import (
+    REJECTED_SHEET,
+    Column,
+    FileProblem,
+    open_table,
+    parse_date,
+    parse_whole_number,
+    write_rejected_workbook,
+)
 
 SHEET_TITLE = "核查表"
 
@@ -227,4 +237,61 @@ def change_requests(rows: Iterable[dict[str, object]]) -> list[StatusChange]:
     ]
 
 
-__all__ = ["FileProblem", "change_requests", "read_queue_workbook", "write_queue_workbook"]
+# The columns of a rejected row that hold an ID number or a phone, by header.
+_MASKERS: dict[str, Callable[[str], str]] = {
+    **{normalize_text(header): mask_id_number for header in terms.ID_NUMBER.headers},
+    **{normalize_text(header): mask_phone for header in terms.PHONE.headers},
+}
+
+
+def copy_rejected_workbook(source: Path, target: IO[bytes], *, unmasked: bool, author: object) -> int:
+    """A stored rejected-rows workbook as its downloader may see it: ID numbers and phones masked unless
+    ``unmasked``, and the downloader's name and the time in the file. Returns the rows copied.
+
+    The stored file is our own (written by `write_rejected_workbook` from a checked upload), so it is read
+    directly; its columns are found by header (the column vocabulary) and every text is also searched for
+    ID-like and mobile-like numbers, since a rejected row may hold them in the wrong column.
+    """
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(source)
+    try:
+        rows = workbook.get_sheet_by_index(0).iter_rows()
+        header = [str(cell) for cell in next(rows, [])]
+        original = header[1:-1]  # 行号 first, 原因 last
+        id_columns = {normalize_text(h) for h in terms.ID_NUMBER.headers}
+        phone_columns = {normalize_text(h) for h in terms.PHONE.headers}
+        maskers = [
+            mask_id_number
+            if normalize_text(h) in id_columns
+            else mask_phone
+            if normalize_text(h) in phone_columns
+            else None
+            for h in original
+        ]
+
+        def shown(value: object, masker: object) -> object:
+            if unmasked or value == "" or value is None:
+                return None if value == "" else value
+            if isinstance(value, float) and value.is_integer():
+                value = f"{value:.0f}"
+            if masker is not None:
+                return masker(str(value))
+            return mask_personal_text(value) if isinstance(value, str) else value
+
+        def copied() -> Iterable[tuple[int, list[object], str]]:
+            for row in rows:
+                number, cells, reason = row[0], row[1:-1], row[-1]
+                number = int(number) if isinstance(number, float) else number
+                yield (
+                    number,
+                    [shown(cell, masker) for cell, masker in zip(cells, maskers, strict=False)],
+                    str(shown(str(reason), None) or ""),
+                )
+
+        return write_rejected_workbook(target, original, copied(), author=author, title=REJECTED_SHEET)
+    finally:
+        workbook.close()
+
+
+__all__ = ["FileProblem", "change_requests", "copy_rejected_workbook", "read_queue_workbook", "write_queue_workbook"]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from campaigns.models import Campaign, Department, Town
-from campaigns.scoping import UnitScopedQuerySet
+from campaigns.scoping import CountyScopedQuerySet, UnitScopedQuerySet
 from reporting.schedule import Period
 
 # Exactly one of town and department: the reporting unit that owns the row.
@@ -245,7 +245,9 @@ class SupervisionVisit(models.Model):
         return self.town or self.department
 
 
-class NoticeQuerySet(models.QuerySet):
+class NoticeQuerySet(CountyScopedQuerySet):
+    county_field = "campaign__county"
+
     def for_unit_user(self, user: object) -> NoticeQuerySet:
         """Notices addressed to the user's unit, or to the office for office staff and admins."""
         if user.sees_all_towns:
@@ -293,6 +295,10 @@ class Notice(models.Model):
         return self.title
 
 
+class ReminderLogQuerySet(CountyScopedQuerySet):
+    county_field = "campaign__county"
+
+
 class ReminderLog(models.Model):
     """One reminder to one unit (or to the office) for one period: the claim that makes it go exactly once."""
 
@@ -315,6 +321,8 @@ class ReminderLog(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     emails = models.PositiveSmallIntegerField(_("邮件数"), default=0)
+
+    objects = ReminderLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("提醒记录")

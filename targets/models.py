@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from campaigns.models import Campaign, Town, Village
-from campaigns.scoping import CountyScopedQuerySet
+from campaigns.scoping import CountyScopedQuerySet, ReferenceQuerySet
 from enrolment.models import EntryStatus, ListKind
 from targets.assessment import Status
 
@@ -26,6 +26,7 @@ class Indicator(models.Model):
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     description = models.TextField(_("口径说明"), blank=True)
 
+    objects = ReferenceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -174,6 +175,10 @@ class ProgressSnapshot(models.Model):
         return f"{self.as_of} · {self.town or _('全市')} · {self.indicator_id}"
 
 
+class ProgressStateQuerySet(CountyScopedQuerySet):
+    county_field = "campaign__county"
+
+
 class ProgressState(models.Model):
     """The recompute bookkeeping of one campaign: coalesces requests and keeps two recomputes apart.
 
@@ -199,6 +204,8 @@ class ProgressState(models.Model):
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     runs = models.PositiveIntegerField(_("完成次数"), default=0)
     last_error = models.TextField(_("最近错误"), blank=True)
+
+    objects = ProgressStateQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("进度重算状态")

@@ -111,6 +111,14 @@ def browser_page(live_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterat
         context = browser.new_context(base_url=live_server.url, locale="zh-CN", accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # The Content-Security-Policy allows no inline script or style: any page breaking it fails its test.
+        violations: list[str] = []
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(f"{page.url}: {message.text}") if "Content Security Policy" in message.text else None
+            ),
+        )
 
         def login(user: User, password: str = TEST_PASSWORD) -> None:
             page.goto("/accounts/login/")
@@ -120,9 +128,11 @@ def browser_page(live_server: object, monkeypatch: pytest.MonkeyPatch) -> Iterat
             page.wait_for_load_state()
 
         page.login = login
+        page.csp_violations = violations
         yield page
         context.close()
         browser.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture

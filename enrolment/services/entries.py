@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from audit.services import Action, audit_record
 from campaigns.models import User
 from enrolment.models import (
     EnrolmentRecord,
@@ -222,6 +223,27 @@ def _records_sync(changes: Sequence[PlannedChange]) -> None:
             batch_size=1000,
             default_user=user,
         )
+
+
+@dataclass(frozen=True)
+class Revealed:
+    entry_id: int
+    key: str
+    phone: str
+
+
+@transaction.atomic
+def entry_personal_data_reveal(*, user: User, entry_id: int) -> Revealed:
+    """One entry's full ID number and phone for a user who may ask for them, recorded in the access log.
+
+    Raises PermissionDenied without the permission and PushEntry.DoesNotExist outside the user's scope
+    (the caller answers 404, as for a missing id).
+    """
+    if not user.may_reveal_personal_data:
+        raise PermissionDenied("您没有查看完整个人信息的权限")
+    entry = PushEntry.objects.for_user(user).only("id", "key", "phone").get(pk=entry_id)
+    audit_record(action=Action.REVEAL, what=f"entry:{entry.pk}", user=user, rows=1, unmasked=True)
+    return Revealed(entry_id=entry.pk, key=entry.key, phone=entry.phone)
 
 
 @transaction.atomic

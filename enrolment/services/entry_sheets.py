@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import tempfile
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Action, audit_record
+from campaigns.files import private_tmp_prune
 from campaigns.models import User
 from enrolment.models import EntrySheetUpload
 from enrolment.services.entries import CHANGE_PERMISSION, ChangePlan, entries_status_change_bulk
@@ -40,6 +42,18 @@ def entry_sheet_upload(*, user: User, file: UploadedFile) -> EntrySheetUpload:
     upload = EntrySheetUpload.objects.create(user=user, file_name=file.name[:255], rows=rows, problems=problems)
     audit_record(action=Action.UPLOAD, what=f"entry_sheet:{upload.pk}", user=user, rows=len(rows) + len(problems))
     return upload
+
+
+PREVIEW_KEPT = datetime.timedelta(days=1)
+
+
+def previews_prune(*, now: datetime.datetime | None = None) -> int:
+    """Remove what was uploaded for a preview and never confirmed: parsed queue workbooks, and any file left in
+    the private temporary directory (the admin's import previews, a crashed read). Returns how many."""
+    now = now or timezone.now()
+    stale = EntrySheetUpload.objects.filter(applied_at__isnull=True, uploaded_at__lt=now - PREVIEW_KEPT)
+    removed, _by_model = stale.delete()
+    return removed + private_tmp_prune(older_than=PREVIEW_KEPT, now=now.timestamp())
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ achieved-work sources (construction projects, pneumoconiosis rosters)."""
 from __future__ import annotations
 
 import datetime
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ from enrolment.models import (
 from enrolment.services._progress import progress_changed
 from enrolment.services._upsert import ImportOutcome, RowError, run_import, upsert
 from enrolment.tabular import DataRow, parse_date, parse_decimal, parse_whole_number, parse_yes_no
+
+logger = logging.getLogger(__name__)
 
 RECORD_COLUMNS = (
     terms.PERSON_NAME.column("name", required=True),
@@ -339,7 +342,9 @@ def record_create(
     Checks its own rules, whoever calls it: the permission and the town's scope (PermissionDenied, nothing
     written), then the values (ValidationError keyed by field: the ID number, a date not after today, the
     village in the town, a transfer only into the employee pension, no second record of the same person and
-    insurance in the campaign).
+    insurance in the campaign: when the campaign already holds that person under that insurance in another
+    town, the answer is the same as for a new record and nothing is written — telling the user would reveal, to
+    anyone who can type an ID number, whether that person is insured and recorded elsewhere).
     """
     if not user.has_perm(ADD_RECORD_PERMISSION):
         raise PermissionDenied(_("您没有录入参保记录的权限"))
@@ -364,8 +369,12 @@ def record_create(
         errors["is_transfer"] = _("只有企业职工基本养老保险可标记为城乡居民转入")
     if errors:
         raise ValidationError(errors)
-    if EnrolmentRecord.objects.filter(campaign=campaign, id_number=id_number, insurance=insurance).exists():
-        raise ValidationError(_("该人员已有此险种的参保记录，无需重复录入"))
+    existing = EnrolmentRecord.objects.filter(campaign=campaign, id_number=id_number, insurance=insurance).first()
+    if existing is not None:
+        if EnrolmentRecord.objects.for_user(user).filter(pk=existing.pk).exists():
+            raise ValidationError(_("该人员已有此险种的参保记录，无需重复录入"))
+        logger.info("manual record for a person recorded outside the user's scope: kept record %s", existing.pk)
+        return existing
     record = EnrolmentRecord(
         campaign=campaign,
         id_number=id_number,

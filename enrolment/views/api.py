@@ -6,12 +6,18 @@ queue permission; an entry outside the user's scope is a 404, as if absent.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, JsonResponse
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+import json
 
+from django.http import Http404, HttpRequest, JsonResponse, QueryDict
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from audit.http import no_store
 from audit.services import Action, audit_record
-from campaigns.api import api_view, json_response
+from campaigns.api import ApiError, api_view, json_response
+from campaigns.params import page_param
+from campaigns.search_tokens import search_redirect_query
 from enrolment.filters import EntryFilter
 from enrolment.models import ListKind, PushEntry
 from enrolment.selectors import entries_for, entry_detail_json, entry_in_scope, entry_json
@@ -23,30 +29,52 @@ PAGE_SIZE = 50
 _api_view = api_view(VIEW_PERMISSION, permission_detail=gettext_lazy("您没有查看推送清单的权限"))
 
 
-def _page_number(value: str | None) -> int:
-    try:
-        return max(int(value or 1), 1)
-    except ValueError:
-        return 1
+def _list_params(request: HttpRequest) -> tuple[QueryDict, bool]:
+    """The filters of a list request: the query string for GET; for POST, the body (a form or a JSON object).
+
+    POST keeps an ID number or a name out of the URL (and so out of every access log on the way).
+    """
+    if request.method != "POST":
+        return request.GET, False
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ApiError("请求体不是有效的 JSON") from None
+        if not isinstance(body, dict):
+            raise ApiError('请求体应为 JSON 对象，例如 {"q": "张三", "status": "pending"}')
+        params = QueryDict(mutable=True)
+        for name, value in body.items():
+            params[str(name)] = "" if value is None else str(value)
+        return params, True
+    return request.POST, True
 
 
-@require_GET
+@csrf_exempt  # reads only; a session-authenticated client posts its filters like a GET's query string
+@require_http_methods(["GET", "POST"])
 @_api_view
 def api_entry_list(request: HttpRequest) -> JsonResponse:
     user = request.user
     unmasked = user.sees_personal_data
-    filterset = EntryFilter(request.GET, queryset=entries_for(user), user=user, with_choices=False)
+    params, posted = _list_params(request)
+    filterset = EntryFilter(params, queryset=entries_for(user), user=user, with_choices=False)
     queryset = filterset.qs.order_by("id")
-    page = _page_number(request.GET.get("page"))
+    page = page_param(params)
     # Exact: API consumers rely on it. One COUNT over the filtered, indexed rows.
     count = queryset.count()
     start = (page - 1) * PAGE_SIZE
     entries = list(queryset[start : start + PAGE_SIZE]) if start < count else []
     next_url = None
     if start + PAGE_SIZE < count:
-        params = request.GET.copy()
-        params["page"] = str(page + 1)
-        next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+        if posted:
+            # The next page of a posted search: the filters in the URL, the search text behind a session token.
+            query = search_redirect_query(request, params)
+            next_query = f"{query}&page={page + 1}" if query else f"page={page + 1}"
+        else:
+            following = request.GET.copy()
+            following["page"] = str(page + 1)
+            next_query = following.urlencode()
+        next_url = request.build_absolute_uri(f"{request.path}?{next_query}")
     if unmasked and any(entry.kind not in ListKind.employer_kinds() for entry in entries):
         audit_record(
             action=Action.LIST,
@@ -55,8 +83,10 @@ def api_entry_list(request: HttpRequest) -> JsonResponse:
             rows=len(entries),
             unmasked=True,
         )
-    return json_response(
-        {"count": count, "next": next_url, "results": [entry_json(e, unmasked=unmasked) for e in entries]}
+    return no_store(
+        json_response(
+            {"count": count, "next": next_url, "results": [entry_json(e, unmasked=unmasked) for e in entries]}
+        )
     )
 
 
@@ -70,4 +100,4 @@ def api_entry_detail(request: HttpRequest, pk: int) -> JsonResponse:
         raise Http404 from None
     unmasked = user.sees_personal_data
     audit_record(action=Action.VIEW, what=f"API entry:{entry.pk}", request=request, rows=1, unmasked=unmasked)
-    return json_response(entry_detail_json(entry, unmasked=unmasked))
+    return no_store(json_response(entry_detail_json(entry, unmasked=unmasked)))

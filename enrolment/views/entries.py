@@ -7,16 +7,21 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import EmptyPage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
-from django_tables2 import RequestConfig
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2.paginators import LazyPaginator
 
-from audit.http import personal_file_response
+from audit.http import no_store, personal_file_response
 from audit.services import Action, audit_record
+from campaigns.params import page_param, page_size_param
+from campaigns.search_tokens import search_params, search_redirect_query
 from campaigns.xlsx import XLSX_CONTENT_TYPE
 from enrolment.filters import EntryFilter
 from enrolment.forms.entries import EntrySheetUploadForm, EntryStatusForm
@@ -26,12 +31,15 @@ from enrolment.selectors import (
     entry_funnel,
     entry_history,
     entry_in_scope,
+    is_person,
     shown_key,
     shown_phone,
 )
 from enrolment.services.entries import (
     CHANGE_PERMISSION,
+    Revealed,
     entries_status_plan,
+    entry_personal_data_reveal,
     entry_status_change,
 )
 from enrolment.services.entry_sheets import entry_sheet_apply, entry_sheet_upload
@@ -43,15 +51,40 @@ EXPORT_PERMISSION = "enrolment.export_entries"
 PAGE_SIZE = 50
 
 
+def _queue_params(request: HttpRequest) -> QueryDict:
+    """The queue's filters, with a search the session keeps under a token (never a name or an ID in a URL)."""
+    params, expired = search_params(request, request.GET)
+    if expired:
+        messages.warning(request, "检索条件已失效，请重新输入姓名或证件号码")
+    return params
+
+
+def _paginate(table: EntryTable, request: HttpRequest) -> None:
+    per_page = page_size_param(request.GET, default=PAGE_SIZE)
+    try:
+        table.paginate(paginator_class=LazyPaginator, per_page=per_page, page=page_param(request.GET))
+    except EmptyPage:
+        table.paginate(paginator_class=LazyPaginator, per_page=per_page, page=1)
+
+
+@never_cache
 @login_required
 @permission_required(VIEW_PERMISSION, raise_exception=True)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def entry_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        # The filter form posts: its search text goes into the session and the list is shown under a token.
+        return redirect(f"{reverse('entry-list')}?{search_redirect_query(request, request.POST)}")
     user = request.user
     unmasked = user.sees_personal_data
-    filterset = EntryFilter(request.GET, queryset=entries_for(user), user=user)
-    table = EntryTable(filterset.qs, unmasked=unmasked)
-    RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": PAGE_SIZE}).configure(table)
+    filterset = EntryFilter(_queue_params(request), queryset=entries_for(user), user=user)
+    table = EntryTable(
+        filterset.qs,
+        unmasked=unmasked,
+        can_reveal=user.may_reveal_personal_data and not unmasked,
+        csrf_token=get_token(request),
+    )
+    _paginate(table, request)
     rows = list(table.page.object_list) if table.page else []
     if unmasked and rows:
         audit_record(
@@ -65,9 +98,10 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         "can_export": user.has_perm(EXPORT_PERMISSION),
         "export_query": request.GET.urlencode(),
     }
-    return render(request, "enrolment/entry_list.html", context)
+    return no_store(render(request, "enrolment/entry_list.html", context))
 
 
+@never_cache
 @login_required
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 @require_http_methods(["GET", "POST"])
@@ -104,16 +138,45 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = EntryStatusForm.for_entry(entry)
         unmasked = user.sees_personal_data
         audit_record(action=Action.VIEW, what=f"entry:{entry.pk}", request=request, rows=1, unmasked=unmasked)
+    return _detail_page(request, entry, form=form, can_change=can_change)
+
+
+def _detail_page(
+    request: HttpRequest, entry: PushEntry, *, form: EntryStatusForm, can_change: bool, revealed: Revealed | None = None
+) -> HttpResponse:
+    user = request.user
     unmasked = user.sees_personal_data
+    masked = not unmasked and (is_person(entry) or bool(entry.phone))
     context = {
         "entry": entry,
-        "key": shown_key(entry, unmasked=unmasked),
-        "phone": shown_phone(entry.phone, unmasked=unmasked),
+        "key": revealed.key if revealed else shown_key(entry, unmasked=unmasked),
+        "phone": revealed.phone if revealed else shown_phone(entry.phone, unmasked=unmasked),
+        "revealed": revealed is not None,
+        "can_reveal": masked and revealed is None and user.may_reveal_personal_data,
         "form": form,
         "can_change": can_change,
         "history": entry_history(entry),
     }
-    return render(request, "enrolment/entry_detail.html", context, status=400 if form.errors else 200)
+    return no_store(render(request, "enrolment/entry_detail.html", context, status=400 if form.errors else 200))
+
+
+@login_required
+@require_POST
+def entry_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """查看完整信息: one entry's full ID number and phone, on record. JSON for the list's button, else the page."""
+    user = request.user
+    if not user.has_perm(VIEW_PERMISSION) or not user.may_reveal_personal_data:
+        raise PermissionDenied
+    try:
+        revealed = entry_personal_data_reveal(user=user, entry_id=pk)
+    except PushEntry.DoesNotExist:
+        raise Http404 from None
+    if "application/json" in request.headers.get("Accept", ""):
+        payload = {"id": revealed.entry_id, "key": revealed.key, "phone": revealed.phone}
+        return no_store(JsonResponse(payload, json_dumps_params={"ensure_ascii": False}))
+    entry = entry_in_scope(user, pk)
+    form = EntryStatusForm.for_entry(entry)
+    return _detail_page(request, entry, form=form, can_change=user.has_perm(CHANGE_PERMISSION), revealed=revealed)
 
 
 @login_required
@@ -123,7 +186,9 @@ def entry_export(request: HttpRequest) -> FileResponse:
     """The filtered queue as the workbook the upload reads back (same parameters as /api/entries/)."""
     user = request.user
     unmasked = user.sees_personal_data
-    filterset = EntryFilter(request.GET, queryset=PushEntry.objects.for_user(user), user=user, with_choices=False)
+    filterset = EntryFilter(
+        _queue_params(request), queryset=PushEntry.objects.for_user(user), user=user, with_choices=False
+    )
     queryset = filterset.qs.select_related("town", "village", "batch").only(*EXPORT_FIELDS).order_by("id")
     target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
     rows = write_queue_workbook(queryset.iterator(chunk_size=2000), target, unmasked=unmasked, author=user)

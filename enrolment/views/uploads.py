@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest
+import tempfile
+from pathlib import Path
+
+from django.http import Http404, HttpRequest, HttpResponse
 
 from audit.http import personal_file_response
 from campaigns.xlsx import XLSX_CONTENT_TYPE
 from enrolment.models import ImportBase, ImportStatus
+from enrolment.workbooks import copy_rejected_workbook
 
 
 def upload_progress_json(upload: ImportBase, *, rows_done: int, rows_total: int, **counts: int) -> dict[str, object]:
@@ -30,20 +34,25 @@ def upload_progress_json(upload: ImportBase, *, rows_done: int, rows_total: int,
     }
 
 
-def rejected_rows_response(request: HttpRequest, upload: ImportBase, *, what: str, filename: str) -> FileResponse:
-    """The rejected rows as uploaded (unmasked personal data): the caller has checked access; this logs it."""
+def rejected_rows_response(request: HttpRequest, upload: ImportBase, *, what: str, filename: str) -> HttpResponse:
+    """The rejected rows of an upload: full ID numbers and phones only for a user who may see them (查看完整个人
+    信息), masked for everyone else; recorded with its row count. The caller has checked access to the upload."""
     if not upload.rejected_file:
         raise Http404
+    unmasked = request.user.may_reveal_personal_data
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
     try:
-        handle = upload.rejected_file.open("rb")
+        rows = copy_rejected_workbook(Path(upload.rejected_file.path), target, unmasked=unmasked, author=request.user)
     except FileNotFoundError as missing:
+        target.close()
         raise Http404 from missing
+    target.seek(0)
     return personal_file_response(
         request,
-        handle,
+        target,
         filename=filename,
         what=what,
-        rows=upload.rejected,
-        unmasked=True,
+        rows=rows,
+        unmasked=unmasked,
         content_type=XLSX_CONTENT_TYPE,
     )

@@ -244,10 +244,18 @@ def test_login_is_required(client, data, path):
     assert "张三" not in response.content.decode()
 
 
-def test_only_get_is_allowed(login, town_user, data):
+def test_the_api_changes_nothing(login, town_user, data):
+    """GET reads; POST on the list is the same search with its parameters in the body (ID numbers stay out
+    of URLs) and changes nothing; nothing else is allowed."""
     client = login(town_user)
-    assert client.post("/api/entries/", {"status": "enrolled"}).status_code == 405
-    assert client.post(f"/api/entries/{data['person'].pk}/", {"status": "enrolled"}).status_code == 405
+    person = data["person"]
+    posted = client.post("/api/entries/", {"status": "enrolled"})
+    assert posted.status_code == 200
+    assert posted.json() == client.get("/api/entries/", {"status": "enrolled"}).json()
+    person.refresh_from_db()
+    assert person.status == "pending"
+    assert client.post(f"/api/entries/{person.pk}/", {"status": "enrolled"}).status_code == 405
+    assert client.delete("/api/entries/").status_code == 405
 
 
 # --- paging -------------------------------------------------------------------------------------------

@@ -278,6 +278,7 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "entries/import/": ("entry-import", none, False),
     "entries/import/<uuid:token>/": ("entry-import-preview", upload, True),
     "entries/<int:pk>/": ("entry-detail", entry, True),
+    "entries/<int:pk>/reveal/": ("entry-reveal", entry, True),
     "records/": ("records", none, False),
     "records/new/": ("record-new", none, False),
     "api/entries/": ("api-entry-list", none, False),

@@ -56,13 +56,22 @@ def test_admins_get_unmasked_keys_and_the_access_is_logged(login, admin_user, fe
         ({"q": "张凤"}, 1),
         ({"q": "530422199001011233"}, 1),
         ({"batch": "2021年第一批"}, 1),
-        ({"page": "abc"}, 1),
     ],
 )
 def test_filters_outside_scope_give_an_empty_list(login, town_user, fenglu_entry, longjie_entry, params, count):
     response = login(town_user).get("/api/entries/", params)
     assert response.status_code == 200
     assert response.json()["count"] == count
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"page": "abc"}, {"page": "0"}, {"village": "9" * 20}, {"batch": "9" * 20}, {"page": "1e3"}],
+)
+def test_malformed_numbers_answer_400_in_chinese(login, town_user, fenglu_entry, params):
+    response = login(town_user).get("/api/entries/", params)
+    assert response.status_code == 400
+    assert "无效" in response.json()["detail"]
 
 
 def test_offices_filter_by_town_short_name(login, office_user, fenglu_entry, longjie_entry):
@@ -116,4 +125,19 @@ def test_the_api_by_role(users, login, fenglu_entry, role, expected):
 
 
 def test_the_api_is_read_only(login, town_user, fenglu_entry):
-    assert login(town_user).post("/api/entries/").status_code == 405
+    client = login(town_user)
+    for method in (client.put, client.patch, client.delete):
+        assert method("/api/entries/").status_code == 405
+    assert client.post(f"/api/entries/{fenglu_entry.pk}/").status_code == 405
+
+
+def test_a_search_by_id_number_can_be_posted_so_it_stays_out_of_the_url(login, town_user, fenglu_entry, longjie_entry):
+    client = login(town_user)
+    by_form = client.post("/api/entries/", {"q": "530422199001011233"})
+    by_json = client.post("/api/entries/", {"q": "530422199001011233"}, content_type="application/json")
+    for response in (by_form, by_json):
+        assert response.status_code == 200
+        assert [r["id"] for r in response.json()["results"]] == [fenglu_entry.pk]
+    assert client.post("/api/entries/", {"q": "李龙街"}).json()["count"] == 0
+    # A JSON body that is not an object is a clear 400.
+    assert client.post("/api/entries/", "[1]", content_type="application/json").status_code == 400

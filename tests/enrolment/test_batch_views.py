@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from audit.models import AccessLog
 from campaigns.models import Campaign, Role, User
@@ -150,19 +152,48 @@ def test_the_progress_of_a_running_batch_comes_from_the_cache(login, admin_user:
     cache.delete(progress_cache_key(batch.pk))
 
 
-def test_the_rejected_rows_download_as_a_workbook(login, office_user: User, batch: Batch) -> None:
-    response = login(office_user).get(reverse("batch-rejected", args=[batch.pk]))
+def _rejected_cells(response) -> list[tuple]:
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
-    assert b"".join(response.streaming_content).startswith(b"PK")
+    assert "no-store" in response["Cache-Control"]
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return workbook, list(workbook.active.iter_rows(values_only=True))
+
+
+@pytest.fixture
+def batch_with_personal_rejects(chengjiang: Campaign, tmp_path: Path) -> Batch:
+    bad = person_id(7)[:17] + ("0" if person_id(7)[17] != "0" else "1")  # a wrong check digit
+    rows = [*person_rows(0, 2), [3, "错号", "男", bad, "凤麓", "", "13912345678", ""]]
+    path = write_xlsx(tmp_path / "第二批.xlsx", PERSON_HEADER, rows)
+    return pushlist_import(campaign=chengjiang, kind=ListKind.PERSON, path=path).batch
+
+
+def test_the_office_downloads_the_rejected_rows_masked(login, office_user: User, batch_with_personal_rejects) -> None:
+    batch = batch_with_personal_rejects
+    workbook, rows = _rejected_cells(login(office_user).get(reverse("batch-rejected", args=[batch.pk])))
+    text = repr(rows)
+    bad = rows[1][4]
+    assert bad.startswith("530") and "********" in bad and "13912345678" not in text
+    assert "139****5678" in text
+    assert "office1" in workbook.properties.creator
     access = AccessLog.objects.personal_data().get()
     assert (access.user, access.action, access.what, access.rows, access.unmasked) == (
         office_user,
         AccessLog.Action.DOWNLOAD,
         f"batch:{batch.pk}:rejected",
         1,
-        True,
+        False,
     )
+
+
+def test_admins_download_the_rejected_rows_in_full(login, admin_user: User, batch_with_personal_rejects) -> None:
+    batch = batch_with_personal_rejects
+    _workbook, rows = _rejected_cells(login(admin_user).get(reverse("batch-rejected", args=[batch.pk])))
+    assert rows[1][4] == person_id(7)[:17] + ("0" if person_id(7)[17] != "0" else "1")
+    assert rows[1][7] == "13912345678"
+    assert rows[0][0] == "行号" and rows[0][-1] == "原因" and "校验" in rows[1][-1]
+    access = AccessLog.objects.personal_data().get()
+    assert (access.user, access.rows, access.unmasked) == (admin_user, 1, True)
 
 
 def test_a_batch_without_rejected_rows_has_nothing_to_download(

@@ -118,3 +118,37 @@ def test_the_records_list_keeps_its_filter_from_page_to_page(chengjiang, fenglu,
         record(chengjiang, fenglu)
     content = login(admin_user).get("/records/?insurance=resident_pension").content.decode()
     assert 'href="?insurance=resident_pension&amp;page=2"' in content
+
+
+def _post_record(client, town, id_number: str):
+    return client.post(
+        NEW,
+        {
+            "name": "某某",
+            "id_number": id_number,
+            "insurance": Insurance.RESIDENT_PENSION,
+            "enrolled_on": "2021-06-02",
+            "town": town.pk,
+        },
+    )
+
+
+def test_another_towns_record_is_not_revealed_by_manual_entry(login, town_user, fenglu, records) -> None:
+    """Entering a 龙街 person's ID answers exactly as a new person does, and changes nothing of 龙街's."""
+    theirs = records["龙街街道"]
+    before = list(EnrolmentRecord.objects.order_by("pk").values())
+    client = login(town_user)
+    existing = _post_record(client, fenglu, theirs.id_number)
+    assert existing.status_code == 302 and existing["Location"] == LIST
+    assert "已有" not in client.get(LIST).content.decode()
+    assert list(EnrolmentRecord.objects.order_by("pk").values()) == before
+    fresh = _post_record(client, fenglu, new_id_number())
+    assert (fresh.status_code, fresh["Location"]) == (existing.status_code, existing["Location"])
+
+
+def test_a_duplicate_of_the_towns_own_record_is_refused_with_the_reason(login, town_user, fenglu, records) -> None:
+    mine = records["凤麓街道"]
+    response = _post_record(login(town_user), fenglu, mine.id_number)
+    assert response.status_code == 200
+    assert "已有此险种的参保记录" in response.content.decode()
+    assert EnrolmentRecord.objects.filter(id_number=mine.id_number).count() == 1

@@ -1,8 +1,7 @@
-import secrets
-
 from django.core.management.base import BaseCommand, CommandParser
 
 from campaigns.models import Role, User
+from campaigns.passwords import generate_password
 from campaigns.services import user_create
 
 
@@ -15,7 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, username: str, **options: object) -> None:
         if User.objects.exists():
             return
-        password = secrets.token_urlsafe(12)
+        password = generate_password()
         user_create(username=username, password=password, role=Role.ADMIN)
         User.objects.filter(username=username).update(is_superuser=True)
         self.stdout.write(
