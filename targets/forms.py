@@ -54,6 +54,8 @@ class BaselineGridForm(forms.Form):
         cleaned = super().clean()
         for cell in self.grid.cells:
             pk = cell.target.pk
+            if _field(pk) not in self.data:
+                continue  # a box the form did not send is left as it is (never read as "cleared")
             for name, into in ((_field(pk), self.parsed), (_shown(pk), self.originals)):
                 text = (cleaned.get(name) or "").strip()
                 try:

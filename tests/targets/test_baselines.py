@@ -317,3 +317,12 @@ def test_import_baselines_refuses_a_file_without_its_columns(chengjiang, tmp_pat
     path = baselines_csv(tmp_path, [["凤麓", 5000]], header=("镇(街道)", "数量"))
     with pytest.raises(CommandError, match="指标"):
         call_command("import_baselines", str(path), stdout=io.StringIO())
+
+
+def test_a_box_the_form_did_not_send_is_left_as_it_is(login, office_user, chengjiang, fenglu) -> None:
+    cell = target(chengjiang, RP, fenglu)
+    login(office_user).post(PAGE, {f"b{cell.pk}": "5000", f"o{cell.pk}": ""})
+    assert target(chengjiang, RP, fenglu).baseline == 5000
+    # Every other baseline of the grid is as the fixture set it.
+    assert target(chengjiang, "employee_pension_insured", None).baseline == 12375
+    assert target(chengjiang, "resident_to_employee_transfer", None).baseline == 0
