@@ -17,6 +17,11 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# python-docx (the bulletin's Word document) brings lxml, and openpyxl would then write workbooks through lxml,
+# which leaves a carriage return in a cell raw (Excel reads it back as a line feed). Workbooks keep openpyxl's
+# own writer, as they were made before.
+os.environ.setdefault("OPENPYXL_LXML", "False")
+
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
