@@ -25,15 +25,18 @@ from campaigns.search_tokens import search_params, search_redirect_query
 from campaigns.xlsx import XLSX_CONTENT_TYPE
 from enrolment.filters import EntryFilter
 from enrolment.forms.entries import EntrySheetUploadForm, EntryStatusForm
-from enrolment.models import EntrySheetUpload, PushEntry
+from enrolment.models import EntrySheetUpload, PushEntry, ReferenceKind
 from enrolment.selectors import (
     entries_for,
     entry_funnel,
     entry_history,
     entry_in_scope,
+    entry_suggestions,
     is_person,
     shown_key,
     shown_phone,
+    system_match_source,
+    with_suggestions,
 )
 from enrolment.services.entries import (
     CHANGE_PERMISSION,
@@ -43,6 +46,7 @@ from enrolment.services.entries import (
     entry_status_change,
 )
 from enrolment.services.entry_sheets import entry_sheet_apply, entry_sheet_upload
+from enrolment.services.suggestions import DECIDE_PERMISSION
 from enrolment.tables import EntryTable
 from enrolment.workbooks import EXPORT_FIELDS, change_requests, write_queue_workbook
 
@@ -67,6 +71,13 @@ def _paginate(table: EntryTable, request: HttpRequest) -> None:
         table.paginate(paginator_class=LazyPaginator, per_page=per_page, page=1)
 
 
+def _bulk_kind(request: HttpRequest) -> str:
+    """The kind of suggestion the queue is filtered by, when the user may accept it in bulk (not a tag)."""
+    kind = request.GET.get("suggestion", "")
+    acceptable = set(ReferenceKind.values) - ReferenceKind.tag_kinds()
+    return kind if kind in acceptable and request.user.has_perm(DECIDE_PERMISSION) else ""
+
+
 @never_cache
 @login_required
 @permission_required(VIEW_PERMISSION, raise_exception=True)
@@ -79,7 +90,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     unmasked = user.sees_personal_data
     filterset = EntryFilter(_queue_params(request), queryset=entries_for(user), user=user)
     table = EntryTable(
-        filterset.qs,
+        with_suggestions(filterset.qs),
         unmasked=unmasked,
         can_reveal=user.may_reveal_personal_data and not unmasked,
         csrf_token=get_token(request),
@@ -97,6 +108,9 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         "can_change": user.has_perm(CHANGE_PERMISSION),
         "can_export": user.has_perm(EXPORT_PERMISSION),
         "export_query": request.GET.urlencode(),
+        # Bulk acceptance of one kind of suggestion over the filtered selection (the filters as shown).
+        "bulk_kind": _bulk_kind(request),
+        "bulk_params": [(name, value) for name, value in request.GET.items() if name not in ("page", "per_page")],
     }
     return no_store(render(request, "enrolment/entry_list.html", context))
 
@@ -156,6 +170,9 @@ def _detail_page(
         "form": form,
         "can_change": can_change,
         "history": entry_history(entry),
+        "suggestions": entry_suggestions(entry),
+        "can_decide": can_change and user.has_perm(DECIDE_PERMISSION),
+        "system_matched": system_match_source(entry),
     }
     return no_store(render(request, "enrolment/entry_detail.html", context, status=400 if form.errors else 200))
 
