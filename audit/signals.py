@@ -12,7 +12,16 @@ from django.db.models.signals import m2m_changed, post_save, pre_save
 from audit.services import Action, Result, audit_record
 
 # The fields whose change is a change of what the account may do; their values are recorded.
-_PRIVILEGE_FIELDS = ("role", "county_id", "town_id", "department_id", "is_active", "is_staff", "is_superuser")
+_PRIVILEGE_FIELDS = (
+    "role",
+    "region_id",
+    "county_id",
+    "town_id",
+    "department_id",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+)
 _OTHER_FIELDS = ("username", "first_name", "last_name", "email", "phone")
 
 
