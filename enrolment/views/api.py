@@ -21,7 +21,7 @@ from campaigns.params import page_param
 from campaigns.search_tokens import search_redirect_query
 from enrolment.filters import EntryFilter
 from enrolment.models import ListKind, PushEntry
-from enrolment.selectors import entries_for, entry_detail_json, entry_in_scope, entry_json
+from enrolment.selectors import entries_for, entry_detail_json, entry_in_scope, entry_json, with_suggestions
 from enrolment.views.entries import VIEW_PERMISSION
 
 PAGE_SIZE = 50
@@ -64,7 +64,7 @@ def api_entry_list(request: HttpRequest) -> JsonResponse:
     # Exact: API consumers rely on it. One COUNT over the filtered, indexed rows.
     count = queryset.count()
     start = (page - 1) * PAGE_SIZE
-    entries = list(queryset[start : start + PAGE_SIZE]) if start < count else []
+    entries = list(with_suggestions(queryset)[start : start + PAGE_SIZE]) if start < count else []
     next_url = None
     if start + PAGE_SIZE < count:
         if posted:
