@@ -62,6 +62,7 @@ class AccessLog(models.Model):
         UPLOAD = "upload", _("上传")
         REPORT = "report", _("报告状态变更")
         BULLETIN = "bulletin", _("通报状态变更")
+        SUGGESTION = "suggestion", _("比对提示处理")
         USER_CHANGE = "user_change", _("用户变更")
         PERMISSION_CHANGE = "permission_change", _("权限变更")
 

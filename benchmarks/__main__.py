@@ -3,6 +3,8 @@
 Each benchmark module exposes ``run() -> dict`` returning at least ``seconds``, ``baseline_seconds`` (a floor
 measured in the same run, on the same data), ``ratio`` (seconds / baseline_seconds) and ``queries``. Goals are
 ratios, not absolute times, so they hold on any machine. ``python -m benchmarks NAME ...`` runs a subset.
+``BENCH_SCALE=3`` runs the benchmarks that have ``run_scaled(scale)`` (the lists) once more at 3M entries, after
+every 1M figure is taken, and records them as ``<name>_3m`` with each role's seconds against the 1M figure.
 """
 
 from __future__ import annotations
@@ -50,9 +52,21 @@ def main(argv: list[str]) -> int:
                 f"{name}: {figures['seconds']:.3f} s vs baseline {figures['baseline_seconds']:.3f} s "
                 f"→ ratio {figures['ratio']:.2f}, queries {figures.get('queries')}"
             )
-            extra = {k: v for k, v in figures.items() if k not in {"seconds", "baseline_seconds", "ratio", "queries"}}
-            if extra:
-                print("   " + ", ".join(f"{k}={v}" for k, v in extra.items()))
+            _print_extra(figures)
+        # BENCH_SCALE=3: the list benchmarks again on the grown data, once every 1M figure is taken.
+        factor = int(os.environ.get("BENCH_SCALE", "1") or 1)
+        for name in sorted(selected) if factor > 1 else ():
+            module = importlib.import_module(f"benchmarks.bench_{name}")
+            if not hasattr(module, "run_scaled") or not name.endswith("_1m"):
+                continue
+            scaled_name = name.removesuffix("_1m") + f"_{factor}m"
+            figures = module.run_scaled(factor)
+            for key in ("seconds", "office_seconds", "admin_seconds"):
+                if key in figures and key in results[name]:
+                    figures[f"{key}_vs_1m"] = round(figures[key] / results[name][key], 3)
+            results[scaled_name] = figures
+            print(f"{scaled_name}: {figures['seconds']:.3f} s, queries {figures.get('queries')}")
+            _print_extra(figures)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
@@ -61,6 +75,13 @@ def main(argv: list[str]) -> int:
     out.write_text(json.dumps({**previous, **results}, ensure_ascii=False, indent=2))
     print(f"wrote {out}")
     return 0
+
+
+def _print_extra(figures: dict) -> None:
+    shown = {"seconds", "baseline_seconds", "ratio", "queries"}
+    extra = {k: v for k, v in figures.items() if k not in shown and not k.endswith("counted_sql")}
+    if extra:
+        print("   " + ", ".join(f"{k}={v}" for k, v in extra.items()))
 
 
 if __name__ == "__main__":

@@ -31,9 +31,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                 "enrolmentrecord",
                 "constructionproject",
                 "pneumoconiosisroster",
+                "referencelist",
             )
             for a in _ALL
         ),
+        "enrolment.view_entrysuggestion",
+        "enrolment.change_entrysuggestion",
         "enrolment.view_entrypush",
         "enrolment.view_unmasked_personal_data",
         "enrolment.reveal_personal_data",
@@ -57,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             for m in ("batch", "dataimport", "pushentry", "enrolmentrecord", "constructionproject")
         ),
         "enrolment.view_pneumoconiosisroster",
+        "enrolment.view_entrysuggestion",
         "enrolment.export_entries",
         "reporting.view_report",
         "reporting.review_report",
@@ -67,6 +71,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "targets.view_target",
         "enrolment.view_pushentry",
         "enrolment.change_pushentry",
+        "enrolment.view_entrysuggestion",
+        "enrolment.change_entrysuggestion",
         "enrolment.reveal_personal_data",
         "enrolment.export_entries",
         "enrolment.view_enrolmentrecord",
@@ -75,6 +81,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reporting.file_report",
     ],
     Role.DEPARTMENT: [
+        # Their own department's reference lists only: the kinds each department owns are checked by the
+        # upload service (enrolment.services.references), the department's lists by ReferenceList.for_user.
+        "enrolment.add_referencelist",
+        "enrolment.view_referencelist",
         "targets.view_target",
         "reporting.view_report",
         "reporting.file_report",

@@ -436,3 +436,206 @@ class EntrySheetUpload(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class ReferenceKind(models.TextChoices):
+    """The departments' reference lists (public codes), matched against the push lists."""
+
+    DECEASED = "deceased", _("死亡人员")
+    STUDENT = "student", _("16周岁以上在校学生")
+    INSURED_16PLUS = "insured_16plus", _("16周岁以上参保人员")
+    POVERTY = "poverty", _("脱贫人口和边缘易致贫人口")
+    DIBAO_TEKUN = "dibao_tekun", _("低保和特困人员")
+    DISABLED = "disabled", _("一至四级持证残疾人")
+    HOUSEHOLD_MOVED = "household_moved", _("户籍迁出人员")
+    REGISTERED_BUSINESS = "registered_business", _("登记在册的企业和个体工商户")
+    TAX_PAYING_EMPLOYER = "tax_paying_employer", _("纳税用人单位")
+
+    @classmethod
+    def employer_kinds(cls) -> frozenset[str]:
+        """Kinds keyed by the unified social credit code (the others by the citizen ID number)."""
+        return frozenset({cls.REGISTERED_BUSINESS, cls.TAX_PAYING_EMPLOYER})
+
+    @classmethod
+    def tag_kinds(cls) -> frozenset[str]:
+        """Kinds that only tag an entry (政府代缴对象, 在营单位): nothing to accept, no status change."""
+        return frozenset({cls.POVERTY, cls.DIBAO_TEKUN, cls.DISABLED, *cls.employer_kinds()})
+
+
+class ReferenceListQuerySet(models.QuerySet):
+    """Admins see their county's lists; department staff their own department's; nobody else any."""
+
+    def for_user(self, user) -> ReferenceListQuerySet:
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.is_superuser or user.role == "admin":
+            if user.is_superuser or not user.county_id:
+                return self
+            return self.filter(campaign__county=user.county_id)
+        if user.role == "department" and user.department_id:
+            return self.filter(department=user.department_id)
+        return self.none()
+
+
+class ReferenceList(ImportBase):
+    """One upload of a department's data (a reference list) of one kind, as of a date.
+
+    A department's newest list of a kind (by ``as_of``, then by upload) is the current one, the one matched;
+    the earlier ones are kept, and stay downloadable.
+    """
+
+    kind = models.CharField(_("数据类型"), max_length=30, choices=ReferenceKind.choices)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="reference_lists", verbose_name=_("提供部门")
+    )
+    as_of = models.DateField(_("数据截止日期"))
+    imported = models.PositiveIntegerField(_("导入"), default=0)
+    duplicates = models.PositiveIntegerField(_("重复"), default=0)
+    is_current = models.BooleanField(_("当前有效"), default=False)
+    replaces = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("替换的清单")
+    )
+
+    objects = ReferenceListQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("部门比对数据")
+        verbose_name_plural = _("部门比对数据")
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "kind"], condition=Q(is_current=True), name="reference_one_current_per_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "kind", "sha256"],
+                condition=~Q(status=ImportStatus.FAILED),
+                name="reference_unique_file_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.as_of:%Y-%m-%d}"
+
+
+class ReferenceRow(models.Model):
+    """One person (ID number) or employer (credit code) of a reference list, with what the department said."""
+
+    reference_list = models.ForeignKey(
+        ReferenceList, on_delete=models.CASCADE, related_name="rows", db_index=False, verbose_name=_("比对数据")
+    )
+    key = models.CharField(_("证件号码/统一社会信用代码"), max_length=18)
+    name = models.CharField(_("姓名/单位名称"), max_length=200)
+    # What decides the suggestion: for insured_16plus "local" or "elsewhere"; else the department's category.
+    category = models.CharField(_("类别"), max_length=30, blank=True)
+    # The other columns of the kind, normalised ({"death_date": "2021-05-20", "school": …}).
+    details = models.JSONField(_("其他信息"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("比对数据行")
+        verbose_name_plural = _("比对数据行")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reference_list", "key"], name="reference_row_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference_list_id}:{self.pk}"
+
+
+class EntrySuggestionQuerySet(TownScopedQuerySet):
+    town_field = "entry__town"
+
+
+class EntrySuggestion(models.Model):
+    """A department's list holds an entry's ID number or credit code: what it suggests, and what became of it.
+
+    Tag kinds (政府代缴对象, 在营单位) are kept here too, always open: they are never accepted or dismissed.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处理")
+        ACCEPTED = "accepted", _("已采纳")
+        DISMISSED = "dismissed", _("已驳回")
+
+    entry = models.ForeignKey(
+        PushEntry, on_delete=models.CASCADE, related_name="suggestions", db_index=False, verbose_name=_("条目")
+    )
+    kind = models.CharField(_("数据类型"), max_length=30, choices=ReferenceKind.choices)
+    reference_list = models.ForeignKey(
+        ReferenceList, on_delete=models.PROTECT, related_name="+", verbose_name=_("来源清单")
+    )
+    reference_row = models.ForeignKey(
+        ReferenceRow, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("来源数据行")
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    reason = models.TextField(_("驳回原因"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("处理人"),
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("比对时间"), auto_now_add=True)
+
+    objects = EntrySuggestionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("比对提示")
+        verbose_name_plural = _("比对提示")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "kind"], name="suggestion_unique_kind_per_entry"),
+            models.CheckConstraint(
+                condition=~Q(status="dismissed") | ~Q(reason=""), name="suggestion_dismissal_has_reason"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "status", "entry"], name="suggestion_kind_status"),
+            models.Index(fields=["reference_list", "status"], name="suggestion_list_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} · {self.get_kind_display()}"
+
+    @property
+    def is_tag(self) -> bool:
+        return self.kind in ReferenceKind.tag_kinds()
+
+
+class MatchingStateQuerySet(CountyScopedQuerySet):
+    county_field = "campaign__county"
+
+
+class MatchingState(models.Model):
+    """The matching bookkeeping of one campaign: coalesces requests into one run at a time.
+
+    ``status`` moves idle → queued → running → idle through conditional UPDATEs; ``dirty`` is set by every
+    request and cleared when a run starts, so a request arriving during a run causes exactly one more run.
+    """
+
+    class Status(models.TextChoices):
+        IDLE = "idle", _("空闲")
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("比对中")
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, related_name="matching_state", verbose_name=_("专项行动")
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.IDLE)
+    dirty = models.BooleanField(_("有待比对的变更"), default=False)
+    queued_at = models.DateTimeField(_("入队时间"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    runs = models.PositiveIntegerField(_("完成次数"), default=0)
+
+    objects = MatchingStateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("比对状态")
+        verbose_name_plural = _("比对状态")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} · {self.get_status_display()}"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import Count, Prefetch, Q, QuerySet, Value
 
 from campaigns.models import Town, User, Village
 from enrolment.identifiers import mask_id_number, mask_phone
-from enrolment.models import Batch, EntryPush, EntryStatus, ListKind, PushEntry
+from enrolment.models import Batch, EntryPush, EntryStatus, EntrySuggestion, ListKind, PushEntry, ReferenceKind
 
 
 def entries_for(user: User) -> QuerySet[PushEntry]:
@@ -26,10 +26,40 @@ def entries_for(user: User) -> QuerySet[PushEntry]:
             "not_due_reason",
             "pushed_times",
             "version",
+            "status_changed_at",
+            "status_changed_by",
             "town__name",
             "village__name",
             "batch__label",
         )
+    )
+
+
+_KIND_ORDER = {kind: n for n, kind in enumerate(ReferenceKind.values)}
+
+
+def with_suggestions(queryset: QuerySet[PushEntry]) -> QuerySet[PushEntry]:
+    """The entries with their open suggestions and tags (``entry.open_suggestions``), in one more query."""
+    open_ones = EntrySuggestion.objects.filter(status=EntrySuggestion.Status.OPEN).only("id", "entry_id", "kind")
+    return queryset.prefetch_related(Prefetch("suggestions", queryset=open_ones, to_attr="open_suggestions"))
+
+
+def suggestion_kinds(entry: PushEntry) -> tuple[list[str], list[str]]:
+    """(open suggestion kinds, tag kinds) of an entry, in the kinds' order."""
+    found = getattr(entry, "open_suggestions", None)
+    if found is None:
+        found = list(entry.suggestions.filter(status=EntrySuggestion.Status.OPEN).only("id", "entry_id", "kind"))
+    kinds = sorted({suggestion.kind for suggestion in found}, key=_KIND_ORDER.__getitem__)
+    tags = ReferenceKind.tag_kinds()
+    return [kind for kind in kinds if kind not in tags], [kind for kind in kinds if kind in tags]
+
+
+def is_system_matched(entry: PushEntry) -> bool:
+    """Closed as 已参保 by the business system's records (系统比对) rather than by a person."""
+    return (
+        entry.status == EntryStatus.ENROLLED
+        and entry.status_changed_by_id is None
+        and entry.status_changed_at is not None
     )
 
 
@@ -128,7 +158,7 @@ def shown_phone(phone: str, *, unmasked: bool) -> str:
 
 def entry_json(entry: PushEntry, *, unmasked: bool) -> dict[str, object]:
     """The public JSON shape of an entry in a list."""
-    return {
+    data: dict[str, object] = {
         "id": entry.pk,
         "kind": entry.kind,
         "name": entry.name,
@@ -140,6 +170,8 @@ def entry_json(entry: PushEntry, *, unmasked: bool) -> dict[str, object]:
         "batch": entry.batch.label,
         "pushed_times": entry.pushed_times,
     }
+    data["suggestions"], data["tags"] = suggestion_kinds(entry)
+    return data
 
 
 def entry_detail_json(entry: PushEntry, *, unmasked: bool) -> dict[str, object]:

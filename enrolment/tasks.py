@@ -34,3 +34,20 @@ def data_import_run_task(data_import_id: int) -> str | None:
 def previews_prune_task() -> int:
     """Nightly: unconfirmed previews and leftover temporary files go (idempotent)."""
     return previews_prune()
+
+
+@shared_task(name="enrolment.reference_import_task", soft_time_limit=IMPORT_SOFT_LIMIT, time_limit=IMPORT_HARD_LIMIT)
+def reference_import_task(reference_list_id: int) -> str | None:
+    """Import a queued reference list (department data); a second delivery finds it claimed and does nothing."""
+    from enrolment.services.references import reference_run
+
+    reference_list = reference_run(reference_list_id=reference_list_id)
+    return reference_list.status if reference_list is not None else None
+
+
+@shared_task(name="enrolment.matching_run_task", acks_late=True, soft_time_limit=600, time_limit=660)
+def matching_run_task(campaign_id: int) -> int | None:
+    """One coalesced matching run of a campaign's open entries against its current reference lists."""
+    from enrolment.services.matching import matching_run
+
+    return matching_run(campaign_id=campaign_id)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from enrolment.models import EntryStatus, Insurance, NotDueReason, PushEntry
 from enrolment.spreadsheet_guard import FileProblem, check_size
@@ -9,13 +11,19 @@ from enrolment.spreadsheet_guard import FileProblem, check_size
 class EntryStatusForm(forms.Form):
     """The status form of the entry page; the rules themselves live in the service."""
 
-    status = forms.ChoiceField(label="核查状态", choices=EntryStatus.choices)
-    not_due_reason = forms.ChoiceField(label="无需参保原因", choices=[("", "—"), *NotDueReason.choices], required=False)
-    insurance = forms.ChoiceField(label="参保险种", choices=[("", "—"), *Insurance.choices], required=False)
-    enrolled_on = forms.DateField(
-        label="参保日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    status = forms.ChoiceField(label=gettext_lazy("核查状态"), choices=EntryStatus.choices)
+    not_due_reason = forms.ChoiceField(
+        label=gettext_lazy("无需参保原因"), choices=[("", "—"), *NotDueReason.choices], required=False
     )
-    note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    insurance = forms.ChoiceField(
+        label=gettext_lazy("参保险种"), choices=[("", "—"), *Insurance.choices], required=False
+    )
+    enrolled_on = forms.DateField(
+        label=gettext_lazy("参保日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    note = forms.CharField(label=gettext_lazy("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     @classmethod
@@ -77,12 +85,12 @@ class EntryBulkStatusForm(forms.Form):
 
 
 class EntrySheetUploadForm(forms.Form):
-    file = forms.FileField(label="填好的核查表(xlsx)")
+    file = forms.FileField(label=gettext_lazy("填好的核查表(xlsx)"))
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".xlsx", ".xlsm")):
-            raise forms.ValidationError("请上传从本系统下载并填写的 xlsx 文件")
+            raise forms.ValidationError(_("请上传从本系统下载并填写的 xlsx 文件"))
         try:
             check_size(upload.size)
         except FileProblem as problem:

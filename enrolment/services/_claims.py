@@ -22,7 +22,7 @@ from enrolment.models import ImportBase, ImportStatus
 logger = logging.getLogger(__name__)
 
 # Each kind of import has its own range of single-bigint advisory-lock keys.
-_LOCK_SPACES = {"batch": 1, "dataimport": 2}
+_LOCK_SPACES = {"batch": 1, "dataimport": 2, "referencelist": 3}
 
 
 def runner_lock_key(model: type[ImportBase], pk: int) -> int:

@@ -135,6 +135,10 @@ def _validated(entry: PushEntry, change: StatusChange, *, today: datetime.date) 
         raise ValidationError(errors)
     if all(getattr(entry, name) == value for name, value in values.items()):
         return None
+    # Closed by the business system's records (系统比对): reopening it is a person's considered decision.
+    system_matched = entry.status == EntryStatus.ENROLLED and entry.status_changed_by_id is None
+    if system_matched and entry.status_changed_at is not None and status != EntryStatus.ENROLLED and not note:
+        raise ValidationError("该条目由业务系统比对确认已参保，更改状态时必须在备注中说明原因")
     return values
 
 

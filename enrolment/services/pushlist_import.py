@@ -49,6 +49,7 @@ from enrolment.identifiers import IdentifierError, normalize_id_number, normaliz
 from enrolment.models import Batch, EntryPush, ImportStatus, ListKind, PushEntry
 from enrolment.services._claims import import_claim, import_fail, import_fail_crashed, import_release
 from enrolment.services._progress import progress_changed
+from enrolment.services.matching import matching_request
 from enrolment.tabular import Column, DataRow, FileProblem, open_table, parse_month, parse_whole_number
 
 logger = logging.getLogger(__name__)
@@ -567,6 +568,8 @@ def _store(*, batch: Batch, campaign: Campaign, analysis: Analysis) -> None:
         )
     # The push-list work is counted with the progress figures: new entries ask for a (coalesced) recompute.
     progress_changed(campaign_id=campaign.pk)
+    # New entries are matched against the departments' lists (and the business system's records), coalesced.
+    matching_request(campaign_id=campaign.pk)
 
 
 def _write_rejected(analysis: Analysis, path: str | Path) -> None:

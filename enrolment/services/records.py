@@ -28,6 +28,7 @@ from enrolment.models import (
 )
 from enrolment.services._progress import progress_changed
 from enrolment.services._upsert import ImportOutcome, RowError, run_import, upsert
+from enrolment.services.matching import entries_close_by_records
 from enrolment.tabular import DataRow, parse_date, parse_decimal, parse_whole_number, parse_yes_no
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ RECORD_COLUMNS = (
     terms.TRANSFER.column("transfer"),
 )
 
-# The insurance names of the business system, and the shorter ones staff type by hand.
+# The insurance names of the business system, and the shorter ones staff type by hand: input vocabulary,
+# compared with cell text, so not translated (the labels shown are the TextChoices labels).
 _INSURANCE_NAMES: dict[str, str] = {normalize_text(choice.label): choice.value for choice in Insurance}
 _INSURANCE_NAMES.update(
     {
@@ -140,7 +142,7 @@ def records_import(
             row["village_id"] = places.village_id(row["town_id"], row.pop("village"))
             row["source"] = EnrolmentRecord.Source.IMPORT
             row["data_import_id"] = data_import.pk
-        return upsert(
+        counts = upsert(
             EnrolmentRecord,
             rows,
             key_fields=("campaign_id", "id_number", "insurance"),
@@ -156,6 +158,9 @@ def records_import(
             lookup_field="id_number",
             scope={"campaign": campaign},
         )
+        # The business system is the system of record: its pension records close the open entries they name.
+        entries_close_by_records(campaign=campaign, data_import=data_import)
+        return counts
 
     return run_import(
         campaign=campaign,
@@ -390,5 +395,6 @@ def record_create(
     record._history_user = user
     record.full_clean()
     record.save()
+    entries_close_by_records(campaign=campaign, record=record)
     progress_changed(campaign_id=campaign.pk)
     return record
