@@ -7,6 +7,8 @@ import re
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigns.models import Town, User
 from campaigns.params import int_param
@@ -32,15 +34,22 @@ def search_key(query: str) -> str | None:
 
 
 class EntryFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="姓名/证件号码", method="filter_q")
-    kind = django_filters.ChoiceFilter(label="清单类型", choices=ListKind.choices, empty_label="全部类型")
-    status = django_filters.ChoiceFilter(label="核查状态", choices=EntryStatus.choices, empty_label="全部状态")
-    town = django_filters.CharFilter(label="镇(街道)", method="filter_town", widget=forms.Select)
-    village = django_filters.CharFilter(label="村(社区)", method="filter_village", widget=forms.Select)
-    batch = django_filters.CharFilter(label="推送批次", method="filter_batch", widget=forms.Select)
+    q = django_filters.CharFilter(label=gettext_lazy("姓名/证件号码"), method="filter_q")
+    kind = django_filters.ChoiceFilter(
+        label=gettext_lazy("清单类型"), choices=ListKind.choices, empty_label=gettext_lazy("全部类型")
+    )
+    status = django_filters.ChoiceFilter(
+        label=gettext_lazy("核查状态"), choices=EntryStatus.choices, empty_label=gettext_lazy("全部状态")
+    )
+    town = django_filters.CharFilter(label=gettext_lazy("镇(街道)"), method="filter_town", widget=forms.Select)
+    village = django_filters.CharFilter(label=gettext_lazy("村(社区)"), method="filter_village", widget=forms.Select)
+    batch = django_filters.CharFilter(label=gettext_lazy("推送批次"), method="filter_batch", widget=forms.Select)
     # Entries with an open suggestion (or a tag) of a kind of department data.
     suggestion = django_filters.ChoiceFilter(
-        label="比对提示", choices=ReferenceKind.choices, empty_label="全部", method="filter_suggestion"
+        label=gettext_lazy("比对提示"),
+        choices=ReferenceKind.choices,
+        empty_label=gettext_lazy("全部"),
+        method="filter_suggestion",
     )
 
     class Meta:
@@ -53,10 +62,10 @@ class EntryFilter(django_filters.FilterSet):
         form_filters = self.form.fields
         if with_choices:
             choices = filter_choices(user)
-            form_filters["batch"].widget.choices = [("", "全部批次"), *choices.batches]
-            form_filters["village"].widget.choices = [("", "全部村(社区)"), *choices.villages]
+            form_filters["batch"].widget.choices = [("", _("全部批次")), *choices.batches]
+            form_filters["village"].widget.choices = [("", _("全部村(社区)")), *choices.villages]
             if user.sees_all_towns:
-                form_filters["town"].widget.choices = [("", "全部镇(街道)"), *choices.towns]
+                form_filters["town"].widget.choices = [("", _("全部镇(街道)")), *choices.towns]
         if not user.sees_all_towns:
             del form_filters["town"]
 
@@ -126,5 +135,5 @@ class EntryFilter(django_filters.FilterSet):
             if data.get(name)
         ]
         if data.get("q"):
-            parts.append("q=(已填写)")
-        return "，".join(parts) or "全部"
+            parts.append("q=" + _("(已填写)"))
+        return "，".join(parts) or _("全部")

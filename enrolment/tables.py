@@ -4,20 +4,26 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from enrolment.models import PushEntry
 from enrolment.selectors import is_person, is_system_matched, shown_key, shown_phone, suggestion_badge, suggestion_kinds
-
-_STATUS_BADGES = {
-    "pending": "secondary",
-    "enrolled": "success",
-    "not_due": "info",
-    "refused": "danger",
-    "unreachable": "warning",
-}
+from enrolment.templatetags.entry_status import entry_status_badge
 
 
 class EntryTable(tables.Table):
+    # Ticks for 批量设置状态. The boxes belong to the bulk form outside the table (HTML's form attribute), so no
+    # form sits inside another (the rows' 查看完整信息 forms are in the table).
+    select = tables.CheckBoxColumn(
+        accessor="pk",
+        verbose_name="选择",
+        attrs={
+            "th__input": {"data-select-all": "", "aria-label": "全选本页", "form": "entry-bulk"},
+            "td__input": {"name": "ids", "form": "entry-bulk", "aria-label": "选择", "data-testid": "select-entry"},
+            "th": {"class": "d-print-none"},
+            "td": {"class": "d-print-none"},
+        },
+    )
     id = tables.Column(verbose_name="编号", linkify=("entry-detail", {"pk": tables.A("pk")}))
     kind = tables.Column(verbose_name="清单类型")
     name = tables.Column(verbose_name="姓名/单位名称", linkify=("entry-detail", {"pk": tables.A("pk")}))
@@ -34,6 +40,7 @@ class EntryTable(tables.Table):
         model = PushEntry
         fields: tuple[str, ...] = ()
         sequence = (
+            "select",
             "id",
             "kind",
             "name",
@@ -49,6 +56,7 @@ class EntryTable(tables.Table):
         # Sorting a million rows by name would need an index per column; the queue is worked in id order.
         orderable = False
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "entry-table"}
+        template_name = "enrolment/_entry_table.html"
         row_attrs = {"data-entry-id": lambda record: record.pk}
 
     def __init__(
@@ -78,13 +86,11 @@ class EntryTable(tables.Table):
         )
 
     def render_status(self, record: PushEntry) -> str:
-        badge = format_html(
-            '<span class="badge text-bg-{}">{}</span>',
-            _STATUS_BADGES.get(record.status, "secondary"),
-            record.get_status_display(),
-        )
+        badge = entry_status_badge(record.status, record.get_status_display())
         if is_system_matched(record):
-            badge = format_html('{} <span class="small text-muted" data-testid="system-matched">系统比对</span>', badge)
+            badge = format_html(
+                '{} <span class="small text-muted" data-testid="system-matched">{}</span>', badge, _("系统比对")
+            )
         return badge
 
     def render_suggestions(self, record: PushEntry) -> SafeString:

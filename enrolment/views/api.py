@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from django.http import Http404, HttpRequest, JsonResponse, QueryDict
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -40,9 +41,9 @@ def _list_params(request: HttpRequest) -> tuple[QueryDict, bool]:
         try:
             body = json.loads(request.body or b"{}")
         except ValueError:
-            raise ApiError("请求体不是有效的 JSON") from None
+            raise ApiError(_("请求体不是有效的 JSON")) from None
         if not isinstance(body, dict):
-            raise ApiError('请求体应为 JSON 对象，例如 {"q": "张三", "status": "pending"}')
+            raise ApiError(_('请求体应为 JSON 对象，例如 {"q": "张三", "status": "pending"}'))
         params = QueryDict(mutable=True)
         for name, value in body.items():
             params[str(name)] = "" if value is None else str(value)
@@ -78,7 +79,7 @@ def api_entry_list(request: HttpRequest) -> JsonResponse:
     if unmasked and any(entry.kind not in ListKind.employer_kinds() for entry in entries):
         audit_record(
             action=Action.LIST,
-            what=f"API 推送清单：{filterset.summary()}",
+            what=_("API 推送清单：%(filters)s") % {"filters": filterset.summary()},
             request=request,
             rows=len(entries),
             unmasked=True,
