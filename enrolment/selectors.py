@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import Count, Q, QuerySet, Sum, Value
 
 from campaigns.models import Town, User, Village
 from enrolment.identifiers import mask_id_number, mask_phone
-from enrolment.models import Batch, EntryPush, EntryStatus, ListKind, PushEntry
+from enrolment.models import Batch, EntryCount, EntryPush, EntryStatus, ListKind, PushEntry
+
+# A list filtered by what the counters do not key on (a search, a village, a batch…) counts at most this many
+# rows and says so: beyond it the exact figure would cost a scan of the selection on every page.
+COUNT_CAP = 10_000
 
 
 def entries_for(user: User) -> QuerySet[PushEntry]:
@@ -43,13 +47,43 @@ class Funnel:
 
 
 def entry_funnel(queryset: QuerySet[PushEntry]) -> Funnel:
-    """pushed → worked → enrolled / not due / still open, in one aggregate query."""
+    """pushed → worked → enrolled / not due / still open, in one aggregate query over the entries."""
     counts = queryset.order_by().aggregate(
         pushed=Count("id"),
         pending=Count("id", filter=Q(status=EntryStatus.PENDING)),
         enrolled=Count("id", filter=Q(status=EntryStatus.ENROLLED)),
         not_due=Count("id", filter=Q(status=EntryStatus.NOT_DUE)),
     )
+    return _funnel(counts)
+
+
+def entry_counts(
+    user: User, *, kind: str | None = None, status: str | None = None, town_ids: list[int] | None = None
+) -> dict[str, int]:
+    """Entries per status the user may see, from the counters (a few rows, whatever the number of entries)."""
+    counts = EntryCount.objects.for_user(user)
+    if kind:
+        counts = counts.filter(kind=kind)
+    if status:
+        counts = counts.filter(status=status)
+    if town_ids is not None:
+        counts = counts.filter(town_id__in=town_ids)
+    return dict(counts.order_by().values("status").annotate(n=Sum("entries")).values_list("status", "n"))
+
+
+def queue_funnel(user: User) -> Funnel:
+    """The funnel of every entry the user may see, from the counters."""
+    by_status = entry_counts(user)
+    return _funnel({"pushed": sum(by_status.values()), **{s.value: by_status.get(s.value, 0) for s in EntryStatus}})
+
+
+def capped_count(queryset: QuerySet[PushEntry], *, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """(count, exact): the rows of the queryset counted up to ``cap`` (cap + 1 and not exact beyond)."""
+    counted = queryset.order_by().values("pk")[: cap + 1].count()
+    return counted, counted <= cap
+
+
+def _funnel(counts: dict[str, int]) -> Funnel:
     pushed = counts["pushed"]
     return Funnel(
         pushed=pushed,

@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Role, User
 from dashboard.selectors import town_overview
-from enrolment.models import PushEntry
-from enrolment.selectors import entry_funnel
+from enrolment.selectors import queue_funnel
 from reporting.schedule import Period
 from reporting.selectors import PeriodRow, reporting_panel, unit_periods
 from targets.selectors import missing_baselines
@@ -45,7 +44,7 @@ def start_page_context(*, user: User, campaign: Campaign | None) -> dict[str, ob
     context: dict[str, object] = {"campaign": campaign, "phases": list(campaign.phases.all()) if campaign else []}
     context.update(reporting_panel(user=user, campaign=campaign, now=now))
     if user.role == Role.TOWN:
-        context["entry_funnel"] = entry_funnel(PushEntry.objects.for_user(user))
+        context["entry_funnel"] = queue_funnel(user)
     if campaign and user.has_perm("targets.set_baseline"):
         context["missing_baselines"] = missing_baselines(campaign=campaign)
     if campaign and user.town_id:

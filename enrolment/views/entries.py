@@ -8,7 +8,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import EmptyPage
+from django.core.paginator import EmptyPage, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,10 +28,10 @@ from enrolment.forms.entries import EntrySheetUploadForm, EntryStatusForm
 from enrolment.models import EntrySheetUpload, PushEntry
 from enrolment.selectors import (
     entries_for,
-    entry_funnel,
     entry_history,
     entry_in_scope,
     is_person,
+    queue_funnel,
     shown_key,
     shown_phone,
 )
@@ -59,12 +59,23 @@ def _queue_params(request: HttpRequest) -> QueryDict:
     return params
 
 
-def _paginate(table: EntryTable, request: HttpRequest) -> None:
+class CountedPaginator(Paginator):
+    """A paginator told its total (the entry counters know it) instead of counting the rows."""
+
+    def __init__(self, object_list: object, per_page: int, *, count: int, **kwargs: object) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.__dict__["count"] = count  # the cached_property, filled in
+
+
+def _paginate(table: EntryTable, request: HttpRequest, total: tuple[int, bool]) -> None:
+    """Pages of the filtered entries: numbered to the last when the total is exact, else page after page."""
+    count, exact = total
     per_page = page_size_param(request.GET, default=PAGE_SIZE)
+    options = {"paginator_class": CountedPaginator, "count": count} if exact else {"paginator_class": LazyPaginator}
     try:
-        table.paginate(paginator_class=LazyPaginator, per_page=per_page, page=page_param(request.GET))
+        table.paginate(per_page=per_page, page=page_param(request.GET), **options)
     except EmptyPage:
-        table.paginate(paginator_class=LazyPaginator, per_page=per_page, page=1)
+        table.paginate(per_page=per_page, page=1, **options)
 
 
 @never_cache
@@ -84,7 +95,8 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         can_reveal=user.may_reveal_personal_data and not unmasked,
         csrf_token=get_token(request),
     )
-    _paginate(table, request)
+    total = filterset.total()
+    _paginate(table, request, total)
     rows = list(table.page.object_list) if table.page else []
     if unmasked and rows:
         audit_record(
@@ -93,7 +105,9 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "table": table,
-        "funnel": entry_funnel(PushEntry.objects.for_user(user)),
+        "funnel": queue_funnel(user),
+        "total": total[0],
+        "total_exact": total[1],
         "can_change": user.has_perm(CHANGE_PERMISSION),
         "can_export": user.has_perm(EXPORT_PERMISSION),
         "export_query": request.GET.urlencode(),
