@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_save, pre_save
+from django.utils.translation import gettext as _
 
 from audit.services import Action, Result, audit_record
 
@@ -48,7 +49,7 @@ def _locked_out(sender: object, request: Any = None, username: str | None = None
         username=str(username or "")[:150],
         request=request,
         result=Result.REFUSED,
-        detail="连续登录失败，账号或地址已锁定",
+        detail=_("连续登录失败，账号或地址已锁定"),
     )
 
 
@@ -65,7 +66,7 @@ def _user_before_save(sender: Any, instance: Any, update_fields: Any = None, **k
 
 def _shown(value: object) -> str:
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return _("是") if value else _("否")
     return "—" if value in (None, "") else str(value)
 
 
@@ -75,7 +76,11 @@ def _user_after_save(sender: Any, instance: Any, created: bool, **kwargs: object
     what = f"user:{instance.pk}"
     if created:
         granted = "，".join(f"{name}={_shown(getattr(instance, name))}" for name in _PRIVILEGE_FIELDS)
-        audit_record(action=Action.USER_CHANGE, what=what, detail=f"新建用户 {instance.username}：{granted}")
+        audit_record(
+            action=Action.USER_CHANGE,
+            what=what,
+            detail=_("新建用户 %(username)s：%(granted)s") % {"username": instance.username, "granted": granted},
+        )
         return
     if before is None:
         return
@@ -88,7 +93,7 @@ def _user_after_save(sender: Any, instance: Any, created: bool, **kwargs: object
         audit_record(action=Action.PERMISSION_CHANGE, what=what, detail="；".join(changes))
     others = [name for name in _OTHER_FIELDS if before[name] != getattr(instance, name)]
     if others:
-        audit_record(action=Action.USER_CHANGE, what=what, detail="修改：" + "、".join(others))
+        audit_record(action=Action.USER_CHANGE, what=what, detail=_("修改：%(fields)s") % {"fields": "、".join(others)})
     if before["password"] != instance.password:
         audit_record(action=Action.PASSWORD_CHANGE, what=what)
 
@@ -96,7 +101,7 @@ def _user_after_save(sender: Any, instance: Any, created: bool, **kwargs: object
 def _memberships_changed(sender: Any, instance: Any, action: str, model: Any, pk_set: Any, **kwargs: object) -> None:
     if action not in ("post_add", "post_remove", "post_clear"):
         return
-    verb = {"post_add": "授予", "post_remove": "收回", "post_clear": "清空"}[action]
+    verb = {"post_add": _("授予"), "post_remove": _("收回"), "post_clear": _("清空")}[action]
     names = ""
     if pk_set:
         field = {Group: "name", Permission: "codename"}.get(model, "username")

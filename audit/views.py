@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from audit.forms import AccessLogFilterForm
@@ -20,7 +22,18 @@ from campaigns.xlsx import XLSX_CONTENT_TYPE, XlsxWriter
 
 VIEW_PERMISSION = "audit.view_accesslog"
 PAGE_SIZE = 50
-EXPORT_HEADERS = ("时间", "用户名", "IP 地址", "浏览器", "操作", "对象", "行数", "含完整个人信息", "结果", "说明")
+EXPORT_HEADERS = (
+    gettext_lazy("时间"),
+    gettext_lazy("用户名"),
+    gettext_lazy("IP 地址"),
+    gettext_lazy("浏览器"),
+    gettext_lazy("操作"),
+    gettext_lazy("对象"),
+    gettext_lazy("行数"),
+    gettext_lazy("含完整个人信息"),
+    gettext_lazy("结果"),
+    gettext_lazy("说明"),
+)
 
 
 def _filtered(request: HttpRequest) -> tuple[AccessLogFilterForm, object]:
@@ -50,8 +63,8 @@ def access_log_export(request: HttpRequest) -> HttpResponse | FileResponse:
     form, records = _filtered(request)
     if form.errors:
         return render(request, "audit/access_log.html", {"form": form, "page": None}, status=400)
-    writer = XlsxWriter(title="访问日志", author=request.user)
-    sheet = writer.sheet("访问日志")
+    writer = XlsxWriter(title=_("访问日志"), author=request.user)
+    sheet = writer.sheet(_("访问日志"))
     sheet.widths((18, 14, 16, 30, 16, 24, 8, 10, 8, 40))
     sheet.header(EXPORT_HEADERS)
     for record in records.iterator(chunk_size=2000):
@@ -64,7 +77,7 @@ def access_log_export(request: HttpRequest) -> HttpResponse | FileResponse:
                 record.get_action_display(),
                 record.what,
                 record.rows,
-                "是" if record.unmasked else "否",
+                _("是") if record.unmasked else _("否"),
                 record.get_result_display(),
                 record.detail,
             ]
@@ -78,8 +91,8 @@ def access_log_export(request: HttpRequest) -> HttpResponse | FileResponse:
     return personal_file_response(
         request,
         target,
-        filename=f"访问日志_{timezone.localdate():%Y-%m-%d}.xlsx",
-        what=f"audit:{summary or '全部'}",
+        filename=_("访问日志_%(day)s.xlsx") % {"day": f"{timezone.localdate():%Y-%m-%d}"},
+        what=f"audit:{summary or _('全部')}",
         rows=sheet.rows - 1,
         unmasked=False,
         content_type=XLSX_CONTENT_TYPE,

@@ -48,7 +48,9 @@ class CompletionColumn(tables.Column):
         return format_html(
             '<span data-testid="completion">{}</span>{}',
             completion(value.figures),
-            format_html('<span class="d-block small text-muted">第 {} 名</span>', rank) if rank else "",
+            format_html('<span class="d-block small text-muted">{}</span>', _("第 %(rank)s 名") % {"rank": rank})
+            if rank
+            else "",
         )
 
     def value(self, value: Cell) -> str:

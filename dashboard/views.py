@@ -94,7 +94,7 @@ def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
     return personal_file_response(
         request,
         content,
-        filename=f"工作看板_{as_of:%Y-%m-%d}.xlsx",
+        filename=_("工作看板_%(day)s.xlsx") % {"day": f"{as_of:%Y-%m-%d}"},
         what=f"dashboard:{campaign.pk}:{as_of.isoformat()}",
         rows=len(board.matrix),
         unmasked=False,

@@ -7,6 +7,8 @@ import re
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigns.models import Town, User
 from campaigns.params import int_param
@@ -35,12 +37,16 @@ def search_key(query: str) -> str | None:
 
 
 class EntryFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="姓名/证件号码", method="filter_q")
-    kind = django_filters.ChoiceFilter(label="清单类型", choices=ListKind.choices, empty_label="全部类型")
-    status = django_filters.ChoiceFilter(label="核查状态", choices=EntryStatus.choices, empty_label="全部状态")
-    town = django_filters.CharFilter(label="镇(街道)", method="filter_town", widget=forms.Select)
-    village = django_filters.CharFilter(label="村(社区)", method="filter_village", widget=forms.Select)
-    batch = django_filters.CharFilter(label="推送批次", method="filter_batch", widget=forms.Select)
+    q = django_filters.CharFilter(label=gettext_lazy("姓名/证件号码"), method="filter_q")
+    kind = django_filters.ChoiceFilter(
+        label=gettext_lazy("清单类型"), choices=ListKind.choices, empty_label=gettext_lazy("全部类型")
+    )
+    status = django_filters.ChoiceFilter(
+        label=gettext_lazy("核查状态"), choices=EntryStatus.choices, empty_label=gettext_lazy("全部状态")
+    )
+    town = django_filters.CharFilter(label=gettext_lazy("镇(街道)"), method="filter_town", widget=forms.Select)
+    village = django_filters.CharFilter(label=gettext_lazy("村(社区)"), method="filter_village", widget=forms.Select)
+    batch = django_filters.CharFilter(label=gettext_lazy("推送批次"), method="filter_batch", widget=forms.Select)
 
     class Meta:
         model = PushEntry
@@ -52,10 +58,10 @@ class EntryFilter(django_filters.FilterSet):
         form_filters = self.form.fields
         if with_choices:
             choices = filter_choices(user)
-            form_filters["batch"].widget.choices = [("", "全部批次"), *choices.batches]
-            form_filters["village"].widget.choices = [("", "全部村(社区)"), *choices.villages]
+            form_filters["batch"].widget.choices = [("", _("全部批次")), *choices.batches]
+            form_filters["village"].widget.choices = [("", _("全部村(社区)")), *choices.villages]
             if user.sees_all_towns:
-                form_filters["town"].widget.choices = [("", "全部镇(街道)"), *choices.towns]
+                form_filters["town"].widget.choices = [("", _("全部镇(街道)")), *choices.towns]
         if not user.sees_all_towns:
             del form_filters["town"]
 
@@ -73,21 +79,27 @@ class EntryFilter(django_filters.FilterSet):
             queryset = self.filter_town(queryset, "town", town)
         return queryset
 
-    def total(self) -> tuple[int, bool]:
-        """(how many entries the filters select, whether that is exact): from the counters when only kind,
-        status and town narrow the list, else counted up to `COUNT_CAP`."""
+    def counter_total(self) -> int | None:
+        """How many entries the filters select, from the entry counters, when only kind, status and town narrow
+        the list (the counters' key); None when another filter does."""
         if self.form.errors:
-            return 0, True
+            return 0
         data = self.form.cleaned_data
         active = {name for name, value in data.items() if normalize_text(value or "")}
         town = data.get("town") or (self.data or {}).get("town") or ""
         if normalize_text(town):
             active.add("town")
         if active - _COUNTED_FILTERS:
-            return capped_count(self.qs)
+            return None
         town_ids = self._town_ids(town) if "town" in active else None
         counts = entry_counts(self.user, kind=data.get("kind"), status=data.get("status"), town_ids=town_ids)
-        return sum(counts.values()), True
+        return sum(counts.values())
+
+    def total(self) -> tuple[int, bool]:
+        """(how many entries the filters select, whether that is exact): from the counters where they can
+        answer, else counted up to `COUNT_CAP`."""
+        counted = self.counter_total()
+        return (counted, True) if counted is not None else capped_count(self.qs)
 
     def filter_q(self, queryset: QuerySet[PushEntry], name: str, value: str) -> QuerySet[PushEntry]:
         text = normalize_text(value)
@@ -139,5 +151,5 @@ class EntryFilter(django_filters.FilterSet):
         data = self.data or {}
         parts = [f"{name}={data[name]}" for name in ("kind", "status", "town", "village", "batch") if data.get(name)]
         if data.get("q"):
-            parts.append("q=(已填写)")
-        return "，".join(parts) or "全部"
+            parts.append("q=" + _("(已填写)"))
+        return "，".join(parts) or _("全部")

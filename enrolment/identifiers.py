@@ -11,6 +11,9 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from campaigns.text import normalize_text
 
 __all__ = [
@@ -39,26 +42,31 @@ class IdentifierError(ValueError):
 _NUMBER_AS_TEXT = re.compile(r"\d+(?:\.\d*)?[eE][+-]\d+|\d+\.\d*")
 
 
-def _stored_as_number(what: str) -> IdentifierError:
+def _stored_as_number(what: object) -> IdentifierError:
     return IdentifierError(
-        f"{what}被存成了数字：Excel 只保留 15 位有效数字，末几位可能已变成 0 或显示为科学计数法，无法确认原号码。"
-        f"请先将该列设置为文本格式，再重新填写{what}"
+        _(
+            "%(what)s被存成了数字：Excel 只保留 15 位有效数字，末几位可能已变成 0 或显示为科学计数法，无法确认原号码。"
+            "请先将该列设置为文本格式，再重新填写%(what)s"
+        )
+        % {"what": what}
     )
 
 
-def _clean(value: object, *, what: str) -> str:
+def _clean(value: object, *, what: object) -> str:
     """Common first step: refuse numbers and non-text cells, then drop whitespace and fold full-width forms."""
     if isinstance(value, bool):
-        raise IdentifierError(f"{what}应为文本，单元格中却是逻辑值（{value}）")
+        raise IdentifierError(_("%(what)s应为文本，单元格中却是逻辑值（%(value)s）") % {"what": what, "value": value})
     if isinstance(value, int | float | Decimal):
         raise _stored_as_number(what)
     if value is None:
-        raise IdentifierError(f"缺少{what}")
+        raise IdentifierError(_("缺少%(what)s") % {"what": what})
     if not isinstance(value, str):
-        raise IdentifierError(f"{what}应为文本，单元格中却是{type(value).__name__}类型的值")
+        raise IdentifierError(
+            _("%(what)s应为文本，单元格中却是%(type)s类型的值") % {"what": what, "type": type(value).__name__}
+        )
     text = normalize_text(value)
     if not text:
-        raise IdentifierError(f"缺少{what}")
+        raise IdentifierError(_("缺少%(what)s") % {"what": what})
     if _NUMBER_AS_TEXT.fullmatch(text):
         raise _stored_as_number(what)
     return text.upper()
@@ -66,7 +74,7 @@ def _clean(value: object, *, what: str) -> str:
 
 # --- citizen ID number (GB 11643-1999) -------------------------------------------------------------
 
-_ID = "身份证号码"
+_ID = gettext_lazy("身份证号码")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _EARLIEST_BIRTH = date(1900, 1, 1)
 
@@ -82,11 +90,15 @@ def _birth_date(digits: str, *, shown: str) -> date:
     try:
         born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
-        raise IdentifierError(f"{_ID}中的出生日期“{shown}”不是有效日期，请核对号码") from None
+        raise IdentifierError(
+            _("%(what)s中的出生日期“%(shown)s”不是有效日期，请核对号码") % {"what": _ID, "shown": shown}
+        ) from None
     if born < _EARLIEST_BIRTH:
-        raise IdentifierError(f"{_ID}中的出生日期“{shown}”早于 1900 年，请核对号码")
+        raise IdentifierError(
+            _("%(what)s中的出生日期“%(shown)s”早于 1900 年，请核对号码") % {"what": _ID, "shown": shown}
+        )
     if born > date.today():
-        raise IdentifierError(f"{_ID}中的出生日期“{shown}”晚于今天，请核对号码")
+        raise IdentifierError(_("%(what)s中的出生日期“%(shown)s”晚于今天，请核对号码") % {"what": _ID, "shown": shown})
     return born
 
 
@@ -99,21 +111,22 @@ def normalize_id_number(value: object) -> str:
     text = _clean(value, what=_ID)
     if len(text) == 15:
         if not all("0" <= char <= "9" for char in text):
-            raise IdentifierError(f"{_ID}含有非法字符：15 位旧号码只能由数字组成")
+            raise IdentifierError(_("%(what)s含有非法字符：15 位旧号码只能由数字组成") % {"what": _ID})
         _birth_date("19" + text[6:12], shown=text[6:12])
         first17 = text[:6] + "19" + text[6:]
         return first17 + _id_check_char(first17)
     if len(text) != 18:
-        raise IdentifierError(f"{_ID}应为 18 位，实际为 {len(text)} 位")
+        raise IdentifierError(_("%(what)s应为 18 位，实际为 %(length)d 位") % {"what": _ID, "length": len(text)})
     for position, char in enumerate(text, start=1):
         # Compared with "0" to "9" because str.isdigit() also accepts digits of other scripts, e.g. "²".
         if not ("0" <= char <= "9" or (char == "X" and position == 18)):
             raise IdentifierError(
-                f"{_ID}含有非法字符“{char}”（第 {position} 位）：前 17 位只能是数字，最后一位只能是数字或 X"
+                _("%(what)s含有非法字符“%(char)s”（第 %(position)d 位）：前 17 位只能是数字，最后一位只能是数字或 X")
+                % {"what": _ID, "char": char, "position": position}
             )
     _birth_date(text[6:14], shown=text[6:14])
     if _id_check_char(text[:17]) != text[17]:
-        raise IdentifierError(f"{_ID}校验位错误，号码中有数字填错，请核对")
+        raise IdentifierError(_("%(what)s校验位错误，号码中有数字填错，请核对") % {"what": _ID})
     return text
 
 
@@ -135,7 +148,7 @@ def make_id_number(region: str, birth: date, seq: int) -> str:
 
 # --- unified social credit code (GB 32100-2015) ----------------------------------------------------
 
-_USCC = "统一社会信用代码"
+_USCC = gettext_lazy("统一社会信用代码")
 # I, O, S, V and Z are left out of the code's alphabet because they look like 1, 0, 5, U and 2.
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUES = {char: index for index, char in enumerate(_USCC_ALPHABET)}
@@ -152,17 +165,21 @@ def normalize_uscc(value: object) -> str:
     """Return the 18-character upper-case unified social credit code, or raise `IdentifierError`."""
     text = _clean(value, what=_USCC)
     if len(text) != 18:
-        raise IdentifierError(f"{_USCC}应为 18 位，实际为 {len(text)} 位")
+        raise IdentifierError(_("%(what)s应为 18 位，实际为 %(length)d 位") % {"what": _USCC, "length": len(text)})
     for position, char in enumerate(text, start=1):
         if char in _USCC_VALUES:
             continue
         if char in _USCC_LOOKALIKES:
             raise IdentifierError(
-                f"{_USCC}中不能出现字母 I、O、S、V、Z：第 {position} 位是“{char}”，是否应为“{_USCC_LOOKALIKES[char]}”？"
+                _("%(what)s中不能出现字母 I、O、S、V、Z：第 %(position)d 位是“%(char)s”，是否应为“%(instead)s”？")
+                % {"what": _USCC, "position": position, "char": char, "instead": _USCC_LOOKALIKES[char]}
             )
-        raise IdentifierError(f"{_USCC}含有非法字符“{char}”（第 {position} 位），只能是数字和大写字母")
+        raise IdentifierError(
+            _("%(what)s含有非法字符“%(char)s”（第 %(position)d 位），只能是数字和大写字母")
+            % {"what": _USCC, "char": char, "position": position}
+        )
     if _uscc_check_char(text[:17]) != text[17]:
-        raise IdentifierError(f"{_USCC}校验位错误，代码中有字符填错，请核对")
+        raise IdentifierError(_("%(what)s校验位错误，代码中有字符填错，请核对") % {"what": _USCC})
     return text
 
 
@@ -171,7 +188,7 @@ def make_uscc(seed: int) -> str:
     if seed < 0:
         raise ValueError(f"seed must not be negative, got {seed}")
     body = []
-    for _ in range(9):
+    for _position in range(9):
         seed, index = divmod(seed, 31)
         body.append(_USCC_ALPHABET[index])
     # 9 = registered by the market regulator, 1 = enterprise; 530000 = Yunnan.

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value
 
 from campaigns.models import Town, User, Village
 from enrolment.identifiers import mask_id_number, mask_phone
-from enrolment.models import Batch, EntryCount, EntryPush, EntryStatus, ListKind, PushEntry
+from enrolment.models import (
+    Batch,
+    EntryCount,
+    EntryPush,
+    EntryStatus,
+    EntrySuggestion,
+    ListKind,
+    PushEntry,
+    ReferenceKind,
+)
 
 # A list filtered by what the counters do not key on (a search, a village, a batch…) counts at most this many
 # rows and says so: beyond it the exact figure would cost a scan of the selection on every page.
@@ -30,6 +39,8 @@ def entries_for(user: User) -> QuerySet[PushEntry]:
             "not_due_reason",
             "pushed_times",
             "version",
+            "status_changed_at",
+            "status_changed_by",
             "town__name",
             "village__name",
             "batch__label",
@@ -37,24 +48,70 @@ def entries_for(user: User) -> QuerySet[PushEntry]:
     )
 
 
+_KIND_ORDER = {kind: n for n, kind in enumerate(ReferenceKind.values)}
+
+
+def with_suggestions(queryset: QuerySet[PushEntry]) -> QuerySet[PushEntry]:
+    """The entries with their open suggestions and tags (``entry.open_suggestions``), in one more query."""
+    open_ones = EntrySuggestion.objects.filter(status=EntrySuggestion.Status.OPEN).only("id", "entry_id", "kind")
+    return queryset.prefetch_related(Prefetch("suggestions", queryset=open_ones, to_attr="open_suggestions"))
+
+
+def suggestion_kinds(entry: PushEntry) -> tuple[list[str], list[str]]:
+    """(open suggestion kinds, tag kinds) of an entry, in the kinds' order."""
+    found = getattr(entry, "open_suggestions", None)
+    if found is None:
+        found = list(entry.suggestions.filter(status=EntrySuggestion.Status.OPEN).only("id", "entry_id", "kind"))
+    kinds = sorted({suggestion.kind for suggestion in found}, key=_KIND_ORDER.__getitem__)
+    tags = ReferenceKind.tag_kinds()
+    return [kind for kind in kinds if kind not in tags], [kind for kind in kinds if kind in tags]
+
+
+def is_system_matched(entry: PushEntry) -> bool:
+    """Closed as 已参保 by the business system's records (系统比对) rather than by a person."""
+    return (
+        entry.status == EntryStatus.ENROLLED
+        and entry.status_changed_by_id is None
+        and entry.status_changed_at is not None
+    )
+
+
 @dataclass(frozen=True)
 class Funnel:
+    """Every entry counted under exactly one status, so the parts add up to ``pushed``."""
+
     pushed: int
-    worked: int
+    pending: int
     enrolled: int
     not_due: int
-    open: int
+    refused: int
+    unreachable: int
+
+    @property
+    def worked(self) -> int:
+        """Entries someone has looked at: every status but 待核查."""
+        return self.pushed - self.pending
+
+    @property
+    def open(self) -> int:
+        """Entries still to be followed up: 待核查, 拒绝参保 and 无法联系."""
+        return self.pending + self.refused + self.unreachable
+
+    def parts(self) -> list[tuple[str, str, int]]:
+        """(status, label, count) for every status, in the order the statuses are declared."""
+        return [(status.value, str(status.label), getattr(self, status.value)) for status in EntryStatus]
+
+    def count(self, status: str) -> int:
+        return getattr(self, status) if status in EntryStatus.values else 0
 
 
 def entry_funnel(queryset: QuerySet[PushEntry]) -> Funnel:
-    """pushed → worked → enrolled / not due / still open, in one aggregate query over the entries."""
+    """How many entries hold each status, in one aggregate query over the entries."""
     counts = queryset.order_by().aggregate(
         pushed=Count("id"),
-        pending=Count("id", filter=Q(status=EntryStatus.PENDING)),
-        enrolled=Count("id", filter=Q(status=EntryStatus.ENROLLED)),
-        not_due=Count("id", filter=Q(status=EntryStatus.NOT_DUE)),
+        **{status.value: Count("id", filter=Q(status=status)) for status in EntryStatus},
     )
-    return _funnel(counts)
+    return Funnel(**counts)
 
 
 def entry_counts(
@@ -72,26 +129,15 @@ def entry_counts(
 
 
 def queue_funnel(user: User) -> Funnel:
-    """The funnel of every entry the user may see, from the counters."""
+    """The funnel of every entry the user may see (every status), from the counters."""
     by_status = entry_counts(user)
-    return _funnel({"pushed": sum(by_status.values()), **{s.value: by_status.get(s.value, 0) for s in EntryStatus}})
+    return Funnel(pushed=sum(by_status.values()), **{s.value: by_status.get(s.value, 0) for s in EntryStatus})
 
 
 def capped_count(queryset: QuerySet[PushEntry], *, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """(count, exact): the rows of the queryset counted up to ``cap`` (cap + 1 and not exact beyond)."""
     counted = queryset.order_by().values("pk")[: cap + 1].count()
     return counted, counted <= cap
-
-
-def _funnel(counts: dict[str, int]) -> Funnel:
-    pushed = counts["pushed"]
-    return Funnel(
-        pushed=pushed,
-        worked=pushed - counts["pending"],
-        enrolled=counts["enrolled"],
-        not_due=counts["not_due"],
-        open=pushed - counts["enrolled"] - counts["not_due"],
-    )
 
 
 @dataclass(frozen=True)
@@ -151,7 +197,7 @@ def shown_phone(phone: str, *, unmasked: bool) -> str:
 
 def entry_json(entry: PushEntry, *, unmasked: bool) -> dict[str, object]:
     """The public JSON shape of an entry in a list."""
-    return {
+    data: dict[str, object] = {
         "id": entry.pk,
         "kind": entry.kind,
         "name": entry.name,
@@ -163,6 +209,8 @@ def entry_json(entry: PushEntry, *, unmasked: bool) -> dict[str, object]:
         "batch": entry.batch.label,
         "pushed_times": entry.pushed_times,
     }
+    data["suggestions"], data["tags"] = suggestion_kinds(entry)
+    return data
 
 
 def entry_detail_json(entry: PushEntry, *, unmasked: bool) -> dict[str, object]:
@@ -199,6 +247,13 @@ def entry_in_scope(user: User, pk: int) -> PushEntry:
         .select_related("town", "village", "batch", "last_pushed_batch", "status_changed_by")
         .get(pk=pk)
     )
+
+
+def next_open_entry_id(user: User, *, after: int) -> int | None:
+    """The next 待核查 entry of the user's queue after ``after`` in id order, wrapping round; None when none is left."""
+    pending = PushEntry.objects.for_user(user).filter(status=EntryStatus.PENDING).exclude(pk=after).order_by("pk")
+    following = pending.filter(pk__gt=after).values_list("pk", flat=True).first()
+    return following if following is not None else pending.values_list("pk", flat=True).first()
 
 
 @dataclass(frozen=True)

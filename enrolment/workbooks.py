@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from campaigns.text import normalize_text
 from enrolment import columns as terms
 from enrolment.identifiers import mask_id_number, mask_personal_text, mask_phone
@@ -28,8 +31,10 @@ from enrolment.tabular import (
     write_rejected_workbook,
 )
 
-SHEET_TITLE = "核查表"
+SHEET_TITLE = gettext_lazy("核查表")
 
+# The columns read back on upload: their headers are the file's format (what the reader recognises in a sheet
+# downloaded months ago), so they stay as written here rather than follow the catalogue.
 ID_HEADER = "系统编号"
 VERSION_HEADER = "版本"
 STATUS_HEADER = "核查状态"
@@ -41,14 +46,14 @@ NOTE_HEADER = "备注"
 HEADERS = (
     ID_HEADER,
     VERSION_HEADER,
-    "清单类型",
-    "姓名/单位名称",
-    "证件号码/统一社会信用代码",
-    "镇(街道)",
-    "村(社区)",
-    "联系电话",
-    "推送批次",
-    "推送次数",
+    gettext_lazy("清单类型"),
+    gettext_lazy("姓名/单位名称"),
+    gettext_lazy("证件号码/统一社会信用代码"),
+    gettext_lazy("镇(街道)"),
+    gettext_lazy("村(社区)"),
+    gettext_lazy("联系电话"),
+    gettext_lazy("推送批次"),
+    gettext_lazy("推送次数"),
     STATUS_HEADER,
     REASON_HEADER,
     INSURANCE_HEADER,
@@ -108,7 +113,7 @@ def _list_validation(labels: Iterable[str], column: str, title: str) -> object:
         allow_blank=True,
         showErrorMessage=True,
         errorTitle=title,
-        error=f"请从下拉列表中选择{title}",
+        error=_("请从下拉列表中选择%(title)s") % {"title": title},
     )
     validation.add(f"{column}2:{column}1048576")
     return validation
@@ -120,16 +125,16 @@ def write_queue_workbook(
     """Write the entries (masked unless ``unmasked``) and return how many rows were written."""
     from campaigns.xlsx import Styled, XlsxWriter
 
-    writer = XlsxWriter(title=SHEET_TITLE, author=author)
-    sheet = writer.sheet(SHEET_TITLE)
+    writer = XlsxWriter(title=str(SHEET_TITLE), author=author)
+    sheet = writer.sheet(str(SHEET_TITLE))
     sheet.widths(_WIDTHS)
     # The id and the version are for the upload, not for people.
     sheet.hide_columns("A", "B")
     sheet.freeze("D2")
     validations = (
-        ([str(s.label) for s in EntryStatus], _STATUS_COLUMN, "核查状态"),
-        ([str(r.label) for r in NotDueReason], _REASON_COLUMN, "无需参保原因"),
-        ([str(i.label) for i in Insurance], _INSURANCE_COLUMN, "参保险种"),
+        ([str(s.label) for s in EntryStatus], _STATUS_COLUMN, STATUS_HEADER),
+        ([str(r.label) for r in NotDueReason], _REASON_COLUMN, REASON_HEADER),
+        ([str(i.label) for i in Insurance], _INSURANCE_COLUMN, INSURANCE_HEADER),
     )
     for labels, column, title in validations:
         sheet.worksheet.data_validations.append(_list_validation(labels, column, title))
@@ -168,7 +173,7 @@ def _choice(value: object, table: dict[str, str], what: str) -> str:
     try:
         return table[text]
     except KeyError:
-        raise ValueError(f"{what}“{text}”无效，请从下拉列表中选择") from None
+        raise ValueError(_("%(what)s“%(text)s”无效，请从下拉列表中选择") % {"what": what, "text": text}) from None
 
 
 def read_queue_workbook(path: Path, *, original_name: str) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
@@ -184,21 +189,23 @@ def read_queue_workbook(path: Path, *, original_name: str) -> tuple[list[dict[st
             try:
                 entry_id = parse_whole_number(values["entry_id"])
             except ValueError:
-                problems.append({"row": row.number, "entry_id": None, "reason": "系统编号缺失或无效，请勿修改隐藏列"})
+                problems.append(
+                    {"row": row.number, "entry_id": None, "reason": _("系统编号缺失或无效，请勿修改隐藏列")}
+                )
                 continue
             try:
                 version = parse_whole_number(values["version"])
-                status = _choice(values["status"], _STATUSES, "核查状态")
+                status = _choice(values["status"], _STATUSES, STATUS_HEADER)
                 if not status:
-                    raise ValueError("未填写核查状态")
-                reason = _choice(values["not_due_reason"], _REASONS, "无需参保原因")
-                insurance = _choice(values["insurance"], _INSURANCES, "参保险种")
+                    raise ValueError(_("未填写核查状态"))
+                reason = _choice(values["not_due_reason"], _REASONS, REASON_HEADER)
+                insurance = _choice(values["insurance"], _INSURANCES, INSURANCE_HEADER)
                 enrolled_on = None
                 if normalize_text(values["enrolled_on"]):
                     try:
                         enrolled_on = parse_date(values["enrolled_on"])
                     except ValueError as error:
-                        raise ValueError(f"参保日期：{error}") from None
+                        raise ValueError(_("参保日期：%(error)s") % {"error": error}) from None
             except ValueError as error:
                 problems.append({"row": row.number, "entry_id": entry_id, "reason": str(error)})
                 continue

@@ -293,7 +293,7 @@ def trend_chart(
             )
         )
     y_ticks = [Tick(y_of(step * n), f"{step * n * 100:.0f}%") for n in range(round(top_value / step) + 1)]
-    x_ticks = [Tick(x_of(index), f"{day.month}月") for index, day in enumerate(dates)]
+    x_ticks = [Tick(x_of(index), _("%(month)d月") % {"month": day.month}) for index, day in enumerate(dates)]
     legend = [
         (line.label, line.colour, line.dashed, LINE_WIDTH - LINE_RIGHT + 10, LINE_TOP + 6 + index * 16)
         for index, line in enumerate(lines)
@@ -401,7 +401,7 @@ def phase_timeline(
     month = start.replace(day=1)
     while month <= end:
         if month >= start:
-            months.append(Tick(x_of(month), f"{month.month}月"))
+            months.append(Tick(x_of(month), _("%(month)d月") % {"month": month.month}))
         month = (month + datetime.timedelta(days=32)).replace(day=1)
     return Timeline(
         width=TIMELINE_WIDTH,

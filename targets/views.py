@@ -142,10 +142,10 @@ def baselines_upload(request: HttpRequest) -> HttpResponse:
                     messages.warning(
                         request,
                         format_html(
-                            '{}；{} 行未导入，<a href="{}">查看原因</a>',
-                            text,
-                            data_import.rejected,
-                            reverse("data-import-detail", args=[data_import.pk]),
+                            _('{text}；{rejected} 行未导入，<a href="{url}">查看原因</a>'),
+                            text=text,
+                            rejected=data_import.rejected,
+                            url=reverse("data-import-detail", args=[data_import.pk]),
                         ),
                     )
                 else:

@@ -44,7 +44,9 @@ def check_upload_header(form: forms.Form, upload: UploadedFile, columns: Sequenc
     """Reject a wrong file type or a missing column on the form, so it never becomes a failed import."""
     suffix = Path(upload.name).suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
-        form.add_error("file", _("不支持的文件类型“%(suffix)s”，请上传 xlsx 或 csv 文件") % {"suffix": suffix or "无"})
+        form.add_error(
+            "file", _("不支持的文件类型“%(suffix)s”，请上传 xlsx 或 csv 文件") % {"suffix": suffix or _("无")}
+        )
         return
     try:
         check_size(upload.size)

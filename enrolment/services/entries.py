@@ -10,7 +10,7 @@ what the campaign's progress counts.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -93,11 +93,14 @@ def status_label(status: str) -> str:
 def _validated(entry: PushEntry, change: StatusChange, *, today: datetime.date) -> dict[str, object] | None:
     """The entry's new status fields, or None when the change would change nothing.
 
-    Raises ValidationError with a Chinese message naming what is wrong.
+    Raises ValidationError keyed by the status form's field names, with a Chinese message for every field
+    that is wrong (not only the first).
     """
     status = change.status
     if status not in EntryStatus.values:
-        raise ValidationError(f"核查状态“{status}”无效，应为：{'、'.join(str(s.label) for s in EntryStatus)}")
+        raise ValidationError(
+            {"status": f"核查状态“{status}”无效，应为：{'、'.join(str(s.label) for s in EntryStatus)}"}
+        )
     note = (change.note or "").strip()
     values: dict[str, object] = {
         "status": status,
@@ -106,27 +109,30 @@ def _validated(entry: PushEntry, change: StatusChange, *, today: datetime.date) 
         "enrolled_on": None,
         "note": note,
     }
+    errors: dict[str, str] = {}
     if status == EntryStatus.ENROLLED:
         if not change.insurance:
-            raise ValidationError("标记为“已参保”时必须选择参保险种")
-        if change.insurance not in Insurance.values:
-            raise ValidationError(f"参保险种“{change.insurance}”无效")
+            errors["insurance"] = "标记为“已参保”时必须选择参保险种"
+        elif change.insurance not in Insurance.values:
+            errors["insurance"] = f"参保险种“{change.insurance}”无效"
         if change.enrolled_on is None:
-            raise ValidationError("标记为“已参保”时必须填写参保日期")
-        if change.enrolled_on > today:
-            raise ValidationError(f"参保日期 {change.enrolled_on:%Y-%m-%d} 晚于今天")
+            errors["enrolled_on"] = "标记为“已参保”时必须填写参保日期"
+        elif change.enrolled_on > today:
+            errors["enrolled_on"] = f"参保日期 {change.enrolled_on:%Y-%m-%d} 晚于今天"
         values["enrolled_insurance"] = change.insurance
         values["enrolled_on"] = change.enrolled_on
     elif status == EntryStatus.NOT_DUE:
         if not change.not_due_reason:
-            raise ValidationError("标记为“无需参保”时必须选择原因")
-        if change.not_due_reason not in NotDueReason.values:
-            raise ValidationError(f"无需参保原因“{change.not_due_reason}”无效")
-        if change.not_due_reason == NotDueReason.OTHER and not note:
-            raise ValidationError("无需参保原因为“其他”时必须在备注中说明")
+            errors["not_due_reason"] = "标记为“无需参保”时必须选择原因"
+        elif change.not_due_reason not in NotDueReason.values:
+            errors["not_due_reason"] = f"无需参保原因“{change.not_due_reason}”无效"
+        elif change.not_due_reason == NotDueReason.OTHER and not note:
+            errors["note"] = "无需参保原因为“其他”时必须在备注中说明"
         values["not_due_reason"] = change.not_due_reason
     elif status == EntryStatus.REFUSED and not note:
-        raise ValidationError("标记为“拒绝参保”时必须在备注中说明情况，以便后续跟进")
+        errors["note"] = "标记为“拒绝参保”时必须在备注中说明情况，以便后续跟进"
+    if errors:
+        raise ValidationError(errors)
     if all(getattr(entry, name) == value for name, value in values.items()):
         return None
     # Closed by the business system's records (系统比对): reopening it is a person's considered decision.
@@ -341,5 +347,52 @@ def entries_status_change_bulk(*, user: User, requests: Iterable[StatusChange]) 
     """Apply every valid, non-conflicting change in one transaction; report the rest."""
     _check_permission(user)
     plan = entries_status_plan(user=user, requests=requests, lock=True)
+    _apply(plan.changes, user=user)
+    return plan
+
+
+# A selection larger than this is refused: a village round is tens or hundreds of entries, and one
+# transaction must stay short.
+BULK_LIMIT = 5000
+
+
+@transaction.atomic
+def entries_status_set(
+    *,
+    user: User,
+    entry_ids: Collection[int],
+    status: str,
+    not_due_reason: str = "",
+    insurance: str = "",
+    enrolled_on: datetime.date | None = None,
+    note: str = "",
+) -> ChangePlan:
+    """Give every selected entry the same status (e.g. 无法联系 after a village round), all or nothing.
+
+    An id outside the user's scope, or a status the rules refuse, changes nothing and raises ValidationError;
+    entries that already hold exactly this status are counted in ``unchanged``.
+    """
+    _check_permission(user)
+    if not entry_ids:
+        raise ValidationError("请先勾选要修改的条目")
+    if len(entry_ids) > BULK_LIMIT:
+        raise ValidationError(f"一次最多修改 {BULK_LIMIT} 条，当前选择了 {len(entry_ids)} 条，请缩小筛选范围")
+    requests = [
+        StatusChange(
+            entry_id=entry_id,
+            status=status,
+            not_due_reason=not_due_reason,
+            insurance=insurance,
+            enrolled_on=enrolled_on,
+            note=note,
+        )
+        for entry_id in sorted(set(entry_ids))
+    ]
+    # The same change for every entry: its own rules (a note for 拒绝参保…) are checked once, field by field.
+    _validated(PushEntry(), requests[0], today=timezone.localdate())
+    plan = entries_status_plan(user=user, requests=requests, lock=True)
+    if plan.problems:
+        # One message for "no such id" and "not yours", as everywhere.
+        raise ValidationError(f"有 {len(plan.problems)} 条不存在或不在您的管辖范围内，未作任何修改")
     _apply(plan.changes, user=user)
     return plan

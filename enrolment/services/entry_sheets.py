@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.services import Action, audit_record
 from campaigns.files import private_tmp_prune
@@ -26,7 +27,7 @@ def entry_sheet_upload(*, user: User, file: UploadedFile) -> EntrySheetUpload:
     Raises ValidationError naming the problem when the file is not such a workbook.
     """
     if not user.has_perm(CHANGE_PERMISSION):
-        raise PermissionDenied("您没有修改推送清单条目的权限")
+        raise PermissionDenied(_("您没有修改推送清单条目的权限"))
     suffix = Path(file.name).suffix.lower() or ".xlsx"
     # The workbook holds personal data: it lives only in a temporary file while it is read.
     with tempfile.NamedTemporaryFile(suffix=suffix) as temporary:
@@ -38,7 +39,7 @@ def entry_sheet_upload(*, user: User, file: UploadedFile) -> EntrySheetUpload:
         except FileProblem as problem:
             raise ValidationError(problem.message) from None
     if not rows and not problems:
-        raise ValidationError("文件中没有数据行")
+        raise ValidationError(_("文件中没有数据行"))
     upload = EntrySheetUpload.objects.create(user=user, file_name=file.name[:255], rows=rows, problems=problems)
     audit_record(action=Action.UPLOAD, what=f"entry_sheet:{upload.pk}", user=user, rows=len(rows) + len(problems))
     return upload
@@ -60,11 +61,11 @@ def previews_prune(*, now: datetime.datetime | None = None) -> int:
 def entry_sheet_apply(*, upload: EntrySheetUpload, user: User) -> ChangePlan:
     """Apply every valid change of a stored upload in one transaction; conflicts and problems are skipped."""
     if upload.user_id != user.pk:
-        raise PermissionDenied("只能确认自己上传的核查表")
+        raise PermissionDenied(_("只能确认自己上传的核查表"))
     # Claim the upload: of two confirmations racing (a double click), only one applies.
     claimed = EntrySheetUpload.objects.filter(pk=upload.pk, applied_at__isnull=True).update(applied_at=timezone.now())
     if not claimed:
-        raise ValidationError("该核查表已经确认过，不能重复提交")
+        raise ValidationError(_("该核查表已经确认过，不能重复提交"))
     plan = entries_status_change_bulk(user=user, requests=change_requests(upload.rows))
     EntrySheetUpload.objects.filter(pk=upload.pk).update(applied=len(plan.changes))
     upload.refresh_from_db()

@@ -216,15 +216,6 @@ def entries_close_by_records(
     return len(entries)
 
 
-def is_system_matched(entry: PushEntry) -> bool:
-    """Closed as 已参保 by the business system's records rather than by a person."""
-    return (
-        entry.status == EntryStatus.ENROLLED
-        and entry.status_changed_by_id is None
-        and entry.status_changed_at is not None
-    )
-
-
 # --- coalesced runs ----------------------------------------------------------------------------------------
 
 

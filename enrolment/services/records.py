@@ -44,7 +44,8 @@ RECORD_COLUMNS = (
     terms.TRANSFER.column("transfer"),
 )
 
-# The insurance names of the business system, and the shorter ones staff type by hand.
+# The insurance names of the business system, and the shorter ones staff type by hand: input vocabulary,
+# compared with cell text, so not translated (the labels shown are the TextChoices labels).
 _INSURANCE_NAMES: dict[str, str] = {normalize_text(choice.label): choice.value for choice in Insurance}
 _INSURANCE_NAMES.update(
     {

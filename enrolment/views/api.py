@@ -10,6 +10,7 @@ import json
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, JsonResponse, QueryDict
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -21,7 +22,7 @@ from campaigns.params import int_param, page_param
 from campaigns.search_tokens import search_redirect_query
 from enrolment.filters import EntryFilter
 from enrolment.models import ListKind, PushEntry
-from enrolment.selectors import entries_for, entry_detail_json, entry_in_scope, entry_json
+from enrolment.selectors import entries_for, entry_detail_json, entry_in_scope, entry_json, with_suggestions
 from enrolment.views.entries import VIEW_PERMISSION
 
 PAGE_SIZE = 50
@@ -41,9 +42,9 @@ def _list_params(request: HttpRequest) -> tuple[QueryDict, bool]:
         try:
             body = json.loads(request.body or b"{}")
         except ValueError:
-            raise ApiError("请求体不是有效的 JSON") from None
+            raise ApiError(_("请求体不是有效的 JSON")) from None
         if not isinstance(body, dict):
-            raise ApiError('请求体应为 JSON 对象，例如 {"q": "张三", "status": "pending"}')
+            raise ApiError(_('请求体应为 JSON 对象，例如 {"q": "张三", "status": "pending"}'))
         params = QueryDict(mutable=True)
         for name, value in body.items():
             params[str(name)] = "" if value is None else str(value)
@@ -70,7 +71,7 @@ def api_entry_list(request: HttpRequest) -> JsonResponse:
         start = (page - 1) * PAGE_SIZE
     # From the entry counters when the filters allow it (kind, status, town), else counted up to a cap.
     count, exact = filterset.total()
-    entries = list(queryset[start : start + PAGE_SIZE + 1])
+    entries = list(with_suggestions(queryset)[start : start + PAGE_SIZE + 1])
     more, entries = len(entries) > PAGE_SIZE, entries[:PAGE_SIZE]
     next_url = None
     if more:
@@ -89,7 +90,7 @@ def api_entry_list(request: HttpRequest) -> JsonResponse:
     if unmasked and any(entry.kind not in ListKind.employer_kinds() for entry in entries):
         audit_record(
             action=Action.LIST,
-            what=f"API 推送清单：{filterset.summary()}",
+            what=_("API 推送清单：%(filters)s") % {"filters": filterset.summary()},
             request=request,
             rows=len(entries),
             unmasked=True,

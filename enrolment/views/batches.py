@@ -81,7 +81,10 @@ def batch_rejected(request: HttpRequest, pk: int) -> FileResponse:
     """The rejected rows of a batch as uploaded (unmasked personal data): access-checked and logged."""
     batch = _batch_for(request.user, pk)
     return rejected_rows_response(
-        request, batch, what=f"batch:{batch.pk}:rejected", filename=f"{batch.label}-未导入的行.xlsx"
+        request,
+        batch,
+        what=f"batch:{batch.pk}:rejected",
+        filename=_("%(name)s-未导入的行.xlsx") % {"name": batch.label},
     )
 
 

@@ -79,7 +79,10 @@ def data_import_rejected(request: HttpRequest, pk: int) -> FileResponse:
     data_import = _import_for(request.user, pk)
     stem = data_import.file_name.rsplit(".", 1)[0]
     return rejected_rows_response(
-        request, data_import, what=f"data_import:{data_import.pk}:rejected", filename=f"{stem}-未导入的行.xlsx"
+        request,
+        data_import,
+        what=f"data_import:{data_import.pk}:rejected",
+        filename=_("%(name)s-未导入的行.xlsx") % {"name": stem},
     )
 
 

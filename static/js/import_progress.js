@@ -5,6 +5,12 @@
   if (!box) { return; }
   var bar = box.querySelector("[data-role=bar]");
   var text = box.querySelector("[data-role=text]");
+  // The wording comes from the page (the catalogue); {name} is replaced by the progress field of that name.
+  function fill(template, data) {
+    return template.replace(/\{(\w+)\}/g, function (match, name) {
+      return name === "status" ? data.status_label : name === "done" ? data.rows_done : name === "total" ? data.rows_total : data.percent;
+    });
+  }
   function poll() {
     fetch(box.dataset.progressUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
@@ -16,11 +22,11 @@
         if (data === null) { return; }
         if (data.finished) { window.location.reload(); return; }
         if (data.percent === null) {
-          text.textContent = data.status_label + "，已检查 " + data.rows_done + " 行……";
+          text.textContent = fill(box.dataset.checkingText, data);
         } else {
           bar.classList.remove("progress-bar-animated");
           bar.style.width = data.percent + "%";
-          text.textContent = data.status_label + "，" + data.rows_done + " / " + data.rows_total + " 行（" + data.percent + "%）";
+          text.textContent = fill(box.dataset.countingText, data);
         }
         window.setTimeout(poll, 1500);
       })

@@ -136,7 +136,8 @@ BASELINE_COLUMNS = (
     terms.INDICATOR.column("indicator", required=True),
     terms.BASELINE.column("baseline", required=True),
 )
-# How the city-level row is named in a file (the county's own name is accepted too).
+# What a file says, compared with cell text, so not translated: how the city-level row is named (the county's
+# own name is accepted too), the suffixes and units below, and the totals rows.
 CITY_NAMES = ("全市", "市级", "全县", "县级", "全区")
 # Suffixes people leave off an indicator's name: "企业职工基本养老保险" for "…参保人数".
 _NAME_SUFFIXES = ("参保人数", "人数")

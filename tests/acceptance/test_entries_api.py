@@ -22,7 +22,7 @@ from tests.enrolment.factories import BatchFactory, PushEntryFactory
 pytestmark = pytest.mark.django_db
 
 MASKED_ID = re.compile(r"^\d{6}\*{8}\d{3}[\dX]$")
-RESULT_KEYS = {"id", "kind", "name", "key", "town", "village", "status", "batch", "pushed_times"}
+RESULT_KEYS = {"id", "kind", "name", "key", "town", "village", "status", "batch", "pushed_times", "suggestions", "tags"}
 STATUS_CODES = {"pending", "enrolled", "not_due", "refused", "unreachable"}
 
 
@@ -113,6 +113,8 @@ def test_the_list_has_exactly_the_public_keys_and_types(login, town_user, data):
         "status": "pending",
         "batch": "2021年第一批",
         "pushed_times": 2,
+        "suggestions": [],
+        "tags": [],
     }
     assert MASKED_ID.match(person["key"]) and person["key"].endswith("X")
 

@@ -275,6 +275,7 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "imports/<int:pk>/rejected.xlsx": ("data-import-rejected", data_import, False),
     "entries/": ("entry-list", none, False),
     "entries/export.xlsx": ("entry-export", none, False),
+    "entries/bulk-status/": ("entry-bulk-status", none, False),
     "entries/import/": ("entry-import", none, False),
     "entries/import/<uuid:token>/": ("entry-import-preview", upload, True),
     "entries/<int:pk>/": ("entry-detail", entry, True),
@@ -394,6 +395,8 @@ def _post_data(world: World) -> dict:
         "corrected": "on",
         "kind": ListKind.PERSON,
         "label": "篡改",
+        "scope": "ticked",
+        "ids": [other.entry.pk],
     }
 
 

@@ -25,6 +25,8 @@ def test_the_list_has_the_public_shape(login, town_user, fenglu_entry, longjie_e
                 "status": "pending",
                 "batch": "2021年第一批",
                 "pushed_times": 1,
+                "suggestions": [],
+                "tags": [],
             }
         ],
     }

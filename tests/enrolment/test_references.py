@@ -297,3 +297,21 @@ def test_a_record_entered_by_hand_closes_the_open_entry(
     )
     entry = PushEntry.objects.get(pk=open_entries[1].pk)
     assert entry.status == EntryStatus.ENROLLED and entry.status_changed_by is None
+
+
+def test_the_api_lists_open_suggestions_and_tags(
+    chengjiang: Campaign, open_entries: list[PushEntry], town_user: User, tmp_path: Path, login
+) -> None:
+    reference_import(campaign=chengjiang, kind="deceased", path=_death_list(tmp_path / "d.xlsx", [person_id(1)]))
+    disabled = write_xlsx(tmp_path / "cl.xlsx", ("姓名", "公民身份号码", "残疾等级"), [["甲", person_id(1), "二级"]])
+    reference_import(campaign=chengjiang, kind="disabled", path=disabled)
+    entries_match(campaign=chengjiang)
+    client = login(town_user)
+    rows = {row["id"]: row for row in client.get("/api/entries/").json()["results"]}
+    assert (rows[open_entries[0].pk]["suggestions"], rows[open_entries[0].pk]["tags"]) == (["deceased"], ["disabled"])
+    assert (rows[open_entries[1].pk]["suggestions"], rows[open_entries[1].pk]["tags"]) == ([], [])
+    detail = client.get(f"/api/entries/{open_entries[0].pk}/").json()
+    assert (detail["suggestions"], detail["tags"]) == (["deceased"], ["disabled"])
+    suggestion_accept(user=town_user, suggestion_id=EntrySuggestion.objects.get(kind="deceased").pk)
+    detail = client.get(f"/api/entries/{open_entries[0].pk}/").json()
+    assert (detail["suggestions"], detail["tags"]) == ([], ["disabled"])

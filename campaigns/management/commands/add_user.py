@@ -3,6 +3,7 @@ import os
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from campaigns.models import Role
 from campaigns.places import PlaceError, town_lookup
@@ -23,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: str) -> None:
         role = options["role"]
         if role not in Role.values:
-            raise CommandError(f"未知角色:{role}(可选:{', '.join(Role.values)})")
+            raise CommandError(_("未知角色:%(role)s(可选:%(roles)s)") % {"role": role, "roles": ", ".join(Role.values)})
         try:
             town = town_lookup(name=options["town"]) if options["town"] else None
             department = department_lookup(name=options["department"]) if options["department"] else None
@@ -42,16 +43,18 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from exc
-        self.stdout.write(f"已创建用户 {user.username}({user.get_role_display()})")
+        self.stdout.write(
+            _("已创建用户 %(username)s(%(role)s)") % {"username": user.username, "role": user.get_role_display()}
+        )
 
     def _ask_password(self) -> str:
         try:
-            first = getpass.getpass("密码:")
-            second = getpass.getpass("再次输入密码:")
+            first = getpass.getpass(_("密码:"))
+            second = getpass.getpass(_("再次输入密码:"))
         except EOFError:
-            raise CommandError("没有可输入密码的终端:请通过环境变量 NEW_USER_PASSWORD 提供密码") from None
+            raise CommandError(_("没有可输入密码的终端:请通过环境变量 NEW_USER_PASSWORD 提供密码")) from None
         if first != second:
-            raise CommandError("两次输入的密码不一致")
+            raise CommandError(_("两次输入的密码不一致"))
         if not first:
-            raise CommandError("密码不能为空")
+            raise CommandError(_("密码不能为空"))
         return first

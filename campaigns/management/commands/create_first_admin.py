@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from campaigns.models import Role, User
 from campaigns.passwords import generate_password
@@ -18,5 +19,8 @@ class Command(BaseCommand):
         user_create(username=username, password=password, role=Role.ADMIN)
         User.objects.filter(username=username).update(is_superuser=True)
         self.stdout.write(
-            self.style.WARNING(f"首个管理员已创建:用户名 {username},密码 {password}(仅显示这一次,请登录后修改)")
+            self.style.WARNING(
+                _("首个管理员已创建:用户名 %(username)s,密码 %(password)s(仅显示这一次,请登录后修改)")
+                % {"username": username, "password": password}
+            )
         )

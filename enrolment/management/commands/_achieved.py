@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from campaigns.selectors import campaign_for_command
 from enrolment.services._upsert import ImportOutcome
@@ -25,7 +26,7 @@ class ImportCommand(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         path = Path(str(options["path"]))
         if not path.is_file():
-            raise CommandError(f"文件不存在:{path}")
+            raise CommandError(_("文件不存在:%(path)s") % {"path": path})
         campaign = campaign_for_command(options["campaign"])  # type: ignore[arg-type]
         try:
             outcome = type(self).importer(campaign=campaign, path=path, original_name=path.name)
@@ -33,7 +34,7 @@ class ImportCommand(BaseCommand):
             raise CommandError(problem.message) from problem
         data_import = outcome.data_import
         if outcome.unchanged:
-            self.stdout.write(f"其中 {outcome.unchanged} 条与已有数据完全相同")
+            self.stdout.write(_("其中 %(unchanged)d 条与已有数据完全相同") % {"unchanged": outcome.unchanged})
         if outcome.rejected_path:
             self.stdout.write(outcome.rejected_path)
         self.stdout.write(

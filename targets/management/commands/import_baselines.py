@@ -2,6 +2,7 @@ import contextlib
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from campaigns.selectors import campaign_for_command
 from enrolment.columns import columns_help
@@ -25,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         path = Path(str(options["path"]))
         if not path.is_file():
-            raise CommandError(f"文件不存在：{path}")
+            raise CommandError(_("文件不存在：%(path)s") % {"path": path})
         campaign = campaign_for_command(options["campaign"])  # type: ignore[arg-type]
         try:
             outcome = baselines_import(campaign=campaign, path=path, original_name=path.name)
@@ -37,7 +38,7 @@ class Command(BaseCommand):
             with contextlib.suppress(RecomputeBusy):  # the running one sees the change and runs again
                 progress_run(campaign=campaign)
         if outcome.unchanged:
-            self.stdout.write(f"其中 {outcome.unchanged} 个基数与已有数值相同")
+            self.stdout.write(_("其中 %(unchanged)d 个基数与已有数值相同") % {"unchanged": outcome.unchanged})
         if outcome.rejected_path:
             self.stdout.write(outcome.rejected_path)
         self.stdout.write(f"updated={data_import.updated} rejected={data_import.rejected}")

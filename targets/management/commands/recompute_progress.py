@@ -2,6 +2,7 @@ import datetime
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_for_command
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             try:
                 as_of = datetime.date.fromisoformat(str(options["as_of"]))
             except ValueError as exc:
-                raise CommandError(f"日期格式错误:{options['as_of']}(应为 YYYY-MM-DD)") from exc
+                raise CommandError(_("日期格式错误:%(value)s(应为 YYYY-MM-DD)") % {"value": options["as_of"]}) from exc
         campaign: Campaign = campaign_for_command(options["campaign"])  # type: ignore[arg-type]
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
@@ -36,6 +37,6 @@ class Command(BaseCommand):
             except RecomputeBusy:
                 # Another recompute of this campaign is running: wait for it rather than run alongside.
                 if time.monotonic() > deadline:
-                    raise CommandError("另一次进度重算仍在进行,请稍后再试") from None
+                    raise CommandError(_("另一次进度重算仍在进行,请稍后再试")) from None
                 time.sleep(0.5)
         self.stdout.write(f"campaign={campaign.pk} as_of={as_of or 'all'} snapshots={written}")
