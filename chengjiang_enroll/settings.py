@@ -217,6 +217,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kuomian@localhost")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # Without a broker, tasks run in-process at once: the embedded default needs no server.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Even eager, Celery takes a producer from a connection: an in-memory one, so kombu does not warn about a missing
+# host ("No hostname was supplied") in the output of every command that changes data.
+CELERY_BROKER_WRITE_URL = "memory://localhost/" if CELERY_TASK_ALWAYS_EAGER else None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None) or None
 CELERY_TIMEZONE = TIME_ZONE
@@ -314,7 +317,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {"one_line_refusals": {"()": "chengjiang_enroll.log.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_refusals"]}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Embedded (tasks run inside the command or the request), the tasks' INFO lines would mix into a command's
+    # output: warnings only there, unless LOG_LEVEL says otherwise. Django's own request lines stay (below).
+    "root": {
+        "handlers": ["console"],
+        "level": env.str("LOG_LEVEL", default="WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"),
+    },
     "loggers": {
         # Django's own handlers (a second console in DEBUG, which prints tracebacks) are replaced by the root's.
         "django": {"handlers": [], "level": "INFO", "propagate": True},

@@ -14,6 +14,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -301,7 +302,7 @@ def entry_export(request: HttpRequest) -> FileResponse:
     return personal_file_response(
         request,
         target,
-        filename=f"推送清单核查表_{timezone.localdate():%Y%m%d}.xlsx",
+        filename=_("推送清单核查表_%(day)s.xlsx") % {"day": f"{timezone.localdate():%Y-%m-%d}"},
         what=f"推送清单核查表：{filterset.summary()}",
         rows=rows,
         unmasked=unmasked,
