@@ -231,6 +231,38 @@ class PushEntry(models.Model):
         return f"{self.get_kind_display()} · {self.pk}"
 
 
+class EntryCountQuerySet(TownScopedQuerySet):
+    pass
+
+
+class EntryCount(models.Model):
+    """How many entries of a campaign hold each (town, kind, status): the queue's funnel, pager and API totals.
+
+    Kept by the database itself, in the same statement's transaction as every write to the entries (triggers
+    in migration 0007: statement-level with transition tables on PostgreSQL, row-level on SQLite), so every
+    write path — the import's COPY, the status services' bulk updates, a test factory — keeps it exact and a
+    user sees the totals move with their own save. A list then counts a handful of rows, not its entries.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("专项行动"))
+    town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="+", verbose_name=_("镇(街道)"))
+    kind = models.CharField(_("清单类型"), max_length=30, choices=ListKind.choices)
+    status = models.CharField(_("核查状态"), max_length=12, choices=EntryStatus.choices)
+    entries = models.IntegerField(_("条目数"), default=0)
+
+    objects = EntryCountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("推送清单条目计数")
+        verbose_name_plural = _("推送清单条目计数")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "town", "kind", "status"], name="entry_count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.town_id}·{self.kind}·{self.status}: {self.entries}"
+
+
 class EntryPushQuerySet(TownScopedQuerySet):
     town_field = "entry__town"
 
