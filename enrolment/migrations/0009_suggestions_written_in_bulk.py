@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enrolment', '0007_reference_lists_and_suggestions'),
+        ('enrolment', '0008_entry_counts_kept_by_triggers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
