@@ -410,6 +410,7 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "reports/overview/": ("reporting:overview-index", none, False),
     "reports/overview/<anyperiod:period>/": ("reporting:overview", period, False),
     "reports/overview/<anyperiod:period>/export.xlsx": ("reporting:overview-export", period, False),
+    "reports/overview/<anyperiod:period>/urge/": ("reporting:overview-urge", period, False),
     "reports/supervision/": ("reporting:supervision", none, False),
     "reports/supervision/new/": ("reporting:supervision-new", none, False),
     "reports/supervision/<int:pk>/": ("reporting:supervision-edit", visit, True),
