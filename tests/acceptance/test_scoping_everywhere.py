@@ -374,6 +374,7 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "entries/<int:pk>/reveal/": ("entry-reveal", entry, True),
     "records/": ("records", none, False),
     "records/new/": ("record-new", none, False),
+    "records/export.xlsx": ("record-export", none, False),
     "references/": ("reference-list", none, False),
     "references/<int:pk>/": ("reference-detail", reference_list, False),
     "references/<int:pk>/progress.json": ("reference-progress", reference_list, False),
