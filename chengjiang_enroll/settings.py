@@ -14,6 +14,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -232,6 +233,23 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A progress recompute claimed longer ago than this belongs to a worker that died: another run may take it.
 PROGRESS_STALE_CLAIM_MINUTES = env.int("PROGRESS_STALE_CLAIM_MINUTES", default=30)
+# One queue per kind of work, so each can have its own workers (and machines): a long import never holds up a
+# reminder, and recomputes can be given more processes. A worker started without -Q consumes them all.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "imports", "recompute", "matching", "notifications")]
+CELERY_TASK_ROUTES = {
+    "enrolment.batch_import_task": {"queue": "imports"},
+    "enrolment.data_import_run_task": {"queue": "imports"},
+    "enrolment.reference_import_task": {"queue": "imports"},
+    "enrolment.previews_prune_task": {"queue": "imports"},
+    "enrolment.matching_*": {"queue": "matching"},
+    "targets.progress_*": {"queue": "recompute"},
+    "reporting.*": {"queue": "notifications"},
+    "bulletins.*": {"queue": "notifications"},
+}
+# Beat runs exactly once however many beat processes are started: they share a lock in Redis (see the module).
+CELERY_BEAT_SCHEDULER = "chengjiang_enroll.beat:SingleBeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 15
 CELERY_BEAT_SCHEDULE = {
     "recompute-progress-nightly": {
         "task": "targets.progress_recompute_request_running_task",

@@ -618,15 +618,35 @@ class EntrySuggestion(models.Model):
         ACCEPTED = "accepted", _("已采纳")
         DISMISSED = "dismissed", _("已驳回")
 
+    # The matching writes tens of thousands of these in one statement: one index (the unique entry and kind, which
+    # the queue's prefetch uses; the queue's filter by kind and the counts per list read the small table whole),
+    # and no database constraint on the entry, list and row, which that statement has just read in its join (a
+    # deferred check costs a query per row at commit, three times the join itself); the ORM still cascades from
+    # the entry and protects the list and row.
     entry = models.ForeignKey(
-        PushEntry, on_delete=models.CASCADE, related_name="suggestions", db_index=False, verbose_name=_("条目")
+        PushEntry,
+        on_delete=models.CASCADE,
+        related_name="suggestions",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("条目"),
     )
     kind = models.CharField(_("数据类型"), max_length=30, choices=ReferenceKind.choices)
     reference_list = models.ForeignKey(
-        ReferenceList, on_delete=models.PROTECT, related_name="+", verbose_name=_("来源清单")
+        ReferenceList,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("来源清单"),
     )
     reference_row = models.ForeignKey(
-        ReferenceRow, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("来源数据行")
+        ReferenceRow,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("来源数据行"),
     )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
     reason = models.TextField(_("驳回原因"), blank=True)
@@ -636,6 +656,7 @@ class EntrySuggestion(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("处理人"),
     )
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
@@ -652,10 +673,6 @@ class EntrySuggestion(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="dismissed") | ~Q(reason=""), name="suggestion_dismissal_has_reason"
             ),
-        ]
-        indexes = [
-            models.Index(fields=["kind", "status", "entry"], name="suggestion_kind_status"),
-            models.Index(fields=["reference_list", "status"], name="suggestion_list_status"),
         ]
 
     def __str__(self) -> str:
