@@ -11,7 +11,7 @@ carry no foreign-key constraint (``db_constraint=False``); the triggers here giv
   refuses it first; this is for every other path).
 
 PostgreSQL: statement-level triggers over transition tables; SQLite (the embedded mode): row-level.
-Installed by a migration and again after every ``migrate`` (see `enrolment.apps`). An offending statement
+Installed by migration 0010 and again after every ``migrate`` (see `enrolment.apps`). An offending statement
 fails with an IntegrityError (SQLSTATE 23503 on PostgreSQL, as a foreign key's would).
 """
 

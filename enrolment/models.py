@@ -268,7 +268,7 @@ class EntryCount(models.Model):
     """How many entries of a campaign hold each (town, kind, status): the queue's funnel, pager and API totals.
 
     Kept by the database itself, in the same statement's transaction as every write to the entries (triggers
-    in migration 0007: statement-level with transition tables on PostgreSQL, row-level on SQLite), so every
+    in migration 0008: statement-level with transition tables on PostgreSQL, row-level on SQLite), so every
     write path — the import's COPY, the status services' bulk updates, a test factory — keeps it exact and a
     user sees the totals move with their own save. A list then counts a handful of rows, not its entries.
     """

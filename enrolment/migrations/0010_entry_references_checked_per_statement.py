@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('campaigns', '0002_user_password_tracking'),
-        ('enrolment', '0008_entry_counts_kept_by_triggers'),
+        ('enrolment', '0009_suggestions_written_in_bulk'),
     ]
 
     operations = [
