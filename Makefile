@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check bench worker beat install browser clean messages screenshots
+.PHONY: run test lint check bench bench-province worker beat install browser clean messages screenshots
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chengjiang_enro
 bench: install
 	$(BIN)/python -m benchmarks
 
+# A province under load (benchmarks/province.py), not part of `make bench`: 129 counties, PROVINCE_SCALE million
+# push entries and as many enrolment records (default 10: up to an hour; PROVINCE_SCALE=0.5 for a quick look).
+bench-province: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chengjiang_enroll
+bench-province: install
+	$(BIN)/python -m benchmarks.province
+
 worker: install
 	$(BIN)/celery -A chengjiang_enroll worker --loglevel=INFO
 
@@ -56,10 +62,13 @@ beat: install
 clean:
 	rm -rf $(VENV) staticfiles var db.sqlite3
 
-# Refresh the zh_Hans catalogue after changing UI strings (needs GNU gettext).
+# Refresh the zh_Hans catalogue after changing UI strings (needs GNU gettext). New msgids get themselves as msgstr.
+# msgmerge guesses a msgstr for a new msgid from a similar old one ("fuzzy"): gettext ignores those, but the
+# catalogue a county edits would show the wrong wording, so they are emptied first and become identity too.
 messages: install
 	DEBUG=1 $(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests
 	cd locale/zh_Hans/LC_MESSAGES && \
+	  msgattrib --clear-fuzzy --empty --clear-previous --no-obsolete django.po -o django.po && \
 	  msgattrib --translated --no-obsolete django.po -o translated.po && \
 	  msgattrib --untranslated --no-obsolete django.po | msgen - | sed '/^msgstr\[1\]/d' > untranslated.po && \
 	  msgcat --use-first translated.po untranslated.po -o django.po && rm translated.po untranslated.po

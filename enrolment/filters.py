@@ -15,8 +15,20 @@ from campaigns.params import int_param
 from campaigns.places import towns_named
 from campaigns.text import normalize_text
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
-from enrolment.models import EntryPush, EntryStatus, EntrySuggestion, ListKind, PushEntry, ReferenceKind
-from enrolment.selectors import filter_choices
+from enrolment.models import (
+    EnrolmentRecord,
+    EntryPush,
+    EntryStatus,
+    EntrySuggestion,
+    Insurance,
+    ListKind,
+    PushEntry,
+    ReferenceKind,
+)
+from enrolment.selectors import capped_count, entry_counts, filter_choices
+
+# The filters the entry counters are keyed on; any other narrows the list past what they can answer.
+_COUNTED_FILTERS = frozenset({"kind", "status", "town"})
 
 _KEY_LIKE = re.compile(r"[0-9A-Z]{15,18}")
 
@@ -83,6 +95,28 @@ class EntryFilter(django_filters.FilterSet):
             queryset = self.filter_town(queryset, "town", town)
         return queryset
 
+    def counter_total(self) -> int | None:
+        """How many entries the filters select, from the entry counters, when only kind, status and town narrow
+        the list (the counters' key); None when another filter does."""
+        if self.form.errors:
+            return 0
+        data = self.form.cleaned_data
+        active = {name for name, value in data.items() if normalize_text(value or "")}
+        town = data.get("town") or (self.data or {}).get("town") or ""
+        if normalize_text(town):
+            active.add("town")
+        if active - _COUNTED_FILTERS:
+            return None
+        town_ids = self._town_ids(town) if "town" in active else None
+        counts = entry_counts(self.user, kind=data.get("kind"), status=data.get("status"), town_ids=town_ids)
+        return sum(counts.values())
+
+    def total(self) -> tuple[int, bool]:
+        """(how many entries the filters select, whether that is exact): from the counters where they can
+        answer, else counted up to `COUNT_CAP`."""
+        counted = self.counter_total()
+        return (counted, True) if counted is not None else capped_count(self.qs)
+
     def filter_q(self, queryset: QuerySet[PushEntry], name: str, value: str) -> QuerySet[PushEntry]:
         text = normalize_text(value)
         if not text:
@@ -97,8 +131,16 @@ class EntryFilter(django_filters.FilterSet):
         if not text:
             return queryset
         # Resolved to ids first (one small query) so the planner uses the (town, status, id) indexes.
-        towns = towns_named(text, Town.objects.for_user(self.user))
-        return queryset.filter(town_id__in=list(towns.values_list("id", flat=True)))
+        return queryset.filter(town_id__in=self._town_ids(text))
+
+    def _town_ids(self, value: str) -> list[int]:
+        if not hasattr(self, "_town_ids_of"):
+            self._town_ids_of: dict[str, list[int]] = {}
+        text = normalize_text(value)
+        if text not in self._town_ids_of:
+            towns = towns_named(text, Town.objects.for_user(self.user))
+            self._town_ids_of[text] = list(towns.values_list("id", flat=True))
+        return self._town_ids_of[text]
 
     def filter_village(self, queryset: QuerySet[PushEntry], name: str, value: str) -> QuerySet[PushEntry]:
         text = normalize_text(value)
@@ -137,3 +179,68 @@ class EntryFilter(django_filters.FilterSet):
         if data.get("q"):
             parts.append("q=" + _("(已填写)"))
         return "，".join(parts) or _("全部")
+
+
+class RecordFilter(django_filters.FilterSet):
+    """/records/: town, insurance, enrolment date range, a name or an exact ID number (shared by the export)."""
+
+    q = django_filters.CharFilter(label="姓名/证件号码", method="filter_q")
+    town = django_filters.CharFilter(label="镇(街道)", method="filter_town", widget=forms.Select)
+    insurance = django_filters.ChoiceFilter(label="险种", choices=Insurance.choices, empty_label="全部险种")
+    enrolled_from = django_filters.DateFilter(
+        label="参保日期从", field_name="enrolled_on", lookup_expr="gte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    enrolled_to = django_filters.DateFilter(
+        label="至", field_name="enrolled_on", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = EnrolmentRecord
+        fields = ["q", "town", "insurance", "enrolled_from", "enrolled_to"]
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user.sees_all_towns:
+            towns = Town.objects.for_user(user).values_list("name", flat=True)
+            self.form.fields["town"].widget.choices = [("", "全部镇(街道)"), *((name, name) for name in towns)]
+        else:
+            del self.form.fields["town"]
+
+    def filter_queryset(self, queryset: QuerySet[EnrolmentRecord]) -> QuerySet[EnrolmentRecord]:
+        # A bad value (a date like 2021-13-40) finds nothing, never everything.
+        if self.form.errors:
+            return queryset.none()
+        data = self.form.cleaned_data
+        for name, value in data.items():
+            queryset = self.filters[name].filter(queryset, value)
+        # Town staff have no town field, but the parameter still narrows (to nothing but their own town).
+        town = (self.data or {}).get("town")
+        if "town" not in data and town:
+            queryset = self.filter_town(queryset, "town", town)
+        return queryset
+
+    def filter_q(self, queryset: QuerySet[EnrolmentRecord], name: str, value: str) -> QuerySet[EnrolmentRecord]:
+        text = normalize_text(value)
+        if not text:
+            return queryset
+        key = search_key(text)
+        if key is not None:
+            return queryset.filter(id_number=key)
+        return queryset.filter(name__icontains=text)
+
+    def filter_town(self, queryset: QuerySet[EnrolmentRecord], name: str, value: str) -> QuerySet[EnrolmentRecord]:
+        text = normalize_text(value)
+        if not text:
+            return queryset
+        towns = towns_named(text, Town.objects.for_user(self.user))
+        return queryset.filter(town_id__in=list(towns.values_list("id", flat=True)))
+
+    def summary(self) -> str:
+        """The active filters for the audit log: never the search text itself."""
+        data = self.data or {}
+        names = ("town", "insurance", "enrolled_from", "enrolled_to")
+        parts = [f"{name}={data[name]}" for name in names if data.get(name)]
+        if data.get("q"):
+            parts.append("q=(已填写)")
+        return "，".join(parts) or "全部"

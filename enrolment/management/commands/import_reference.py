@@ -8,8 +8,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from campaigns.commands import rejected_rows_line
 from campaigns.selectors import campaign_for_command
 from enrolment.models import ReferenceKind
+from enrolment.services.matching import matching_now
 from enrolment.services.references import ReferenceRefused, check_kind, owning_department, reference_import
 from enrolment.tabular import FileProblem
 
@@ -47,6 +49,8 @@ class Command(BaseCommand):
             result = reference_import(campaign=campaign, kind=options["kind"], path=path, as_of=as_of)
         except (ReferenceRefused, FileProblem) as problem:
             raise CommandError(problem.message) from problem
+        if result.reference_list.is_current:
+            matching_now(campaign=campaign)
         if result.rejected_path:
-            self.stdout.write(result.rejected_path)
+            self.stdout.write(rejected_rows_line(result.rejected_path))
         self.stdout.write(result.counts_line)
