@@ -4,6 +4,8 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from enrolment.models import PushEntry
 from enrolment.selectors import is_person, shown_key, shown_phone
@@ -18,16 +20,16 @@ _STATUS_BADGES = {
 
 
 class EntryTable(tables.Table):
-    id = tables.Column(verbose_name="编号", linkify=("entry-detail", {"pk": tables.A("pk")}))
-    kind = tables.Column(verbose_name="清单类型")
-    name = tables.Column(verbose_name="姓名/单位名称", linkify=("entry-detail", {"pk": tables.A("pk")}))
-    key = tables.Column(verbose_name="证件号码/信用代码", empty_values=())
-    phone = tables.Column(verbose_name="联系电话", empty_values=())
-    town = tables.Column(verbose_name="镇(街道)", accessor="town__name")
-    village = tables.Column(verbose_name="村(社区)", accessor="village__name", default="")
-    batch = tables.Column(verbose_name="推送批次", accessor="batch__label")
-    pushed_times = tables.Column(verbose_name="推送次数")
-    status = tables.Column(verbose_name="核查状态")
+    id = tables.Column(verbose_name=gettext_lazy("编号"), linkify=("entry-detail", {"pk": tables.A("pk")}))
+    kind = tables.Column(verbose_name=gettext_lazy("清单类型"))
+    name = tables.Column(verbose_name=gettext_lazy("姓名/单位名称"), linkify=("entry-detail", {"pk": tables.A("pk")}))
+    key = tables.Column(verbose_name=gettext_lazy("证件号码/信用代码"), empty_values=())
+    phone = tables.Column(verbose_name=gettext_lazy("联系电话"), empty_values=())
+    town = tables.Column(verbose_name=gettext_lazy("镇(街道)"), accessor="town__name")
+    village = tables.Column(verbose_name=gettext_lazy("村(社区)"), accessor="village__name", default="")
+    batch = tables.Column(verbose_name=gettext_lazy("推送批次"), accessor="batch__label")
+    pushed_times = tables.Column(verbose_name=gettext_lazy("推送次数"))
+    status = tables.Column(verbose_name=gettext_lazy("核查状态"))
 
     class Meta:
         model = PushEntry
@@ -55,13 +57,15 @@ class EntryTable(tables.Table):
         if not self.can_reveal or not (record.phone or is_person(record)):
             return shown
         return format_html(
-            '{} <form method="post" action="{}" class="d-inline d-print-none" data-reveal>'
+            '{} <form method="post" action="{}" class="d-inline d-print-none" data-reveal data-failed-text="{}">'
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
             '<button type="submit" class="btn btn-link btn-sm p-0 align-baseline" data-testid="reveal">'
-            "查看完整信息</button></form>",
+            "{}</button></form>",
             shown,
             reverse("entry-reveal", args=[record.pk]),
+            _("查看失败，请重试"),
             self.csrf_token,
+            _("查看完整信息"),
         )
 
     def render_status(self, record: PushEntry) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from audit.services import Action, audit_record
@@ -97,7 +98,10 @@ def _validated(entry: PushEntry, change: StatusChange, *, today: datetime.date) 
     """
     status = change.status
     if status not in EntryStatus.values:
-        raise ValidationError(f"核查状态“{status}”无效，应为：{'、'.join(str(s.label) for s in EntryStatus)}")
+        raise ValidationError(
+            _("核查状态“%(status)s”无效，应为：%(choices)s")
+            % {"status": status, "choices": "、".join(str(s.label) for s in EntryStatus)}
+        )
     note = (change.note or "").strip()
     values: dict[str, object] = {
         "status": status,
@@ -108,37 +112,37 @@ def _validated(entry: PushEntry, change: StatusChange, *, today: datetime.date) 
     }
     if status == EntryStatus.ENROLLED:
         if not change.insurance:
-            raise ValidationError("标记为“已参保”时必须选择参保险种")
+            raise ValidationError(_("标记为“已参保”时必须选择参保险种"))
         if change.insurance not in Insurance.values:
-            raise ValidationError(f"参保险种“{change.insurance}”无效")
+            raise ValidationError(_("参保险种“%(insurance)s”无效") % {"insurance": change.insurance})
         if change.enrolled_on is None:
-            raise ValidationError("标记为“已参保”时必须填写参保日期")
+            raise ValidationError(_("标记为“已参保”时必须填写参保日期"))
         if change.enrolled_on > today:
-            raise ValidationError(f"参保日期 {change.enrolled_on:%Y-%m-%d} 晚于今天")
+            raise ValidationError(_("参保日期 %(day)s 晚于今天") % {"day": f"{change.enrolled_on:%Y-%m-%d}"})
         values["enrolled_insurance"] = change.insurance
         values["enrolled_on"] = change.enrolled_on
     elif status == EntryStatus.NOT_DUE:
         if not change.not_due_reason:
-            raise ValidationError("标记为“无需参保”时必须选择原因")
+            raise ValidationError(_("标记为“无需参保”时必须选择原因"))
         if change.not_due_reason not in NotDueReason.values:
-            raise ValidationError(f"无需参保原因“{change.not_due_reason}”无效")
+            raise ValidationError(_("无需参保原因“%(reason)s”无效") % {"reason": change.not_due_reason})
         if change.not_due_reason == NotDueReason.OTHER and not note:
-            raise ValidationError("无需参保原因为“其他”时必须在备注中说明")
+            raise ValidationError(_("无需参保原因为“其他”时必须在备注中说明"))
         values["not_due_reason"] = change.not_due_reason
     elif status == EntryStatus.REFUSED and not note:
-        raise ValidationError("标记为“拒绝参保”时必须在备注中说明情况，以便后续跟进")
+        raise ValidationError(_("标记为“拒绝参保”时必须在备注中说明情况，以便后续跟进"))
     if all(getattr(entry, name) == value for name, value in values.items()):
         return None
     # Closed by the business system's records (系统比对): reopening it is a person's considered decision.
     system_matched = entry.status == EntryStatus.ENROLLED and entry.status_changed_by_id is None
     if system_matched and entry.status_changed_at is not None and status != EntryStatus.ENROLLED and not note:
-        raise ValidationError("该条目由业务系统比对确认已参保，更改状态时必须在备注中说明原因")
+        raise ValidationError(_("该条目由业务系统比对确认已参保，更改状态时必须在备注中说明原因"))
     return values
 
 
 def _check_permission(user: User) -> None:
     if not user.has_perm(CHANGE_PERMISSION):
-        raise PermissionDenied("您没有修改推送清单条目的权限")
+        raise PermissionDenied(_("您没有修改推送清单条目的权限"))
 
 
 def _apply(changes: Sequence[PlannedChange], *, user: User) -> None:
@@ -244,7 +248,7 @@ def entry_personal_data_reveal(*, user: User, entry_id: int) -> Revealed:
     (the caller answers 404, as for a missing id).
     """
     if not user.may_reveal_personal_data:
-        raise PermissionDenied("您没有查看完整个人信息的权限")
+        raise PermissionDenied(_("您没有查看完整个人信息的权限"))
     entry = PushEntry.objects.for_user(user).only("id", "key", "phone").get(pk=entry_id)
     audit_record(action=Action.REVEAL, what=f"entry:{entry.pk}", user=user, rows=1, unmasked=True)
     return Revealed(entry_id=entry.pk, key=entry.key, phone=entry.phone)
@@ -268,9 +272,9 @@ def entry_status_change(
     try:
         locked = PushEntry.objects.for_user(user).select_for_update(of=("self",)).get(pk=entry.pk)
     except PushEntry.DoesNotExist:
-        raise PermissionDenied("该条目不在您的管辖范围内") from None
+        raise PermissionDenied(_("该条目不在您的管辖范围内")) from None
     if expected_version is not None and locked.version != expected_version:
-        raise ValidationError("该条目在您打开后已被他人修改，请刷新页面后重新填写")
+        raise ValidationError(_("该条目在您打开后已被他人修改，请刷新页面后重新填写"))
     change = StatusChange(
         entry_id=locked.pk,
         status=status,
@@ -281,7 +285,7 @@ def entry_status_change(
     )
     values = _validated(locked, change, today=timezone.localdate())
     if values is None:
-        raise ValidationError("没有任何变化：状态和填写内容与当前一致")
+        raise ValidationError(_("没有任何变化：状态和填写内容与当前一致"))
     from_status = locked.status
     _apply([PlannedChange(row=None, entry=locked, from_status=from_status, values=values)], user=user)
     return locked
@@ -306,12 +310,20 @@ def entries_status_plan(*, user: User, requests: Iterable[StatusChange], lock: b
         if entry is None:
             # One message for "no such id" and "not yours": the answer must not reveal which.
             plan.problems.append(
-                RowProblem(request.row, request.entry_id, f"系统编号 {request.entry_id} 不存在或不在您的管辖范围内")
+                RowProblem(
+                    request.row,
+                    request.entry_id,
+                    _("系统编号 %(id)s 不存在或不在您的管辖范围内") % {"id": request.entry_id},
+                )
             )
             continue
         if request.entry_id in seen:
             plan.problems.append(
-                RowProblem(request.row, request.entry_id, f"系统编号 {request.entry_id} 重复出现，只采用第一次出现的行")
+                RowProblem(
+                    request.row,
+                    request.entry_id,
+                    _("系统编号 %(id)s 重复出现，只采用第一次出现的行") % {"id": request.entry_id},
+                )
             )
             continue
         seen.add(request.entry_id)
@@ -328,7 +340,8 @@ def entries_status_plan(*, user: User, requests: Iterable[StatusChange], lock: b
                 RowProblem(
                     request.row,
                     request.entry_id,
-                    f"下载后该条目已在系统中被修改（当前状态：{status_label(entry.status)}），为避免覆盖未作更改",
+                    _("下载后该条目已在系统中被修改（当前状态：%(status)s），为避免覆盖未作更改")
+                    % {"status": status_label(entry.status)},
                 )
             )
             continue

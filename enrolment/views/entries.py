@@ -14,6 +14,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2.paginators import LazyPaginator
@@ -55,7 +56,7 @@ def _queue_params(request: HttpRequest) -> QueryDict:
     """The queue's filters, with a search the session keeps under a token (never a name or an ID in a URL)."""
     params, expired = search_params(request, request.GET)
     if expired:
-        messages.warning(request, "检索条件已失效，请重新输入姓名或证件号码")
+        messages.warning(request, _("检索条件已失效，请重新输入姓名或证件号码"))
     return params
 
 
@@ -88,7 +89,11 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     rows = list(table.page.object_list) if table.page else []
     if unmasked and rows:
         audit_record(
-            action=Action.LIST, what=f"推送清单：{filterset.summary()}", request=request, rows=len(rows), unmasked=True
+            action=Action.LIST,
+            what=_("推送清单：%(filters)s") % {"filters": filterset.summary()},
+            request=request,
+            rows=len(rows),
+            unmasked=True,
         )
     context = {
         "filter": filterset,
@@ -132,7 +137,7 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, "核查状态已更新")
+                messages.success(request, _("核查状态已更新"))
                 return redirect("entry-detail", pk=entry.pk)
     else:
         form = EntryStatusForm.for_entry(entry)
@@ -196,8 +201,8 @@ def entry_export(request: HttpRequest) -> FileResponse:
     return personal_file_response(
         request,
         target,
-        filename=f"推送清单核查表_{timezone.localdate():%Y%m%d}.xlsx",
-        what=f"推送清单核查表：{filterset.summary()}",
+        filename=_("推送清单核查表_%(day)s.xlsx") % {"day": f"{timezone.localdate():%Y%m%d}"},
+        what=_("推送清单核查表：%(filters)s") % {"filters": filterset.summary()},
         rows=rows,
         unmasked=unmasked,
         content_type=XLSX_CONTENT_TYPE,
@@ -243,8 +248,12 @@ def entry_import(request: HttpRequest) -> HttpResponse:
             return redirect("entry-import-preview", token=upload.token)
         messages.success(
             request,
-            f"已更新 {len(plan.changes)} 条；冲突 {len(plan.conflicts)} 条未覆盖；"
-            f"有问题 {len(plan.problems) + len(upload.problems)} 行未导入",
+            _("已更新 %(changed)d 条；冲突 %(conflicted)d 条未覆盖；有问题 %(problematic)d 行未导入")
+            % {
+                "changed": len(plan.changes),
+                "conflicted": len(plan.conflicts),
+                "problematic": len(plan.problems) + len(upload.problems),
+            },
         )
         return redirect("entry-list")
     form = EntrySheetUploadForm(request.POST or None, request.FILES or None)
