@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.scoping import CountyScopedQuerySet, county_of
+from campaigns.scoping import NO_COUNTY, CountyScopedQuerySet, county_filter
 
 
 class AccessLogQuerySet(CountyScopedQuerySet):
@@ -23,12 +23,12 @@ class AccessLogQuerySet(CountyScopedQuerySet):
         """A county's admins read its users' records and those of no county (failed logins of unknown names)."""
         if not (user.is_authenticated and user.is_active):
             return self.none()
-        if user.is_superuser or (not user.county_id and user.sees_all_towns):
-            return self
-        county_id = user.county_id or county_of(user)
-        if county_id is None:
+        scope = county_filter(user, "county")
+        if scope == NO_COUNTY:
             return self.none()
-        return self.filter(models.Q(county=county_id) | models.Q(county__isnull=True))
+        if not scope:
+            return self
+        return self.filter(scope | models.Q(county__isnull=True))
 
     def personal_data(self) -> AccessLogQuerySet:
         """Views, reveals, lists, exports and downloads: the records of who saw or took personal data."""

@@ -13,7 +13,16 @@ from django.utils.translation import gettext as _
 from audit.services import Action, Result, audit_record
 
 # The fields whose change is a change of what the account may do; their values are recorded.
-_PRIVILEGE_FIELDS = ("role", "county_id", "town_id", "department_id", "is_active", "is_staff", "is_superuser")
+_PRIVILEGE_FIELDS = (
+    "role",
+    "region_id",
+    "county_id",
+    "town_id",
+    "department_id",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+)
 _OTHER_FIELDS = ("username", "first_name", "last_name", "email", "phone")
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from campaigns.admin_guard import PostedSearchMixin, ReadOnlyAdminMixin, ScopedHistoryAdmin, SuperuserOnlyAdminMixin
-from campaigns.models import Campaign, County, Department, Phase, Role, Town, User, Village
+from campaigns.models import Campaign, County, Department, Phase, Region, Role, Town, User, Village
 from campaigns.roles import group_for
 from campaigns.scoping import ScopedAdminMixin
 
@@ -118,7 +118,7 @@ class DepartmentAdmin(ScopedHistoryAdmin):
 
 # What only a superuser may grant; an administrator may not change them on their own account either.
 SUPERUSER_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
-OWN_ACCOUNT_FIELDS = ("role", "county", "town", "department", "is_active")
+OWN_ACCOUNT_FIELDS = ("role", "region", "county", "town", "department", "is_active")
 
 
 class _AdminSetPassword:
@@ -153,6 +153,15 @@ def _county_of_account(user: User) -> int | None:
     return None
 
 
+def _in_region(region: Region, user: User) -> bool:
+    """Whether an account belongs to ``region``'s subtree: a region below it, or a county below it."""
+    regions = Region.objects.subtree(region)
+    if user.region_id:
+        return regions.filter(pk=user.region_id).exists()
+    county_id = _county_of_account(user)
+    return county_id is not None and County.objects.filter(pk=county_id, region__in=regions).exists()
+
+
 def user_privileges_check(*, actor: User, before: User | None, after: User) -> None:
     """Refuse a change of privileges the actor may not make. The admin's forms cannot ask for one (the fields are
     read-only); this holds whatever a request contains."""
@@ -160,8 +169,10 @@ def user_privileges_check(*, actor: User, before: User | None, after: User) -> N
         return
     if after.is_superuser or (before is not None and before.is_superuser):
         raise PermissionDenied(_("只有超级管理员可以授予或收回超级管理员权限"))
-    if actor.county_id and _county_of_account(after) != actor.county_id:
+    if actor.county_id and (after.region_id or _county_of_account(after) != actor.county_id):
         raise PermissionDenied(_("只能管理本县(市、区)的用户"))
+    if actor.region_id and not _in_region(actor.region, after):
+        raise PermissionDenied(_("只能管理本区划及其下属县(市、区)的用户"))
     own = before is not None and before.pk == actor.pk
     if own and any(getattr(before, field) != getattr(after, field) for field in (*OWN_ACCOUNT_FIELDS, "is_staff")):
         raise PermissionDenied(_("不能修改自己账号的角色、所属单位或启用状态"))
@@ -169,18 +180,31 @@ def user_privileges_check(*, actor: User, before: User | None, after: User) -> N
 
 @admin.register(User)
 class UserAdmin(PostedSearchMixin, ScopedAdminMixin, DjangoUserAdmin, SimpleHistoryAdmin):
-    list_display = ["username", "first_name", "role", "county", "town", "department", "is_active", "last_login"]
+    list_display = [
+        "username",
+        "first_name",
+        "role",
+        "region",
+        "county",
+        "town",
+        "department",
+        "is_active",
+        "last_login",
+    ]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "first_name", "email"]
     add_form = UserCreationForm
     change_password_form = PasswordChangeForm
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("参保扩面"), {"fields": ("role", "county", "town", "department", "phone", "password_must_change")}),
+        (
+            _("参保扩面"),
+            {"fields": ("role", "region", "county", "town", "department", "phone", "password_must_change")},
+        ),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
-        (_("参保扩面"), {"fields": ("role", "county", "town", "department")}),
+        (_("参保扩面"), {"fields": ("role", "region", "county", "town", "department")}),
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
@@ -192,7 +216,7 @@ class UserAdmin(PostedSearchMixin, ScopedAdminMixin, DjangoUserAdmin, SimpleHist
         return readonly
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        scoped = {"county": County, "town": Town, "department": Department}
+        scoped = {"region": Region, "county": County, "town": Town, "department": Department}
         if db_field.name in scoped:
             kwargs["queryset"] = scoped[db_field.name].objects.for_user(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -204,8 +228,12 @@ class UserAdmin(PostedSearchMixin, ScopedAdminMixin, DjangoUserAdmin, SimpleHist
     def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool) -> None:
         before = User.objects.filter(pk=obj.pk).first() if change else None
         if not request.user.is_superuser:
-            if request.user.county_id and not obj.county_id and obj.role in (Role.ADMIN, Role.OFFICE):
+            above_a_unit = not (obj.county_id or obj.region_id) and obj.role in (Role.ADMIN, Role.OFFICE)
+            if above_a_unit and request.user.county_id:
                 obj.county_id = request.user.county_id
+            elif above_a_unit and request.user.region_id:
+                # Never wider than the actor: a region's admin creates accounts of its own region at most.
+                obj.region_id = request.user.region_id
             # Staff status follows the role (admins sign in to the admin site); only a superuser sets it otherwise.
             obj.is_staff = obj.role == Role.ADMIN
         user_privileges_check(actor=request.user, before=before, after=obj)

@@ -22,6 +22,15 @@ def _private_tmp() -> None:
     tempfile.tempdir = str(settings.PRIVATE_TMP)
 
 
+def _county_saved(sender: type, instance: object, **kwargs: object) -> None:
+    # Counties come from fixtures (loaddata) and the admin as well as from load_regions: each hangs from its
+    # node in the region tree however it was made, so a region's office sees it.
+    if instance.region_id is None:
+        from campaigns.services import county_attach_to_region
+
+        county_attach_to_region(instance)
+
+
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = _("专项行动与组织")
@@ -34,6 +43,10 @@ class CampaignsConfig(AppConfig):
         from campaigns.sessions import session_started
 
         user_logged_in.connect(session_started, dispatch_uid="campaigns.session_started")
+
+        from django.db.models.signals import post_save
+
+        post_save.connect(_county_saved, sender="campaigns.County", dispatch_uid="campaigns.county_saved")
 
         _private_tmp()
 

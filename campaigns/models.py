@@ -12,15 +12,78 @@ from simple_history.models import HistoricalRecords
 from campaigns.scoping import CountyScopedQuerySet, TownScopedQuerySet
 
 
+class RegionQuerySet(models.QuerySet):
+    def subtree(self, region: Region) -> RegionQuerySet:
+        """The region and every region below it, at any depth (one indexed prefix match on ``path``)."""
+        return self.filter(path__startswith=region.path)
+
+    def for_user(self, user: User) -> RegionQuerySet:
+        """A region's account sees its subtree; a county's, its county's node; the deployment's, every region."""
+        from campaigns.scoping import county_filter
+
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.region_id:
+            return self.filter(path__startswith=models.Subquery(self.filter(pk=user.region_id).values("path")[:1]))
+        scope = county_filter(user, "county")
+        return self.filter(scope) if scope else self
+
+
+class Region(models.Model):
+    """A unit of the administrative division tree (GB/T 2260): province → prefecture → county → town → village.
+
+    ``path`` holds the codes from the root down to this region ("530000/530400/530481/"), so a subtree is one
+    prefix match; it is kept by `campaigns.services.regions_load`, the one writer of the tree.
+    """
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("省级")
+        PREFECTURE = "prefecture", _("地级")
+        COUNTY = "county", _("县级")
+        TOWN = "town", _("乡级")
+        VILLAGE = "village", _("村级")
+
+    code = models.CharField(_("区划代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    level = models.CharField(_("层级"), max_length=12, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级区划")
+    )
+    path = models.CharField(_("路径"), max_length=80, editable=False)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["path"], name="region_path_prefix", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.code})"
+
+
 class CountyQuerySet(CountyScopedQuerySet):
     county_field = "pk"
 
 
 class County(models.Model):
-    """A county-level unit (县/县级市/区) that runs campaigns: the tenant of this application."""
+    """A county-level unit (县/县级市/区) that runs campaigns: the tenant of this application.
+
+    It hangs from its node in the region tree (``region``), through which a prefecture's or a province's
+    office sees it.
+    """
 
     name = models.CharField(_("名称"), max_length=50)
     division_code = models.CharField(_("行政区划代码"), max_length=6, unique=True)
+    region = models.OneToOneField(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="county",
+        verbose_name=_("行政区划"),
+    )
 
     objects = CountyQuerySet.as_manager()
     history = HistoricalRecords()
@@ -200,19 +263,48 @@ class Role(models.TextChoices):
 class UserQuerySet(models.QuerySet):
     def for_user(self, user: User) -> UserQuerySet:
         """Superusers see every account; an admin of a county, the accounts of that county (its own, its towns'
-        and its departments'); a county-less admin (a province's) every account but the superusers'."""
+        and its departments'); an admin of a region, those of its subtree (its regions' and its counties');
+        an admin of neither (the deployment's own) every account but the superusers'."""
         if not (user.is_authenticated and user.is_active):
             return self.none()
         if user.is_superuser:
             return self
         if not user.sees_all_towns:
             return self.filter(pk=user.pk)
+        if user.region_id:
+            regions = Region.objects.filter(path__startswith=user.region.path)
+            counties = County.objects.filter(region__in=regions)
+            return self.filter(
+                Q(region__in=regions)
+                | Q(county__in=counties)
+                | Q(town__county__in=counties)
+                | Q(department__county__in=counties),
+                is_superuser=False,
+            )
         county_id = user.county_id
         if county_id is None:
             return self.filter(is_superuser=False)
         return self.filter(
             Q(county=county_id) | Q(town__county=county_id) | Q(department__county=county_id), is_superuser=False
         )
+
+
+# Permissions that read (or, for accounts, manage the users below): what an account above a county keeps.
+ABOVE_A_COUNTY_PERMISSIONS = frozenset(
+    {
+        "targets.view_dashboard",
+        "enrolment.export_entries",
+        "enrolment.view_unmasked_personal_data",
+        "enrolment.reveal_personal_data",
+        "audit.view_accesslog",
+        "campaigns.add_user",
+        "campaigns.change_user",
+    }
+)
+
+
+def _a_read(perm: str) -> bool:
+    return perm.partition(".")[2].startswith("view_") or perm in ABOVE_A_COUNTY_PERMISSIONS
 
 
 class StaffManager(UserManager.from_queryset(UserQuerySet)):
@@ -238,6 +330,15 @@ class User(AbstractUser):
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("部门")
     )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("所属区划"),
+        help_text=_("市(州)、省级管理员和办公室用户所属的区划,可见其下各县(市、区);县级用户填“县(市、区)”。"),
+    )
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     # Set for a password someone else chose (an administrator, or generated): its owner changes it first.
     password_must_change = models.BooleanField(_("须修改初始密码"), default=False)
@@ -257,6 +358,10 @@ class User(AbstractUser):
                 condition=Q(department__isnull=True) | Q(role="department"),
                 name="user_department_only_for_department_staff",
             ),
+            models.CheckConstraint(
+                condition=Q(region__isnull=True) | (Q(role__in=["admin", "office"]) & Q(county__isnull=True)),
+                name="user_region_only_for_admins_and_office_above_a_county",
+            ),
         ]
 
     def password_set(self, raw_password: str, *, by: User | None) -> None:
@@ -275,6 +380,14 @@ class User(AbstractUser):
         if days and self.password_changed_at is not None:
             return timezone.now() - self.password_changed_at > datetime.timedelta(days=days)
         return False
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        """An account above a county (a prefecture's or a province's) reads what its role reads and changes
+        nothing of its counties: of its role's permissions it keeps the views and reads only (and, for an
+        admin, the management of the accounts below it)."""
+        if self.region_id and not self.is_superuser and not _a_read(perm):
+            return False
+        return super().has_perm(perm, obj)
 
     @property
     def sees_all_towns(self) -> bool:

@@ -65,6 +65,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reporting.view_report",
         "reporting.review_report",
         "reporting.view_supervisionvisit",
+        "bulletins.manage_bulletin",
     ],
     Role.TOWN: [
         "campaigns.view_village",

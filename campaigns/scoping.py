@@ -1,9 +1,12 @@
 """Access scoping: the one place that decides which rows a user may see.
 
 Every queryset of county-, town- or department-owned data inherits one of these and exposes
-``for_user(user)``; every view starts from it. Admins and the leadership office see their county
-(all counties when they have none, as for a province-level account); town staff see their own town;
+``for_user(user)``; every view starts from it. Admins and the leadership office see their county, or
+every county under their region (a prefecture's or a province's office: the region's subtree), or all
+counties when they have neither (the deployment's own account); town staff see their own town;
 department staff see no town-owned rows, only their department's own data.
+
+`county_filter` is the one rule for "which counties": every queryset below goes through it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Self
 
 from django.db import models
+from django.db.models import Q
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -18,18 +22,49 @@ if TYPE_CHECKING:
     from campaigns.models import User
 
 
+NO_COUNTY = Q(pk__in=[])  # matches no row: what an account without a scope sees
+
+
+def county_filter(user: User, field: str) -> Q:
+    """The condition on ``field`` (a lookup path to a County) that keeps the counties the user may see.
+
+    Superusers and the deployment's own admins and office (neither a county nor a region) see every county;
+    an account of a county, that county; an account of a region above, the counties of its subtree (one
+    subquery, whatever the number of counties); town and department staff, the county of their unit.
+    Anything else sees nothing: an inactive or anonymous user, a region-level account whose region has no
+    county below it, a role that names no unit.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return NO_COUNTY
+    if user.is_superuser:
+        return Q()
+    if user.county_id:
+        return Q(**{field: user.county_id})
+    region_id = getattr(user, "region_id", None)
+    if region_id:
+        from campaigns.models import County, Region
+
+        paths = Region.objects.filter(pk=region_id).values("path")
+        counties = County.objects.filter(region__path__startswith=models.Subquery(paths[:1])).values("pk")
+        return Q(**{f"{field}__in": counties})
+    county_id = county_of(user)
+    if county_id is not None:
+        return Q(**{field: county_id})
+    if user.sees_all_towns:
+        return Q()
+    return NO_COUNTY
+
+
+def sees_one_county(user: User) -> bool:
+    """Whether the user's scope is a single county (so a page about "the" county is theirs alone)."""
+    return bool(user.county_id or user.town_id or user.department_id)
+
+
 class CountyScopedQuerySet(models.QuerySet):
     county_field = "county"
 
     def for_user(self, user: User) -> Self:
-        if not (user.is_authenticated and user.is_active):
-            return self.none()
-        if user.is_superuser or (not user.county_id and user.sees_all_towns):
-            return self
-        county_id = user.county_id or county_of(user)
-        if county_id is None:
-            return self.none()
-        return self.filter(**{self.county_field: county_id})
+        return self.filter(county_filter(user, self.county_field))
 
 
 class ReferenceQuerySet(models.QuerySet):
@@ -50,9 +85,7 @@ class TownScopedQuerySet(models.QuerySet):
         if not (user.is_authenticated and user.is_active):
             return self.none()
         if user.sees_all_towns:
-            if user.is_superuser or not user.county_id:
-                return self
-            return self.filter(**{f"{self.town_field}__county": user.county_id})
+            return self.filter(county_filter(user, f"{self.town_field}__county"))
         if user.town_id:
             return self.filter(**{self.town_field: user.town_id})
         return self.none()
@@ -69,9 +102,7 @@ class UnitScopedQuerySet(models.QuerySet):
         if not (user.is_authenticated and user.is_active):
             return self.none()
         if user.sees_all_towns:
-            if user.is_superuser or not user.county_id:
-                return self
-            return self.filter(**{self.county_field: user.county_id})
+            return self.filter(county_filter(user, self.county_field))
         if user.town_id:
             return self.filter(**{self.town_field: user.town_id})
         if user.department_id:
@@ -105,13 +136,16 @@ class ScopedAdminMixin:
 
 def writable_towns(user: User) -> models.QuerySet:
     """The towns whose push entries, records and villages the user may write: every town of their county for
-    admins (and the office), their own town for town staff, none for department staff.
+    admins (and the office), their own town for town staff, none for department staff nor for an account
+    above a county.
 
     The same rule as `TownScopedQuerySet.for_user`, for a row that does not exist yet.
     """
     from campaigns.models import Town
 
     towns = Town.objects.for_user(user)
+    if getattr(user, "region_id", None) and not user.is_superuser:
+        return towns.none()  # an account above a county reads its counties' data, it does not work on it
     if user.is_authenticated and user.sees_all_towns:
         return towns
     if user.is_authenticated and user.town_id:

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "enrolment",
     "reporting",
     "dashboard",
+    "bulletins",
     "home",
 ]
 

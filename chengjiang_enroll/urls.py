@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("targets.urls")),
     path("", include("reporting.urls")),
     path("", include("dashboard.urls")),
+    path("", include("bulletins.urls")),
     path("", include("audit.urls")),
 ]
 

@@ -65,29 +65,40 @@ def is_system_matched(entry: PushEntry) -> bool:
 
 @dataclass(frozen=True)
 class Funnel:
+    """Every entry counted under exactly one status, so the parts add up to ``pushed``."""
+
     pushed: int
-    worked: int
+    pending: int
     enrolled: int
     not_due: int
-    open: int
+    refused: int
+    unreachable: int
+
+    @property
+    def worked(self) -> int:
+        """Entries someone has looked at: every status but 待核查."""
+        return self.pushed - self.pending
+
+    @property
+    def open(self) -> int:
+        """Entries still to be followed up: 待核查, 拒绝参保 and 无法联系."""
+        return self.pending + self.refused + self.unreachable
+
+    def parts(self) -> list[tuple[str, str, int]]:
+        """(status, label, count) for every status, in the order the statuses are declared."""
+        return [(status.value, str(status.label), getattr(self, status.value)) for status in EntryStatus]
+
+    def count(self, status: str) -> int:
+        return getattr(self, status) if status in EntryStatus.values else 0
 
 
 def entry_funnel(queryset: QuerySet[PushEntry]) -> Funnel:
-    """pushed → worked → enrolled / not due / still open, in one aggregate query."""
+    """How many entries hold each status, in one aggregate query."""
     counts = queryset.order_by().aggregate(
         pushed=Count("id"),
-        pending=Count("id", filter=Q(status=EntryStatus.PENDING)),
-        enrolled=Count("id", filter=Q(status=EntryStatus.ENROLLED)),
-        not_due=Count("id", filter=Q(status=EntryStatus.NOT_DUE)),
+        **{status.value: Count("id", filter=Q(status=status)) for status in EntryStatus},
     )
-    pushed = counts["pushed"]
-    return Funnel(
-        pushed=pushed,
-        worked=pushed - counts["pending"],
-        enrolled=counts["enrolled"],
-        not_due=counts["not_due"],
-        open=pushed - counts["enrolled"] - counts["not_due"],
-    )
+    return Funnel(**counts)
 
 
 @dataclass(frozen=True)
@@ -197,6 +208,13 @@ def entry_in_scope(user: User, pk: int) -> PushEntry:
         .select_related("town", "village", "batch", "last_pushed_batch", "status_changed_by")
         .get(pk=pk)
     )
+
+
+def next_open_entry_id(user: User, *, after: int) -> int | None:
+    """The next 待核查 entry of the user's queue after ``after`` in id order, wrapping round; None when none is left."""
+    pending = PushEntry.objects.for_user(user).filter(status=EntryStatus.PENDING).exclude(pk=after).order_by("pk")
+    following = pending.filter(pk__gt=after).values_list("pk", flat=True).first()
+    return following if following is not None else pending.values_list("pk", flat=True).first()
 
 
 @dataclass(frozen=True)

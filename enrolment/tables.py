@@ -9,17 +9,27 @@ from django.utils.translation import gettext_lazy
 
 from enrolment.models import PushEntry
 from enrolment.selectors import is_person, shown_key, shown_phone
-
-_STATUS_BADGES = {
-    "pending": "secondary",
-    "enrolled": "success",
-    "not_due": "info",
-    "refused": "danger",
-    "unreachable": "warning",
-}
+from enrolment.templatetags.entry_status import entry_status_badge
 
 
 class EntryTable(tables.Table):
+    # Ticks for 批量设置状态. The boxes belong to the bulk form outside the table (HTML's form attribute), so no
+    # form sits inside another (the rows' 查看完整信息 forms are in the table).
+    select = tables.CheckBoxColumn(
+        accessor="pk",
+        verbose_name=gettext_lazy("选择"),
+        attrs={
+            "th__input": {"data-select-all": "", "aria-label": gettext_lazy("全选本页"), "form": "entry-bulk"},
+            "td__input": {
+                "name": "ids",
+                "form": "entry-bulk",
+                "aria-label": gettext_lazy("选择"),
+                "data-testid": "select-entry",
+            },
+            "th": {"class": "d-print-none"},
+            "td": {"class": "d-print-none"},
+        },
+    )
     id = tables.Column(verbose_name=gettext_lazy("编号"), linkify=("entry-detail", {"pk": tables.A("pk")}))
     kind = tables.Column(verbose_name=gettext_lazy("清单类型"))
     name = tables.Column(verbose_name=gettext_lazy("姓名/单位名称"), linkify=("entry-detail", {"pk": tables.A("pk")}))
@@ -34,10 +44,23 @@ class EntryTable(tables.Table):
     class Meta:
         model = PushEntry
         fields: tuple[str, ...] = ()
-        sequence = ("id", "kind", "name", "key", "phone", "town", "village", "batch", "pushed_times", "status")
+        sequence = (
+            "select",
+            "id",
+            "kind",
+            "name",
+            "key",
+            "phone",
+            "town",
+            "village",
+            "batch",
+            "pushed_times",
+            "status",
+        )
         # Sorting a million rows by name would need an index per column; the queue is worked in id order.
         orderable = False
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "entry-table"}
+        template_name = "enrolment/_entry_table.html"
         row_attrs = {"data-entry-id": lambda record: record.pk}
 
     def __init__(
@@ -69,8 +92,4 @@ class EntryTable(tables.Table):
         )
 
     def render_status(self, record: PushEntry) -> str:
-        return format_html(
-            '<span class="badge text-bg-{}">{}</span>',
-            _STATUS_BADGES.get(record.status, "secondary"),
-            record.get_status_display(),
-        )
+        return entry_status_badge(record.status, record.get_status_display())

@@ -15,6 +15,7 @@ urlpatterns = [
     path("imports/<int:pk>/rejected.xlsx", data_imports.data_import_rejected, name="data-import-rejected"),
     path("entries/", entries.entry_list, name="entry-list"),
     path("entries/export.xlsx", entries.entry_export, name="entry-export"),
+    path("entries/bulk-status/", entries.entry_bulk_status, name="entry-bulk-status"),
     path("entries/import/", entries.entry_import, name="entry-import"),
     path("entries/import/<uuid:token>/", entries.entry_import_preview, name="entry-import-preview"),
     path("entries/<int:pk>/", entries.entry_detail, name="entry-detail"),

@@ -39,6 +39,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("月度报告"), "reporting:list", _UNITS),
     NavItem(_("报告报送情况"), "reporting:overview-index", _REVIEWERS),
     NavItem(_("季度督导"), "reporting:supervision", _EVERYONE),
+    NavItem(_("按月通报"), "bulletins:list", _EVERYONE),
     NavItem(_("访问日志"), "audit:log", _STAFF_ADMIN),
     NavItem(_("管理后台"), "admin:index", _STAFF_ADMIN),
 ]

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from bulletins.selectors import latest_published
 from campaigns.models import Campaign, Role, User
 from dashboard.selectors import town_overview
 from enrolment.models import PushEntry
@@ -44,6 +45,7 @@ def start_page_context(*, user: User, campaign: Campaign | None) -> dict[str, ob
     now = timezone.now()
     context: dict[str, object] = {"campaign": campaign, "phases": list(campaign.phases.all()) if campaign else []}
     context.update(reporting_panel(user=user, campaign=campaign, now=now))
+    context["latest_bulletin"] = latest_published(user=user, campaign=campaign)
     if user.role == Role.TOWN:
         context["entry_funnel"] = entry_funnel(PushEntry.objects.for_user(user))
     if campaign and user.has_perm("targets.set_baseline"):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from campaigns.models import Campaign, Department, Town
-from campaigns.scoping import CountyScopedQuerySet, UnitScopedQuerySet
+from campaigns.scoping import CountyScopedQuerySet, UnitScopedQuerySet, county_filter
 from reporting.schedule import Period
 
 # Exactly one of town and department: the reporting unit that owns the row.
@@ -252,7 +252,7 @@ class NoticeQuerySet(CountyScopedQuerySet):
         """Notices addressed to the user's unit, or to the office for office staff and admins."""
         if user.sees_all_towns:
             qs = self.filter(town__isnull=True, department__isnull=True)
-            return qs.filter(campaign__county=user.county_id) if user.county_id else qs
+            return qs.filter(county_filter(user, "campaign__county"))
         if user.town_id:
             return self.filter(town=user.town_id)
         if user.department_id:

@@ -10,7 +10,7 @@ what the campaign's progress counts.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -94,13 +94,16 @@ def status_label(status: str) -> str:
 def _validated(entry: PushEntry, change: StatusChange, *, today: datetime.date) -> dict[str, object] | None:
     """The entry's new status fields, or None when the change would change nothing.
 
-    Raises ValidationError with a Chinese message naming what is wrong.
+    Raises ValidationError keyed by the status form's field names, with a Chinese message for every field
+    that is wrong (not only the first).
     """
     status = change.status
     if status not in EntryStatus.values:
         raise ValidationError(
-            _("核查状态“%(status)s”无效，应为：%(choices)s")
-            % {"status": status, "choices": "、".join(str(s.label) for s in EntryStatus)}
+            {
+                "status": _("核查状态“%(status)s”无效，应为：%(choices)s")
+                % {"status": status, "choices": "、".join(str(s.label) for s in EntryStatus)}
+            }
         )
     note = (change.note or "").strip()
     values: dict[str, object] = {
@@ -110,27 +113,30 @@ def _validated(entry: PushEntry, change: StatusChange, *, today: datetime.date) 
         "enrolled_on": None,
         "note": note,
     }
+    errors: dict[str, str] = {}
     if status == EntryStatus.ENROLLED:
         if not change.insurance:
-            raise ValidationError(_("标记为“已参保”时必须选择参保险种"))
-        if change.insurance not in Insurance.values:
-            raise ValidationError(_("参保险种“%(insurance)s”无效") % {"insurance": change.insurance})
+            errors["insurance"] = _("标记为“已参保”时必须选择参保险种")
+        elif change.insurance not in Insurance.values:
+            errors["insurance"] = _("参保险种“%(insurance)s”无效") % {"insurance": change.insurance}
         if change.enrolled_on is None:
-            raise ValidationError(_("标记为“已参保”时必须填写参保日期"))
-        if change.enrolled_on > today:
-            raise ValidationError(_("参保日期 %(day)s 晚于今天") % {"day": f"{change.enrolled_on:%Y-%m-%d}"})
+            errors["enrolled_on"] = _("标记为“已参保”时必须填写参保日期")
+        elif change.enrolled_on > today:
+            errors["enrolled_on"] = _("参保日期 %(day)s 晚于今天") % {"day": f"{change.enrolled_on:%Y-%m-%d}"}
         values["enrolled_insurance"] = change.insurance
         values["enrolled_on"] = change.enrolled_on
     elif status == EntryStatus.NOT_DUE:
         if not change.not_due_reason:
-            raise ValidationError(_("标记为“无需参保”时必须选择原因"))
-        if change.not_due_reason not in NotDueReason.values:
-            raise ValidationError(_("无需参保原因“%(reason)s”无效") % {"reason": change.not_due_reason})
-        if change.not_due_reason == NotDueReason.OTHER and not note:
-            raise ValidationError(_("无需参保原因为“其他”时必须在备注中说明"))
+            errors["not_due_reason"] = _("标记为“无需参保”时必须选择原因")
+        elif change.not_due_reason not in NotDueReason.values:
+            errors["not_due_reason"] = _("无需参保原因“%(reason)s”无效") % {"reason": change.not_due_reason}
+        elif change.not_due_reason == NotDueReason.OTHER and not note:
+            errors["note"] = _("无需参保原因为“其他”时必须在备注中说明")
         values["not_due_reason"] = change.not_due_reason
     elif status == EntryStatus.REFUSED and not note:
-        raise ValidationError(_("标记为“拒绝参保”时必须在备注中说明情况，以便后续跟进"))
+        errors["note"] = _("标记为“拒绝参保”时必须在备注中说明情况，以便后续跟进")
+    if errors:
+        raise ValidationError(errors)
     if all(getattr(entry, name) == value for name, value in values.items()):
         return None
     # Closed by the business system's records (系统比对): reopening it is a person's considered decision.
@@ -354,5 +360,57 @@ def entries_status_change_bulk(*, user: User, requests: Iterable[StatusChange]) 
     """Apply every valid, non-conflicting change in one transaction; report the rest."""
     _check_permission(user)
     plan = entries_status_plan(user=user, requests=requests, lock=True)
+    _apply(plan.changes, user=user)
+    return plan
+
+
+# A selection larger than this is refused: a village round is tens or hundreds of entries, and one
+# transaction must stay short.
+BULK_LIMIT = 5000
+
+
+@transaction.atomic
+def entries_status_set(
+    *,
+    user: User,
+    entry_ids: Collection[int],
+    status: str,
+    not_due_reason: str = "",
+    insurance: str = "",
+    enrolled_on: datetime.date | None = None,
+    note: str = "",
+) -> ChangePlan:
+    """Give every selected entry the same status (e.g. 无法联系 after a village round), all or nothing.
+
+    An id outside the user's scope, or a status the rules refuse, changes nothing and raises ValidationError;
+    entries that already hold exactly this status are counted in ``unchanged``.
+    """
+    _check_permission(user)
+    if not entry_ids:
+        raise ValidationError(_("请先勾选要修改的条目"))
+    if len(entry_ids) > BULK_LIMIT:
+        raise ValidationError(
+            _("一次最多修改 %(limit)d 条，当前选择了 %(chosen)d 条，请缩小筛选范围")
+            % {"limit": BULK_LIMIT, "chosen": len(entry_ids)}
+        )
+    requests = [
+        StatusChange(
+            entry_id=entry_id,
+            status=status,
+            not_due_reason=not_due_reason,
+            insurance=insurance,
+            enrolled_on=enrolled_on,
+            note=note,
+        )
+        for entry_id in sorted(set(entry_ids))
+    ]
+    # The same change for every entry: its own rules (a note for 拒绝参保…) are checked once, field by field.
+    _validated(PushEntry(), requests[0], today=timezone.localdate())
+    plan = entries_status_plan(user=user, requests=requests, lock=True)
+    if plan.problems:
+        # One message for "no such id" and "not yours", as everywhere.
+        raise ValidationError(
+            _("有 %(count)d 条不存在或不在您的管辖范围内，未作任何修改") % {"count": len(plan.problems)}
+        )
     _apply(plan.changes, user=user)
     return plan

@@ -8,7 +8,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import EmptyPage
+from django.core.paginator import EmptyPage, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tables2.paginators import LazyPaginator
 
 from audit.http import no_store, personal_file_response
 from audit.services import Action, audit_record
@@ -25,23 +24,28 @@ from campaigns.params import page_param, page_size_param
 from campaigns.search_tokens import search_params, search_redirect_query
 from campaigns.xlsx import XLSX_CONTENT_TYPE
 from enrolment.filters import EntryFilter
-from enrolment.forms.entries import EntrySheetUploadForm, EntryStatusForm
+from enrolment.forms.entries import EntryBulkStatusForm, EntrySheetUploadForm, EntryStatusForm
 from enrolment.models import EntrySheetUpload, PushEntry
 from enrolment.selectors import (
+    Funnel,
     entries_for,
     entry_funnel,
     entry_history,
     entry_in_scope,
     is_person,
+    next_open_entry_id,
     shown_key,
     shown_phone,
 )
 from enrolment.services.entries import (
+    BULK_LIMIT,
     CHANGE_PERMISSION,
     Revealed,
     entries_status_plan,
+    entries_status_set,
     entry_personal_data_reveal,
     entry_status_change,
+    status_label,
 )
 from enrolment.services.entry_sheets import entry_sheet_apply, entry_sheet_upload
 from enrolment.tables import EntryTable
@@ -60,12 +64,32 @@ def _queue_params(request: HttpRequest) -> QueryDict:
     return params
 
 
-def _paginate(table: EntryTable, request: HttpRequest) -> None:
+class CountedPaginator(Paginator):
+    """A paginator told its total when the caller already has it (the funnel's counts), else counting once."""
+
+    def __init__(self, object_list: object, per_page: int, *, count: int | None = None, **kwargs: object) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        if count is not None:
+            self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+def _known_total(filterset: EntryFilter, funnel: Funnel) -> int | None:
+    """The filtered total when the funnel already holds it: no filter, or a status filter alone."""
+    data = filterset.data or {}
+    active = {name for name in ("q", "kind", "status", "town", "village", "batch") if data.get(name)}
+    if not active:
+        return funnel.pushed
+    if active == {"status"} and not filterset.form.errors:
+        return funnel.count(data["status"])
+    return None
+
+
+def _paginate(table: EntryTable, request: HttpRequest, *, count: int | None) -> None:
     per_page = page_size_param(request.GET, default=PAGE_SIZE)
     try:
-        table.paginate(paginator_class=LazyPaginator, per_page=per_page, page=page_param(request.GET))
+        table.paginate(paginator_class=CountedPaginator, per_page=per_page, page=page_param(request.GET), count=count)
     except EmptyPage:
-        table.paginate(paginator_class=LazyPaginator, per_page=per_page, page=1)
+        table.paginate(paginator_class=CountedPaginator, per_page=per_page, page=1, count=count)
 
 
 @never_cache
@@ -78,15 +102,18 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('entry-list')}?{search_redirect_query(request, request.POST)}")
     user = request.user
     unmasked = user.sees_personal_data
+    can_change = user.has_perm(CHANGE_PERMISSION)
     filterset = EntryFilter(_queue_params(request), queryset=entries_for(user), user=user)
+    funnel = entry_funnel(PushEntry.objects.for_user(user))
     table = EntryTable(
         filterset.qs,
         unmasked=unmasked,
         can_reveal=user.may_reveal_personal_data and not unmasked,
         csrf_token=get_token(request),
+        exclude=() if can_change else ("select",),
     )
-    _paginate(table, request)
-    rows = list(table.page.object_list) if table.page else []
+    _paginate(table, request, count=_known_total(filterset, funnel))
+    rows = list(table.page.object_list) if table.paginator else []
     if unmasked and rows:
         audit_record(
             action=Action.LIST,
@@ -98,12 +125,80 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     context = {
         "filter": filterset,
         "table": table,
-        "funnel": entry_funnel(PushEntry.objects.for_user(user)),
-        "can_change": user.has_perm(CHANGE_PERMISSION),
+        "funnel": funnel,
+        "total": table.paginator.count,
+        "can_change": can_change,
         "can_export": user.has_perm(EXPORT_PERMISSION),
         "export_query": request.GET.urlencode(),
+        "bulk_form": EntryBulkStatusForm(initial={"query": request.GET.urlencode(), "expected": table.paginator.count})
+        if can_change
+        else None,
+        "bulk_limit": BULK_LIMIT,
     }
     return no_store(render(request, "enrolment/entry_list.html", context))
+
+
+def _error_text(form: EntryBulkStatusForm, error: ValidationError | None = None) -> str:
+    """Every wrong field by its label, e.g. "备注：标记为“拒绝参保”时必须在备注中说明情况"."""
+    if error is not None:
+        if hasattr(error, "error_dict"):
+            form.add_error(None, error)
+        else:
+            return "；".join(error.messages)
+    lines = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields and name != "ids" else ""
+        lines += [f"{label}：{message}" if label else message for message in errors]
+    return "；".join(lines)
+
+
+@login_required
+@permission_required(CHANGE_PERMISSION, raise_exception=True)
+@require_POST
+def entry_bulk_status(request: HttpRequest) -> HttpResponse:
+    """批量设置状态: the ticked entries, or every entry of the queue's current filter, get one status."""
+    user = request.user
+    form = EntryBulkStatusForm(request.POST)
+    query = QueryDict(request.POST.get("query", "")[:2000]).urlencode()
+    back = f"{reverse('entry-list')}?{query}" if query else reverse("entry-list")
+    if not form.is_valid():
+        messages.error(request, _("未作修改：%(error)s") % {"error": _error_text(form)})
+        return redirect(back)
+    data = form.cleaned_data
+    if data["scope"] == EntryBulkStatusForm.FILTERED:
+        params, expired = search_params(request, QueryDict(data["query"]))
+        if expired:
+            messages.error(request, _("未作修改：检索条件已失效，请重新筛选后再批量设置"))
+            return redirect(reverse("entry-list"))
+        filterset = EntryFilter(params, queryset=PushEntry.objects.for_user(user), user=user, with_choices=False)
+        ids = list(filterset.qs.order_by("id").values_list("id", flat=True)[: BULK_LIMIT + 1])
+        if data["expected"] is not None and len(ids) != data["expected"]:
+            messages.error(
+                request,
+                _("未作修改：筛选结果已变为 %(found)d 条（页面显示 %(shown)d 条），请核对后重试")
+                % {"found": len(ids), "shown": data["expected"]},
+            )
+            return redirect(back)
+    else:
+        ids = data["ids"]
+    try:
+        plan = entries_status_set(
+            user=user,
+            entry_ids=ids,
+            status=data["status"],
+            not_due_reason=data["not_due_reason"],
+            insurance=data["insurance"],
+            enrolled_on=data["enrolled_on"],
+            note=data["note"],
+        )
+    except ValidationError as error:
+        messages.error(request, _("未作修改：%(error)s") % {"error": _error_text(form, error)})
+        return redirect(back)
+    text = _("已将 %(count)d 条设为“%(status)s”") % {"count": len(plan.changes), "status": status_label(data["status"])}
+    if plan.unchanged:
+        text += _("，另有 %(count)d 条原已是该状态") % {"count": plan.unchanged}
+    messages.success(request, text)
+    return redirect(back)
 
 
 @never_cache
@@ -138,6 +233,12 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, error)
             else:
                 messages.success(request, _("核查状态已更新"))
+                if "and_next" in request.POST:
+                    following = next_open_entry_id(user, after=entry.pk)
+                    if following is None:
+                        messages.info(request, _("已没有待核查的条目"))
+                        return redirect("entry-list")
+                    return redirect("entry-detail", pk=following)
                 return redirect("entry-detail", pk=entry.pk)
     else:
         form = EntryStatusForm.for_entry(entry)

@@ -30,6 +30,7 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from bulletins.models import AccountabilityLead, Bulletin
 from campaigns.models import Campaign, Role, Town, User, Village
 from enrolment.identifiers import make_id_number
 from enrolment.models import (
@@ -69,6 +70,7 @@ class Side:
     notice: Notice
     project: ConstructionProject
     roster: PneumoconiosisRoster
+    lead: AccountabilityLead | None = None
 
 
 @dataclass
@@ -191,7 +193,7 @@ def world(chengjiang, fenglu, longjie, users, other_town_user, department_user) 
         problems="人社问题",
         measures="人社措施",
     )
-    return World(
+    world = World(
         campaign=chengjiang,
         fenglu=_side("fenglu", fenglu, users[Role.TOWN], chengjiang, batch, office, 1),
         longjie=_side("longjie", longjie, other_town_user, chengjiang, batch, office, 2),
@@ -200,6 +202,36 @@ def world(chengjiang, fenglu, longjie, users, other_town_user, department_user) 
         department_report=department_report,
         users=users,
     )
+    # A published May bulletin and a confirmed accountability lead of each town.
+    now = datetime.datetime(2021, 6, 10, 10, tzinfo=SHANGHAI)
+    may = Bulletin.objects.create(
+        campaign=chengjiang,
+        month=datetime.date(2021, 5, 1),
+        status=Bulletin.Status.PUBLISHED,
+        title="关于2021年5月工作进展情况的通报",
+        snapshot={"month": "2021-05", "label": "2021年5月", "as_of": "2021-05-31", "time_progress": 0.257},
+        generated_at=now,
+        generated_by=office,
+        sequence=1,
+        number="澄扩面办通报〔2021〕1号",
+        published_at=now,
+        published_by=office,
+    )
+    for side in (world.fenglu, world.longjie):
+        side.lead = AccountabilityLead.objects.create(
+            campaign=chengjiang,
+            town=side.town,
+            raised_by=may,
+            rules=["consecutive"],
+            evidence={"months": []},
+            status=AccountabilityLead.Status.CONFIRMED,
+            note="确认",
+            created_at=now,
+            created_by=office,
+            decided_at=now,
+            decided_by=office,
+        )
+    return world
 
 
 # --- the classification of every URL pattern ---------------------------------------------------------
@@ -251,6 +283,14 @@ def town(world: World, side: Side) -> dict:
     return {"pk": side.town.pk}
 
 
+def month(world: World, side: Side) -> dict:
+    return {"month": "2021-06"}
+
+
+def lead(world: World, side: Side) -> dict:
+    return {"pk": side.lead.pk}
+
+
 # route → (url name, kwargs builder, whether the object is a town's (so 龙街's is out of the 凤麓 user's scope)).
 # Routes without a town object (None) give the same URL for both towns; their content is still checked.
 ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
@@ -275,6 +315,7 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "imports/<int:pk>/rejected.xlsx": ("data-import-rejected", data_import, False),
     "entries/": ("entry-list", none, False),
     "entries/export.xlsx": ("entry-export", none, False),
+    "entries/bulk-status/": ("entry-bulk-status", none, False),
     "entries/import/": ("entry-import", none, False),
     "entries/import/<uuid:token>/": ("entry-import-preview", upload, True),
     "entries/<int:pk>/": ("entry-detail", entry, True),
@@ -289,6 +330,13 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "dashboard/": ("dashboard", none, False),
     "dashboard/xlsx": ("dashboard-xlsx", none, False),
     "dashboard/towns/<int:pk>/": ("dashboard-town", town, True),
+    "bulletins/": ("bulletins:list", none, False),
+    "bulletins/leads/": ("bulletins:leads", none, False),
+    "bulletins/leads/<int:pk>/xlsx": ("bulletins:lead-xlsx", lead, True),
+    "bulletins/<month:month>/": ("bulletins:detail", month, False),
+    "bulletins/<month:month>/print/": ("bulletins:print", month, False),
+    "bulletins/<month:month>/xlsx": ("bulletins:xlsx", month, False),
+    "bulletins/<month:month>/docx": ("bulletins:docx", month, False),
     "targets/baselines/upload/": ("baselines-upload", none, False),
     "reports/": ("reporting:list", none, False),
     "reports/summary/": ("reporting:summary", none, False),
@@ -394,6 +442,8 @@ def _post_data(world: World) -> dict:
         "corrected": "on",
         "kind": ListKind.PERSON,
         "label": "篡改",
+        "scope": "ticked",
+        "ids": [other.entry.pk],
     }
 
 
@@ -463,6 +513,7 @@ OWNERS = {
     "reports/view/<int:pk>/": Role.TOWN,
     "reports/attachments/<int:pk>/": Role.TOWN,
     "reports/supervision/<int:pk>/": Role.OFFICE,
+    "bulletins/leads/<int:pk>/xlsx": Role.OFFICE,
 }
 
 

@@ -1,0 +1,110 @@
+"""Access scoping over every URL for accounts above a county (issue 15's acceptance): "a prefecture office user
+sees its counties and nothing of another prefecture; a county user sees nothing of another county, by any URL".
+
+The tree is 云南省 → 玉溪市 (澄江市, 通海县, …) and 曲靖市; Chengjiang holds the sweep's world (凤麓 and 龙街,
+every text marked). For every URL pattern, filled with each town's objects, by GET and by POST:
+
+- 曲靖's office and admin, and 通海's office, never get a page, JSON or workbook with a Chengjiang marker or ID
+  number, get 403/404 on Chengjiang's objects, and change nothing;
+- 玉溪's office and admin get no error page, and change nothing either: above a county, accounts read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from campaigns.models import County, Region, Role, User
+from tests.acceptance.test_scoping_everywhere import (
+    ALL_ROUTES,
+    NOW,
+    ROUTES,
+    World,
+    _assert_nothing_of,
+    _fingerprint,
+    _post_data,
+    _url,
+    world,  # noqa: F401 - the fixture the URLs are filled with
+)
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@dataclass
+class Tree:
+    world: World
+    yuxi: dict[str, User]
+    outsiders: dict[str, User]
+
+
+@pytest.fixture
+def tree(world: World) -> Tree:  # noqa: F811
+    call_command("loaddata", str(ROOT / "tests" / "fixtures" / "tonghai_2022.json"), verbosity=0)
+    call_command("load_regions", str(ROOT / "fixtures" / "regions" / "yuxi.csv"), verbosity=0)
+    call_command("load_regions", str(ROOT / "tests" / "fixtures" / "regions" / "qujing.csv"), verbosity=0)
+    yuxi, qujing = Region.objects.get(code="530400"), Region.objects.get(code="530300")
+    tonghai = County.objects.get(division_code="530423")
+    return Tree(
+        world=world,
+        yuxi={
+            "yuxi-office": UserFactory(username="yuxi-office", role=Role.OFFICE, region=yuxi),
+            "yuxi-admin": UserFactory(username="yuxi-admin", role=Role.ADMIN, region=yuxi),
+        },
+        outsiders={
+            "qujing-office": UserFactory(username="qujing-office", role=Role.OFFICE, region=qujing),
+            "qujing-admin": UserFactory(username="qujing-admin", role=Role.ADMIN, region=qujing),
+            "tonghai-office": UserFactory(username="tonghai-office", role=Role.OFFICE, county=tonghai),
+        },
+    )
+
+
+@pytest.mark.parametrize("route", ALL_ROUTES)
+def test_another_prefecture_or_county_never_sees_chengjiangs_data(login, tree: Tree, route: str) -> None:
+    sweep = tree.world
+    owned = ROUTES[route][2]
+    with time_machine.travel(NOW, tick=False):
+        for name, user in tree.outsiders.items():
+            client = login(user)
+            for side in (sweep.fenglu, sweep.longjie):
+                response = client.get(_url(sweep, route, side))
+                assert response.status_code < 500, (name, route, response.status_code)
+                for town in (sweep.fenglu, sweep.longjie):
+                    _assert_nothing_of(town, response, (name, route))
+                if owned:
+                    assert response.status_code in {403, 404, 405}, (name, route, response.status_code)
+
+
+@pytest.mark.parametrize("route", ALL_ROUTES)
+def test_no_account_outside_chengjiang_or_above_it_changes_its_data(login, tree: Tree, route: str) -> None:
+    sweep = tree.world
+    before = [_fingerprint(sweep.fenglu), _fingerprint(sweep.longjie)]
+    with time_machine.travel(NOW, tick=False):
+        for name, user in {**tree.outsiders, **tree.yuxi}.items():
+            client = login(user)
+            for side in (sweep.fenglu, sweep.longjie):
+                response = client.post(_url(sweep, route, side), _post_data(sweep))
+                assert response.status_code < 500, (name, route, response.status_code)
+    assert [_fingerprint(sweep.fenglu), _fingerprint(sweep.longjie)] == before, route
+
+
+@pytest.mark.parametrize("route", ALL_ROUTES)
+def test_no_page_fails_for_the_prefectures_own_accounts(login, tree: Tree, route: str) -> None:
+    sweep = tree.world
+    with time_machine.travel(NOW, tick=False):
+        for name, user in tree.yuxi.items():
+            response = login(user).get(_url(sweep, route, sweep.fenglu))
+            assert response.status_code < 500, (name, route, response.status_code)
+
+
+def test_the_prefecture_office_reads_its_counties_entries(login, tree: Tree) -> None:
+    with time_machine.travel(NOW, tick=False):
+        response = login(tree.yuxi["yuxi-office"]).get(_url(tree.world, "entries/<int:pk>/", tree.world.longjie))
+    assert response.status_code == 200
+    assert "龙街秘密" in response.content.decode()
