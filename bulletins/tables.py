@@ -41,7 +41,9 @@ class IndicatorColumn(tables.Column):
         return format_html(
             '<span data-testid="completion">{}</span>{}',
             completion(value),
-            format_html('<span class="d-block small text-muted">第 {} 名</span>', rank) if rank else "",
+            format_html('<span class="d-block small text-muted">{}</span>', _("第 %(rank)s 名") % {"rank": rank})
+            if rank
+            else "",
         )
 
 

@@ -8,18 +8,19 @@ period and the push-list work, never recomputing a figure of its own.
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign, Phase, Town
+from campaigns.models import Campaign, Phase, Region, Town, User
 from reporting.schedule import Period, all_periods, current_period, end_of_day
 from reporting.selectors import UnitStatus, period_statuses, reporting_units, unit_periods
 from targets.assessment import LAGGING, NOT_ASSESSED
 from targets.charts import LineChart, Timeline, phase_timeline, trend_chart
 from targets.models import Indicator
-from targets.selectors import PushWork, campaign_progress, progress_trend, push_work
+from targets.selectors import PushWork, campaign_progress, counties_progress, progress_trend, push_work
 
 
 @dataclass(frozen=True)
@@ -297,3 +298,68 @@ def town_detail(*, campaign: Campaign, town: Town, as_of: datetime.date) -> Town
         town_overview(campaign=campaign, town=town, as_of=as_of),
         unit_periods(campaign=campaign, unit=town, now=timezone.now()),
     )
+
+
+# --- a prefecture's (or a province's) office: its counties side by side ------------------------------------
+
+
+@dataclass(frozen=True)
+class CountyRow:
+    """One county on the prefecture's board: its campaign's city-level figures, ranked among the counties."""
+
+    campaign: Campaign
+    cells: list[Cell]
+    composite: float | None
+    composite_rank: int | None
+    behind: bool | None
+
+    @property
+    def name(self) -> str:
+        return self.campaign.county.name
+
+
+@dataclass(frozen=True)
+class RegionBoard:
+    region: Region
+    as_of: datetime.date
+    indicators: list[dict[str, object]]
+    matrix: list[CountyRow]
+
+
+def county_campaigns(*, user: User, on: datetime.date) -> list[Campaign]:
+    """The campaign each county in the user's scope runs on ``on`` (the latest started by then, else its
+    first), one query."""
+    chosen: dict[int, Campaign] = {}
+    for campaign in Campaign.objects.for_user(user).select_related("county").order_by("county_id", "start"):
+        current = chosen.get(campaign.county_id)
+        if current is None or (campaign.start <= on and (current.start > on or campaign.start > current.start)):
+            chosen[campaign.county_id] = campaign
+    return sorted(chosen.values(), key=lambda campaign: campaign.county.division_code)
+
+
+def region_board(*, region: Region, campaigns: list[Campaign], as_of: datetime.date) -> RegionBoard:
+    """The counties × indicators matrix of a region's office (`targets.selectors.counties_progress`), best
+    composite first, counties without one after in code order."""
+    progress = counties_progress(campaigns=campaigns, as_of=as_of)
+    indicators = progress["indicators"]
+    per_county: dict[int, dict[str, dict[str, object]]] = defaultdict(dict)
+    for item in indicators:
+        for row in item["counties"]:
+            per_county[row["campaign_id"]][item["code"]] = row
+    overall = {item["campaign_id"]: item for item in progress["counties_overall"]}
+    matrix = [
+        CountyRow(
+            campaign=campaign,
+            cells=[
+                Cell(item["code"], item["kind"], per_county[campaign.pk].get(item["code"], {})) for item in indicators
+            ],
+            composite=overall[campaign.pk]["composite"],
+            composite_rank=overall[campaign.pk]["rank"],
+            behind=overall[campaign.pk]["behind"],
+        )
+        for campaign in campaigns
+    ]
+    matrix.sort(
+        key=lambda row: (row.composite_rank is None, row.composite_rank or 0, row.campaign.county.division_code)
+    )
+    return RegionBoard(region=region, as_of=as_of, indicators=indicators, matrix=matrix)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from dashboard.selectors import Cell, MatrixRow
+from dashboard.selectors import Cell, CountyRow, MatrixRow
 from targets.templatetags.measures import completion, measure, percent
 
 
@@ -98,12 +98,20 @@ class MatrixTable(tables.Table):
         *,
         as_of: datetime.date,
         city: list[Cell] | None = None,
+        campaign_id: int | None = None,
         **kwargs: object,
     ):
-        data = [_record(row, as_of) for row in rows]
+        # Links keep the campaign asked for: a region's office reads a county's board by its campaign.
+        self.campaign_query = f"&campaign={campaign_id}" if campaign_id else ""
+        data = [self.record(row, as_of) for row in rows]
         self.city = _city_record(city) if city else None
         extra = [(item["code"], CompletionColumn(item["code"], item["name"], item["unit"])) for item in indicators]
         super().__init__(data, extra_columns=extra, **kwargs)
+
+    def record(self, row: MatrixRow, as_of: datetime.date) -> dict[str, object]:
+        record = _record(row, as_of)
+        record["url"] += self.campaign_query
+        return record
 
     def get_top_pinned_data(self) -> list[dict] | None:
         """The city first, whatever the order: every indicator has its city target."""
@@ -145,3 +153,34 @@ def _record(row: MatrixRow, as_of: datetime.date) -> dict[str, object]:
             "composite_rank": row.composite_rank or 10_000,
         },
     }
+
+
+class CountyMatrixTable(MatrixTable):
+    """The same matrix for a region's office: a row per county, each linking down to that county's dashboard."""
+
+    town = tables.Column(
+        verbose_name=_("县(市、区)"),
+        accessor="town_name",
+        order_by=("order",),
+        linkify=lambda record: record["url"],
+        attrs={"td": {"class": "fw-semibold text-nowrap"}},
+    )
+
+    class Meta(MatrixTable.Meta):
+        pass
+
+    def record(self, row: CountyRow, as_of: datetime.date) -> dict[str, object]:
+        return {
+            "town_name": row.name,
+            "order": row.campaign.county.division_code,
+            "url": reverse("dashboard") + f"?campaign={row.campaign.pk}&as_of={row.campaign.clamp(as_of).isoformat()}",
+            "cells": {cell.code: cell for cell in row.cells},
+            "composite": row.composite,
+            "composite_rank": row.composite_rank,
+            "behind": row.behind,
+            "sort": {
+                **{cell.code: cell.sort_value for cell in row.cells},
+                "composite": -1.0 if row.composite is None else row.composite,
+                "composite_rank": row.composite_rank or 10_000,
+            },
+        }

@@ -18,8 +18,8 @@ from audit.services import Action
 from campaigns.models import Campaign, Town
 from campaigns.selectors import campaign_for
 from campaigns.xlsx import XLSX_CONTENT_TYPE
-from dashboard.selectors import dashboard, town_detail
-from dashboard.tables import MatrixTable
+from dashboard.selectors import county_campaigns, dashboard, region_board, town_detail
+from dashboard.tables import CountyMatrixTable, MatrixTable
 from dashboard.workbooks import write_dashboard_workbook
 
 PERMISSION = "targets.view_dashboard"
@@ -45,16 +45,48 @@ def _as_of(request: HttpRequest, campaign: Campaign) -> datetime.date:
         raise _BadDate(_("日期格式应为 YYYY-MM-DD，例如 2021-06-30")) from None
 
 
+def _region_page(request: HttpRequest) -> HttpResponse:
+    """A region's office (a prefecture's, a province's): its counties ranked, each linking to its own board."""
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+    region = request.user.region
+    campaigns = county_campaigns(user=request.user, on=timezone.localdate())
+    context: dict[str, object] = {"region": region, "printed_at": timezone.now()}
+    value = request.GET.get("as_of", "").strip()
+    if value:
+        try:
+            as_of = datetime.date.fromisoformat(value)
+        except ValueError:
+            context["error"] = _("日期格式应为 YYYY-MM-DD，例如 2021-06-30")
+            return render(request, "dashboard/region.html", context, status=400)
+    else:
+        # Today, but never past the last county's target date: after the campaigns the final figures stand.
+        as_of = min(timezone.localdate(), max((c.target_date for c in campaigns), default=timezone.localdate()))
+    board = region_board(region=region, campaigns=campaigns, as_of=as_of)
+    table = CountyMatrixTable(board.matrix, board.indicators, as_of=as_of)
+    RequestConfig(request, paginate=False).configure(table)
+    context.update({"as_of": as_of, "board": board, "table": table})
+    return render(request, "dashboard/region.html", context)
+
+
 @login_required
 @require_GET
 def dashboard_page(request: HttpRequest) -> HttpResponse:
+    if request.user.region_id and not request.GET.get("campaign"):
+        return _region_page(request)
     campaign = _campaign(request)
     try:
         as_of = _as_of(request, campaign)
     except _BadDate as error:
         return render(request, "dashboard/dashboard.html", {"campaign": campaign, "error": str(error)}, status=400)
     board = dashboard(campaign=campaign, as_of=as_of)
-    table = MatrixTable(board.matrix, board.indicators, as_of=as_of, city=board.city)
+    table = MatrixTable(
+        board.matrix,
+        board.indicators,
+        as_of=as_of,
+        city=board.city,
+        campaign_id=campaign.pk if request.GET.get("campaign") else None,
+    )
     RequestConfig(request, paginate=False).configure(table)
     context = {
         "campaign": campaign,

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from campaigns.dates import month_end
 from campaigns.models import Campaign, Town, Village
 from enrolment.models import ListKind
-from targets.assessment import NOT_ASSESSED, judged_baseline, tone_of, uses_baseline
+from targets.assessment import NOT_ASSESSED, competition_ranks, composite, judged_baseline, tone_of, uses_baseline
 from targets.models import Indicator, ProgressSnapshot, Target, WorkTally
 from targets.services import progress_recompute, time_progress
 
@@ -151,6 +152,86 @@ def campaign_progress(*, campaign: Campaign, as_of: datetime.date) -> dict[str, 
         "indicators": indicator_docs,
         "towns_overall": towns_overall,
     }
+
+
+def counties_progress(*, campaigns: list[Campaign], as_of: datetime.date) -> dict[str, object]:
+    """Counties side by side, as a county's towns are: each county is judged by its own campaign's city-level
+    figures (on ``as_of`` within that campaign's span), ranked per indicator and on a composite by the same
+    rules as towns (`targets.assessment`: competition ranks, each completion capped in the composite).
+
+    One query for every county's stored figures; a county whose date is not stored yet is computed first.
+    Returns the document's shape of `campaign_progress` with ``counties`` where it has ``towns``.
+    """
+    dates = {campaign.pk: campaign.clamp(as_of) for campaign in campaigns}
+    snapshots = _city_snapshots(dates)
+    stored = {snapshot.campaign_id for snapshot in snapshots}
+    missing = [campaign for campaign in campaigns if campaign.pk not in stored]
+    for campaign in missing:
+        with contextlib.suppress(IntegrityError):
+            progress_recompute(campaign=campaign, as_of=dates[campaign.pk])
+    if missing:
+        snapshots = _city_snapshots(dates)
+    by_campaign = {campaign.pk: campaign for campaign in campaigns}
+
+    by_indicator: dict[int, list[ProgressSnapshot]] = defaultdict(list)
+    indicators: dict[int, Indicator] = {}
+    for snapshot in snapshots:
+        by_indicator[snapshot.indicator_id].append(snapshot)
+        indicators[snapshot.indicator_id] = snapshot.indicator
+    completions: dict[int, list[float]] = defaultdict(list)
+    behind: dict[int, list[bool]] = defaultdict(list)
+    indicator_docs = []
+    for indicator_id in sorted(by_indicator, key=lambda pk: (indicators[pk].order, pk)):
+        indicator = indicators[indicator_id]
+        rows = [row for row in by_indicator[indicator_id] if row.target_value is not None]
+        ranks = competition_ranks({row.campaign_id: row.completion for row in rows if row.completion is not None})
+        for row in rows:
+            if row.completion is not None:
+                completions[row.campaign_id].append(row.completion)
+            if row.behind is not None:
+                behind[row.campaign_id].append(row.behind)
+        rows.sort(key=lambda row: (ranks.get(row.campaign_id) is None, ranks.get(row.campaign_id, 0), row.campaign_id))
+        indicator_docs.append(
+            {
+                "code": indicator.code,
+                "name": indicator.name,
+                "unit": indicator.unit,
+                "kind": indicator.kind,
+                "counties": [
+                    {
+                        "county": by_campaign[row.campaign_id].county.name,
+                        "campaign_id": row.campaign_id,
+                        **_place_document(row),
+                        "rank": ranks.get(row.campaign_id),
+                    }
+                    for row in rows
+                ],
+            }
+        )
+    composites = {pk: composite(values) for pk, values in completions.items()}
+    composite_ranks = competition_ranks({pk: value for pk, value in composites.items() if value is not None})
+    overall = [
+        {
+            "county": campaign.county.name,
+            "campaign_id": campaign.pk,
+            "as_of": dates[campaign.pk].isoformat(),
+            "composite": _fraction(composites.get(campaign.pk)),
+            "rank": composite_ranks.get(campaign.pk),
+            "behind": any(behind[campaign.pk]) if behind[campaign.pk] else None,
+        }
+        for campaign in campaigns
+    ]
+    overall.sort(key=lambda item: (item["rank"] is None, item["rank"] or 0, item["county"]))
+    return {"as_of": as_of.isoformat(), "indicators": indicator_docs, "counties_overall": overall}
+
+
+def _city_snapshots(dates: dict[int, datetime.date]) -> list[ProgressSnapshot]:
+    if not dates:
+        return []
+    wanted = Q(pk__in=[])
+    for campaign_id, day in dates.items():
+        wanted |= Q(campaign_id=campaign_id, as_of=day)
+    return list(ProgressSnapshot.objects.filter(wanted, town__isnull=True).select_related("indicator"))
 
 
 # --- baselines ------------------------------------------------------------------------------------------

@@ -1,0 +1,130 @@
+"""The dashboard of a prefecture's office: its counties × indicators, ranked with the county board's colours and
+rules, each county linking down to its own board, read-only; nothing of another prefecture."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from campaigns.models import Campaign, County, Region, Role, User
+from enrolment.models import Insurance
+from targets.models import Indicator, Target
+from tests.factories import CampaignFactory, CountyFactory, TownFactory, UserFactory
+from tests.targets.helpers import records
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+AS_OF = "2021-06-30"
+PENSION = "employee_pension_insured"
+
+
+def _county_campaign(name: str, code: str, new: int) -> Campaign:
+    """A county whose campaign has one city target, 1,000 → 1,100 insured, and ``new`` enrolments so far."""
+    county = CountyFactory(name=name, division_code=code)
+    campaign = CampaignFactory(county=county, name=f"2021年{name}参保扩面专项行动")
+    Target.objects.create(
+        campaign=campaign, indicator=Indicator.objects.get(code=PENSION), target_value=1100, baseline=1000
+    )
+    if new:
+        town = TownFactory(county=county)
+        records(campaign, town, new, Insurance.EMPLOYEE_PENSION, datetime.date(2021, 5, 10))
+    return campaign
+
+
+@pytest.fixture
+def yuxi(chengjiang: Campaign) -> Region:
+    _county_campaign("江川区", "530403", 90)
+    _county_campaign("华宁县", "530424", 0)
+    call_command("load_regions", str(ROOT / "fixtures" / "regions" / "yuxi.csv"), verbosity=0)
+    call_command("load_regions", str(ROOT / "tests" / "fixtures" / "regions" / "qujing.csv"), verbosity=0)
+    return Region.objects.get(code="530400")
+
+
+@pytest.fixture
+def prefecture_office(yuxi: Region) -> User:
+    return UserFactory(username="yuxi-office", role=Role.OFFICE, region=yuxi)
+
+
+def _rows(html: str) -> list[tuple[str, dict[str, tuple[str, str]], str]]:
+    """(county, {indicator: (completion text, tone class)}, link) for each row of the matrix, in order."""
+    table = html[html.index('data-testid="matrix"') :]
+    table = table[: table.index("</table>")]
+    rows = []
+    for county, row in re.findall(r'<tr[^>]*data-town="([^"]+)"[^>]*>(.*?)</tr>', table, flags=re.S):
+        cells = {}
+        for tone, code, cell in re.findall(r'<td class="([^"]*)" data-indicator="([^"]+)"[^>]*>(.*?)</td>', row, re.S):
+            match = re.search(r'data-testid="completion">(.*?)</span>', cell)
+            cells[code] = (match.group(1) if match else "—", tone)
+        link = re.search(r'<a href="([^"]+)"', row)
+        rows.append((county, cells, link.group(1).replace("&amp;", "&") if link else ""))
+    return rows
+
+
+def test_the_prefecture_office_sees_its_counties_ranked_in_the_county_boards_colours(login, prefecture_office):
+    response = login(prefecture_office).get("/dashboard/", {"as_of": AS_OF})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "玉溪市 · 各县(市、区)工作看板" in html
+    rows = _rows(html)
+    assert [county for county, _cells, _link in rows] == ["江川区", "华宁县", "澄江市"]
+    jiangchuan, huaning, chengjiang = (cells for _county, cells, _link in rows)
+    assert jiangchuan[PENSION] == ("90.0%", "tone-good")  # 90 of the 100 new, ahead of the time progress
+    assert huaning[PENSION][1] == "tone-bad"  # nothing yet, far behind
+    assert chengjiang[PENSION][1] == "tone-bad"
+    assert "第 1 名" in html
+
+
+def test_a_click_goes_down_to_the_countys_own_board_read_only(login, prefecture_office, chengjiang, fenglu):
+    client = login(prefecture_office)
+    rows = _rows(client.get("/dashboard/", {"as_of": AS_OF}).content.decode())
+    link = next(link for county, _cells, link in rows if county == "澄江市")
+    assert link == f"/dashboard/?campaign={chengjiang.pk}&as_of={AS_OF}"
+    board = client.get(link)
+    assert board.status_code == 200
+    html = board.content.decode()
+    assert chengjiang.name in html
+    assert "去设置" not in html  # baselines are the county's to set
+    town_link = f"/dashboard/towns/{fenglu.pk}/?as_of={AS_OF}&amp;campaign={chengjiang.pk}"
+    assert town_link in html
+    assert client.get(town_link.replace("&amp;", "&")).status_code == 200
+    assert client.get("/targets/baselines/upload/").status_code in {403, 405}
+    assert not prefecture_office.has_perm("targets.set_baseline")
+
+
+def test_another_prefectures_office_sees_none_of_these_counties(login, yuxi, chengjiang):
+    other = UserFactory(role=Role.OFFICE, region=Region.objects.get(code="530300"))
+    client = login(other)
+    response = client.get("/dashboard/", {"as_of": AS_OF})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "曲靖市" in html and 'data-testid="no-counties"' in html
+    for name in ("澄江市", "江川区", "华宁县"):
+        assert name not in html
+    assert client.get("/dashboard/", {"campaign": chengjiang.pk}).status_code == 404
+    assert client.get("/dashboard/xlsx", {"campaign": chengjiang.pk}).status_code == 404
+
+
+def test_a_county_office_still_gets_its_own_board(login, yuxi, chengjiang):
+    office = UserFactory(role=Role.OFFICE, county=County.objects.get(division_code="530481"))
+    html = login(office).get("/dashboard/", {"as_of": AS_OF}).content.decode()
+    assert "领导小组工作看板" in html and "各县(市、区)工作看板" not in html
+
+
+def test_the_board_reads_in_as_many_queries_for_more_counties(login, prefecture_office):
+    client = login(prefecture_office)
+    client.get("/dashboard/", {"as_of": AS_OF})  # the figures of the date are stored by the first reader
+    with CaptureQueriesContext(connection) as few:
+        client.get("/dashboard/", {"as_of": AS_OF})
+    _county_campaign("易门县", "530425", 10)
+    _county_campaign("峨山彝族自治县", "530426", 20)
+    call_command("load_regions", str(ROOT / "fixtures" / "regions" / "yuxi.csv"), verbosity=0)
+    client.get("/dashboard/", {"as_of": AS_OF})
+    with CaptureQueriesContext(connection) as more:
+        response = client.get("/dashboard/", {"as_of": AS_OF})
+    assert len(_rows(response.content.decode())) == 5
+    assert len(more) == len(few)
