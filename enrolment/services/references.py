@@ -107,6 +107,8 @@ def _one_of(label: str, names: dict[str, str]) -> Callable[[object], str]:
     return parse
 
 
+# What a department's file says (input vocabulary, compared with cell text), so not translated; the same
+# holds for the categories and grades below and the departments' names further down.
 _PLACES = {
     **dict.fromkeys(("本地", "本市", "本县", "市内", "县内"), "local"),
     **dict.fromkeys(("外地", "异地", "市外", "县外", "省外", "外省", "外市"), "elsewhere"),
