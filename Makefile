@@ -56,10 +56,13 @@ beat: install
 clean:
 	rm -rf $(VENV) staticfiles var db.sqlite3
 
-# Refresh the zh_Hans catalogue after changing UI strings (needs GNU gettext).
+# Refresh the zh_Hans catalogue after changing UI strings (needs GNU gettext). New msgids get themselves as msgstr.
+# msgmerge guesses a msgstr for a new msgid from a similar old one ("fuzzy"): gettext ignores those, but the
+# catalogue a county edits would show the wrong wording, so they are emptied first and become identity too.
 messages: install
 	DEBUG=1 $(MANAGE) makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests
 	cd locale/zh_Hans/LC_MESSAGES && \
+	  msgattrib --clear-fuzzy --empty --clear-previous --no-obsolete django.po -o django.po && \
 	  msgattrib --translated --no-obsolete django.po -o translated.po && \
 	  msgattrib --untranslated --no-obsolete django.po | msgen - | sed '/^msgstr\[1\]/d' > untranslated.po && \
 	  msgcat --use-first translated.po untranslated.po -o django.po && rm translated.po untranslated.po

@@ -15,7 +15,7 @@ from campaigns.params import int_param
 from campaigns.places import towns_named
 from campaigns.text import normalize_text
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
-from enrolment.models import EntryPush, EntryStatus, ListKind, PushEntry
+from enrolment.models import EntryPush, EntryStatus, EntrySuggestion, ListKind, PushEntry, ReferenceKind
 from enrolment.selectors import filter_choices
 
 _KEY_LIKE = re.compile(r"[0-9A-Z]{15,18}")
@@ -44,10 +44,17 @@ class EntryFilter(django_filters.FilterSet):
     town = django_filters.CharFilter(label=gettext_lazy("镇(街道)"), method="filter_town", widget=forms.Select)
     village = django_filters.CharFilter(label=gettext_lazy("村(社区)"), method="filter_village", widget=forms.Select)
     batch = django_filters.CharFilter(label=gettext_lazy("推送批次"), method="filter_batch", widget=forms.Select)
+    # Entries with an open suggestion (or a tag) of a kind of department data.
+    suggestion = django_filters.ChoiceFilter(
+        label=gettext_lazy("比对提示"),
+        choices=ReferenceKind.choices,
+        empty_label=gettext_lazy("全部"),
+        method="filter_suggestion",
+    )
 
     class Meta:
         model = PushEntry
-        fields = ["q", "kind", "status", "town", "village", "batch"]
+        fields = ["q", "kind", "status", "town", "village", "batch", "suggestion"]
 
     def __init__(self, *args: object, user: User, with_choices: bool = True, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -113,10 +120,20 @@ class EntryFilter(django_filters.FilterSet):
         pushes = EntryPush.objects.filter(batch__label=text)
         return queryset.filter(Q(batch__label=text) | Q(pk__in=pushes.values("entry_id")))
 
+    def filter_suggestion(self, queryset: QuerySet[PushEntry], name: str, value: str) -> QuerySet[PushEntry]:
+        if not value:
+            return queryset
+        open_ones = EntrySuggestion.objects.filter(kind=value, status=EntrySuggestion.Status.OPEN)
+        return queryset.filter(pk__in=open_ones.values("entry_id"))
+
     def summary(self) -> str:
         """The active filters for the audit log: codes and ids, and only whether a search was made."""
         data = self.data or {}
-        parts = [f"{name}={data[name]}" for name in ("kind", "status", "town", "village", "batch") if data.get(name)]
+        parts = [
+            f"{name}={data[name]}"
+            for name in ("kind", "status", "town", "village", "batch", "suggestion")
+            if data.get(name)
+        ]
         if data.get("q"):
             parts.append("q=" + _("(已填写)"))
         return "，".join(parts) or _("全部")

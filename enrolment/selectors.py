@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Value
+from django.utils.translation import gettext_lazy
 
 from campaigns.models import Town, User, Village
 from enrolment.identifiers import mask_id_number, mask_phone
@@ -261,3 +262,71 @@ def entry_history(entry: PushEntry) -> list[HistoryLine]:
 def batch_funnel(*, batch: Batch) -> Funnel:
     """What became of the entries a batch pushed — new ones and earlier ones pushed again — in one query."""
     return entry_funnel(PushEntry.objects.filter(pk__in=EntryPush.objects.filter(batch=batch).values("entry_id")))
+
+
+@dataclass(frozen=True)
+class SuggestionLine:
+    suggestion: EntrySuggestion
+    label: str
+    outcome: str
+    detail: str
+
+
+def entry_suggestions(entry: PushEntry) -> list[SuggestionLine]:
+    """Every suggestion and tag of an entry with its source list and date, and what accepting it does."""
+    from enrolment.services.references import place_label
+    from enrolment.services.suggestions import outcome_of
+
+    lines = []
+    for suggestion in entry.suggestions.select_related(
+        "reference_list__department", "reference_row", "decided_by"
+    ).order_by("status", "kind"):
+        suggestion.entry = entry
+        outcome = outcome_of(suggestion)
+        row = suggestion.reference_row
+        detail = "，".join(str(value) for value in row.details.values() if value)
+        if suggestion.kind == ReferenceKind.INSURED_16PLUS:
+            detail = "，".join(part for part in (detail, place_label(row.category)) if part)
+        elif row.category:
+            detail = "，".join(part for part in (row.category, detail) if part)
+        label = str(_TAG_LABELS.get(suggestion.kind) or (outcome.label if outcome else suggestion.get_kind_display()))
+        lines.append(SuggestionLine(suggestion, label, outcome.label if outcome else "", detail))
+    return lines
+
+
+def system_match_source(entry: PushEntry) -> str:
+    """The business-system records an entry was closed by (file and time), or "" when a person closed it."""
+    if not is_system_matched(entry):
+        return ""
+    record = entry.records.select_related("data_import").order_by("enrolled_on").first()
+    if record is None:
+        return "—"
+    if record.data_import_id:
+        moment = record.data_import.finished_at or record.data_import.uploaded_at
+        return f"{record.data_import.file_name}，{moment:%Y-%m-%d %H:%M}" if moment else record.data_import.file_name
+    return f"{record.get_source_display()}，{record.created_at:%Y-%m-%d %H:%M}"
+
+
+# Tags are shown by what they mean for the entry, not by the list they came from.
+_GOVERNMENT_PAYS = gettext_lazy("政府代缴对象")
+_LIVE_EMPLOYER = gettext_lazy("在营单位")
+_TAG_LABELS = {
+    ReferenceKind.POVERTY: _GOVERNMENT_PAYS,
+    ReferenceKind.DIBAO_TEKUN: _GOVERNMENT_PAYS,
+    ReferenceKind.DISABLED: _GOVERNMENT_PAYS,
+    ReferenceKind.REGISTERED_BUSINESS: _LIVE_EMPLOYER,
+    ReferenceKind.TAX_PAYING_EMPLOYER: _LIVE_EMPLOYER,
+}
+
+
+def suggestion_badge(kind: str) -> str:
+    """How the queue names a suggestion or tag in one or two words (已死亡, 在校学生, 政府代缴对象…)."""
+    return str(_TAG_LABELS.get(kind) or _BADGES.get(kind) or ReferenceKind(kind).label)
+
+
+_BADGES = {
+    ReferenceKind.DECEASED: gettext_lazy("已死亡"),
+    ReferenceKind.STUDENT: gettext_lazy("在校学生"),
+    ReferenceKind.INSURED_16PLUS: gettext_lazy("医保参保"),
+    ReferenceKind.HOUSEHOLD_MOVED: gettext_lazy("户籍迁出"),
+}

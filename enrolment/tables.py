@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from enrolment.models import PushEntry
-from enrolment.selectors import is_person, shown_key, shown_phone
+from enrolment.selectors import is_person, is_system_matched, shown_key, shown_phone, suggestion_badge, suggestion_kinds
 from enrolment.templatetags.entry_status import entry_status_badge
 
 
@@ -40,6 +40,7 @@ class EntryTable(tables.Table):
     batch = tables.Column(verbose_name=gettext_lazy("推送批次"), accessor="batch__label")
     pushed_times = tables.Column(verbose_name=gettext_lazy("推送次数"))
     status = tables.Column(verbose_name=gettext_lazy("核查状态"))
+    suggestions = tables.Column(verbose_name=gettext_lazy("比对提示"), empty_values=(), accessor="pk")
 
     class Meta:
         model = PushEntry
@@ -56,6 +57,7 @@ class EntryTable(tables.Table):
             "batch",
             "pushed_times",
             "status",
+            "suggestions",
         )
         # Sorting a million rows by name would need an index per column; the queue is worked in id order.
         orderable = False
@@ -92,4 +94,19 @@ class EntryTable(tables.Table):
         )
 
     def render_status(self, record: PushEntry) -> str:
-        return entry_status_badge(record.status, record.get_status_display())
+        badge = entry_status_badge(record.status, record.get_status_display())
+        if is_system_matched(record):
+            badge = format_html(
+                '{} <span class="small text-muted" data-testid="system-matched">{}</span>', badge, _("系统比对")
+            )
+        return badge
+
+    def render_suggestions(self, record: PushEntry) -> SafeString:
+        """Open suggestions (to accept or dismiss) and tags, by what they mean for the entry."""
+        suggestions, tags = suggestion_kinds(record)
+        return format_html_join(
+            " ",
+            '<span class="badge {}" data-suggestion="{}">{}</span>',
+            [("text-bg-warning", kind, suggestion_badge(kind)) for kind in suggestions]
+            + [("text-bg-info", kind, suggestion_badge(kind)) for kind in tags],
+        )

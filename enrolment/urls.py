@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrolment.views import api, batches, data_imports, entries, records
+from enrolment.views import api, batches, data_imports, entries, records, references, suggestions
 
 urlpatterns = [
     path("batches/", batches.batch_list, name="batch-list"),
@@ -20,6 +20,15 @@ urlpatterns = [
     path("entries/import/<uuid:token>/", entries.entry_import_preview, name="entry-import-preview"),
     path("entries/<int:pk>/", entries.entry_detail, name="entry-detail"),
     path("entries/<int:pk>/reveal/", entries.entry_reveal, name="entry-reveal"),
+    path("entries/suggestions/accept/", suggestions.suggestions_accept_bulk_view, name="suggestions-accept-bulk"),
+    path("suggestions/<int:pk>/accept/", suggestions.suggestion_accept_view, name="suggestion-accept"),
+    path("suggestions/<int:pk>/dismiss/", suggestions.suggestion_dismiss_view, name="suggestion-dismiss"),
+    path("references/", references.reference_list, name="reference-list"),
+    path("references/<int:pk>/", references.reference_detail, name="reference-detail"),
+    path("references/<int:pk>/progress.json", references.reference_progress_json, name="reference-progress"),
+    path("references/<int:pk>/file", references.reference_file, name="reference-file"),
+    path("references/<int:pk>/rejected.xlsx", references.reference_rejected, name="reference-rejected"),
+    path("references/templates/<str:kind>.xlsx", references.reference_template, name="reference-template"),
     path("records/", records.record_list, name="records"),
     path("records/new/", records.record_new, name="record-new"),
     path("api/entries/", api.api_entry_list, name="api-entry-list"),

@@ -25,17 +25,20 @@ from campaigns.search_tokens import search_params, search_redirect_query
 from campaigns.xlsx import XLSX_CONTENT_TYPE
 from enrolment.filters import EntryFilter
 from enrolment.forms.entries import EntryBulkStatusForm, EntrySheetUploadForm, EntryStatusForm
-from enrolment.models import EntrySheetUpload, PushEntry
+from enrolment.models import EntrySheetUpload, PushEntry, ReferenceKind
 from enrolment.selectors import (
     Funnel,
     entries_for,
     entry_funnel,
     entry_history,
     entry_in_scope,
+    entry_suggestions,
     is_person,
     next_open_entry_id,
     shown_key,
     shown_phone,
+    system_match_source,
+    with_suggestions,
 )
 from enrolment.services.entries import (
     BULK_LIMIT,
@@ -48,6 +51,7 @@ from enrolment.services.entries import (
     status_label,
 )
 from enrolment.services.entry_sheets import entry_sheet_apply, entry_sheet_upload
+from enrolment.services.suggestions import DECIDE_PERMISSION
 from enrolment.tables import EntryTable
 from enrolment.workbooks import EXPORT_FIELDS, change_requests, write_queue_workbook
 
@@ -76,7 +80,7 @@ class CountedPaginator(Paginator):
 def _known_total(filterset: EntryFilter, funnel: Funnel) -> int | None:
     """The filtered total when the funnel already holds it: no filter, or a status filter alone."""
     data = filterset.data or {}
-    active = {name for name in ("q", "kind", "status", "town", "village", "batch") if data.get(name)}
+    active = {name for name in ("q", "kind", "status", "town", "village", "batch", "suggestion") if data.get(name)}
     if not active:
         return funnel.pushed
     if active == {"status"} and not filterset.form.errors:
@@ -90,6 +94,13 @@ def _paginate(table: EntryTable, request: HttpRequest, *, count: int | None) -> 
         table.paginate(paginator_class=CountedPaginator, per_page=per_page, page=page_param(request.GET), count=count)
     except EmptyPage:
         table.paginate(paginator_class=CountedPaginator, per_page=per_page, page=1, count=count)
+
+
+def _bulk_kind(request: HttpRequest) -> str:
+    """The kind of suggestion the queue is filtered by, when the user may accept it in bulk (not a tag)."""
+    kind = request.GET.get("suggestion", "")
+    acceptable = set(ReferenceKind.values) - ReferenceKind.tag_kinds()
+    return kind if kind in acceptable and request.user.has_perm(DECIDE_PERMISSION) else ""
 
 
 @never_cache
@@ -106,7 +117,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     filterset = EntryFilter(_queue_params(request), queryset=entries_for(user), user=user)
     funnel = entry_funnel(PushEntry.objects.for_user(user))
     table = EntryTable(
-        filterset.qs,
+        with_suggestions(filterset.qs),
         unmasked=unmasked,
         can_reveal=user.may_reveal_personal_data and not unmasked,
         csrf_token=get_token(request),
@@ -134,6 +145,9 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         if can_change
         else None,
         "bulk_limit": BULK_LIMIT,
+        # Bulk acceptance of one kind of suggestion over the filtered selection (the filters as shown).
+        "bulk_kind": _bulk_kind(request),
+        "bulk_params": [(name, value) for name, value in request.GET.items() if name not in ("page", "per_page")],
     }
     return no_store(render(request, "enrolment/entry_list.html", context))
 
@@ -262,6 +276,9 @@ def _detail_page(
         "form": form,
         "can_change": can_change,
         "history": entry_history(entry),
+        "suggestions": entry_suggestions(entry),
+        "can_decide": can_change and user.has_perm(DECIDE_PERMISSION),
+        "system_matched": system_match_source(entry),
     }
     return no_store(render(request, "enrolment/entry_detail.html", context, status=400 if form.errors else 200))
 

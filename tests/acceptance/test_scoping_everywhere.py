@@ -38,6 +38,7 @@ from enrolment.models import (
     DataImport,
     EnrolmentRecord,
     EntrySheetUpload,
+    EntrySuggestion,
     Insurance,
     ListKind,
     PneumoconiosisRoster,
@@ -71,6 +72,7 @@ class Side:
     project: ConstructionProject
     roster: PneumoconiosisRoster
     lead: AccountabilityLead | None = None
+    suggestion: object = None
 
 
 @dataclass
@@ -82,6 +84,7 @@ class World:
     data_import: object
     department_report: Report
     users: dict[str, User]
+    reference_list: object = None
 
 
 def _sheet_row(entry: PushEntry) -> dict:
@@ -231,7 +234,44 @@ def world(chengjiang, fenglu, longjie, users, other_town_user, department_user) 
             decided_at=now,
             decided_by=office,
         )
+    _death_list(world)
     return world
+
+
+def _death_list(world: World) -> None:
+    """A current death list of 卫生健康 naming both towns' people, each with its open suggestion."""
+    from campaigns.models import Department
+    from enrolment.models import EntrySuggestion, ReferenceList, ReferenceRow
+
+    campaign = world.campaign
+    reference_list = ReferenceList(
+        campaign=campaign,
+        kind="deceased",
+        department=Department.objects.get(county=campaign.county, name="卫生健康"),
+        as_of=datetime.date(2021, 6, 30),
+        file_name="死亡名单.csv",
+        sha256="d" * 64,
+        status="done",
+        is_current=True,
+        imported=2,
+    )
+    sides = (world.fenglu, world.longjie)
+    content = "公民身份号码,姓名,死亡日期\n" + "".join(
+        f"{side.entry.key},{side.entry.name},2021-05-01\n" for side in sides
+    )
+    reference_list.file.save("死亡名单.csv", ContentFile(content.encode("utf-8")), save=False)
+    reference_list.save()
+    for side in sides:
+        row = ReferenceRow.objects.create(
+            reference_list=reference_list,
+            key=side.entry.key,
+            name=side.entry.name,
+            details={"death_date": "2021-05-01"},
+        )
+        side.suggestion = EntrySuggestion.objects.create(
+            entry=side.entry, kind="deceased", reference_list=reference_list, reference_row=row
+        )
+    world.reference_list = reference_list
 
 
 # --- the classification of every URL pattern ---------------------------------------------------------
@@ -283,6 +323,18 @@ def town(world: World, side: Side) -> dict:
     return {"pk": side.town.pk}
 
 
+def reference_list(world: World, side: Side) -> dict:
+    return {"pk": world.reference_list.pk}
+
+
+def suggestion(world: World, side: Side) -> dict:
+    return {"pk": side.suggestion.pk}
+
+
+def reference_kind(world: World, side: Side) -> dict:
+    return {"kind": "deceased"}
+
+
 def month(world: World, side: Side) -> dict:
     return {"month": "2021-06"}
 
@@ -322,6 +374,15 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "entries/<int:pk>/reveal/": ("entry-reveal", entry, True),
     "records/": ("records", none, False),
     "records/new/": ("record-new", none, False),
+    "references/": ("reference-list", none, False),
+    "references/<int:pk>/": ("reference-detail", reference_list, False),
+    "references/<int:pk>/progress.json": ("reference-progress", reference_list, False),
+    "references/<int:pk>/file": ("reference-file", reference_list, False),
+    "references/<int:pk>/rejected.xlsx": ("reference-rejected", reference_list, False),
+    "references/templates/<str:kind>.xlsx": ("reference-template", reference_kind, False),
+    "suggestions/<int:pk>/accept/": ("suggestion-accept", suggestion, True),
+    "suggestions/<int:pk>/dismiss/": ("suggestion-dismiss", suggestion, True),
+    "entries/suggestions/accept/": ("suggestions-accept-bulk", none, False),
     "api/entries/": ("api-entry-list", none, False),
     "api/entries/<int:pk>/": ("api-entry-detail", entry, True),
     "api/progress/": ("api-progress", none, False),
@@ -408,6 +469,7 @@ def _fingerprint(side: Side) -> list[dict]:
         (ConstructionProject, {"town": side.town}),
         (PneumoconiosisRoster, {"town": side.town}),
         (EntrySheetUpload, {"user": side.user}),
+        (EntrySuggestion, {"entry__town": side.town}),
     ):
         for obj in model.objects.filter(**filters).order_by("pk"):
             rows.append({"model": model.__name__, **model_to_dict(obj), "_str": str(obj)})
