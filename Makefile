@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check bench worker beat install browser clean messages screenshots
+.PHONY: run test lint check bench bench-province worker beat install browser clean messages screenshots
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ lint: install
 bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chengjiang_enroll
 bench: install
 	$(BIN)/python -m benchmarks
+
+# A province under load (benchmarks/province.py), not part of `make bench`: 129 counties, PROVINCE_SCALE million
+# push entries and as many enrolment records (default 10: up to an hour; PROVINCE_SCALE=0.5 for a quick look).
+bench-province: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chengjiang_enroll
+bench-province: install
+	$(BIN)/python -m benchmarks.province
 
 worker: install
 	$(BIN)/celery -A chengjiang_enroll worker --loglevel=INFO

@@ -14,6 +14,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -217,6 +218,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kuomian@localhost")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # Without a broker, tasks run in-process at once: the embedded default needs no server.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Even eager, Celery takes a producer from a connection: an in-memory one, so kombu does not warn about a missing
+# host ("No hostname was supplied") in the output of every command that changes data.
+CELERY_BROKER_WRITE_URL = "memory://localhost/" if CELERY_TASK_ALWAYS_EAGER else None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None) or None
 CELERY_TIMEZONE = TIME_ZONE
@@ -229,6 +233,23 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A progress recompute claimed longer ago than this belongs to a worker that died: another run may take it.
 PROGRESS_STALE_CLAIM_MINUTES = env.int("PROGRESS_STALE_CLAIM_MINUTES", default=30)
+# One queue per kind of work, so each can have its own workers (and machines): a long import never holds up a
+# reminder, and recomputes can be given more processes. A worker started without -Q consumes them all.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "imports", "recompute", "matching", "notifications")]
+CELERY_TASK_ROUTES = {
+    "enrolment.batch_import_task": {"queue": "imports"},
+    "enrolment.data_import_run_task": {"queue": "imports"},
+    "enrolment.reference_import_task": {"queue": "imports"},
+    "enrolment.previews_prune_task": {"queue": "imports"},
+    "enrolment.matching_*": {"queue": "matching"},
+    "targets.progress_*": {"queue": "recompute"},
+    "reporting.*": {"queue": "notifications"},
+    "bulletins.*": {"queue": "notifications"},
+}
+# Beat runs exactly once however many beat processes are started: they share a lock in Redis (see the module).
+CELERY_BEAT_SCHEDULER = "chengjiang_enroll.beat:SingleBeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 15
 CELERY_BEAT_SCHEDULE = {
     "recompute-progress-nightly": {
         "task": "targets.progress_recompute_request_running_task",
@@ -314,7 +335,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {"one_line_refusals": {"()": "chengjiang_enroll.log.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_refusals"]}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Embedded (tasks run inside the command or the request), the tasks' INFO lines would mix into a command's
+    # output: warnings only there, unless LOG_LEVEL says otherwise. Django's own request lines stay (below).
+    "root": {
+        "handlers": ["console"],
+        "level": env.str("LOG_LEVEL", default="WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"),
+    },
     "loggers": {
         # Django's own handlers (a second console in DEBUG, which prints tracebacks) are replaced by the root's.
         "django": {"handlers": [], "level": "INFO", "propagate": True},

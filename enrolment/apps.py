@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,3 +14,13 @@ class EnrolmentConfig(AppConfig):
 
         for model in (Batch, DataImport):
             files_follow_rows(model, "file", "rejected_file")
+        post_migrate.connect(_entry_count_triggers, sender=self)
+
+
+def _entry_count_triggers(*, using: str = DEFAULT_DB_ALIAS, **kwargs: object) -> None:
+    """Put the counters' triggers back after every migrate: SQLite drops them with a table it rebuilds."""
+    from enrolment.entry_counts import entry_count_triggers_install
+
+    connection = connections[using]
+    if {"enrolment_pushentry", "enrolment_entrycount"} <= set(connection.introspection.table_names()):
+        entry_count_triggers_install(connection)

@@ -16,7 +16,10 @@ from campaigns.places import towns_named
 from campaigns.text import normalize_text
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
 from enrolment.models import EntryPush, EntryStatus, EntrySuggestion, ListKind, PushEntry, ReferenceKind
-from enrolment.selectors import filter_choices
+from enrolment.selectors import capped_count, entry_counts, filter_choices
+
+# The filters the entry counters are keyed on; any other narrows the list past what they can answer.
+_COUNTED_FILTERS = frozenset({"kind", "status", "town"})
 
 _KEY_LIKE = re.compile(r"[0-9A-Z]{15,18}")
 
@@ -83,6 +86,28 @@ class EntryFilter(django_filters.FilterSet):
             queryset = self.filter_town(queryset, "town", town)
         return queryset
 
+    def counter_total(self) -> int | None:
+        """How many entries the filters select, from the entry counters, when only kind, status and town narrow
+        the list (the counters' key); None when another filter does."""
+        if self.form.errors:
+            return 0
+        data = self.form.cleaned_data
+        active = {name for name, value in data.items() if normalize_text(value or "")}
+        town = data.get("town") or (self.data or {}).get("town") or ""
+        if normalize_text(town):
+            active.add("town")
+        if active - _COUNTED_FILTERS:
+            return None
+        town_ids = self._town_ids(town) if "town" in active else None
+        counts = entry_counts(self.user, kind=data.get("kind"), status=data.get("status"), town_ids=town_ids)
+        return sum(counts.values())
+
+    def total(self) -> tuple[int, bool]:
+        """(how many entries the filters select, whether that is exact): from the counters where they can
+        answer, else counted up to `COUNT_CAP`."""
+        counted = self.counter_total()
+        return (counted, True) if counted is not None else capped_count(self.qs)
+
     def filter_q(self, queryset: QuerySet[PushEntry], name: str, value: str) -> QuerySet[PushEntry]:
         text = normalize_text(value)
         if not text:
@@ -97,8 +122,16 @@ class EntryFilter(django_filters.FilterSet):
         if not text:
             return queryset
         # Resolved to ids first (one small query) so the planner uses the (town, status, id) indexes.
-        towns = towns_named(text, Town.objects.for_user(self.user))
-        return queryset.filter(town_id__in=list(towns.values_list("id", flat=True)))
+        return queryset.filter(town_id__in=self._town_ids(text))
+
+    def _town_ids(self, value: str) -> list[int]:
+        if not hasattr(self, "_town_ids_of"):
+            self._town_ids_of: dict[str, list[int]] = {}
+        text = normalize_text(value)
+        if text not in self._town_ids_of:
+            towns = towns_named(text, Town.objects.for_user(self.user))
+            self._town_ids_of[text] = list(towns.values_list("id", flat=True))
+        return self._town_ids_of[text]
 
     def filter_village(self, queryset: QuerySet[PushEntry], name: str, value: str) -> QuerySet[PushEntry]:
         text = normalize_text(value)

@@ -231,6 +231,38 @@ class PushEntry(models.Model):
         return f"{self.get_kind_display()} · {self.pk}"
 
 
+class EntryCountQuerySet(TownScopedQuerySet):
+    pass
+
+
+class EntryCount(models.Model):
+    """How many entries of a campaign hold each (town, kind, status): the queue's funnel, pager and API totals.
+
+    Kept by the database itself, in the same statement's transaction as every write to the entries (triggers
+    in migration 0007: statement-level with transition tables on PostgreSQL, row-level on SQLite), so every
+    write path — the import's COPY, the status services' bulk updates, a test factory — keeps it exact and a
+    user sees the totals move with their own save. A list then counts a handful of rows, not its entries.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("专项行动"))
+    town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="+", verbose_name=_("镇(街道)"))
+    kind = models.CharField(_("清单类型"), max_length=30, choices=ListKind.choices)
+    status = models.CharField(_("核查状态"), max_length=12, choices=EntryStatus.choices)
+    entries = models.IntegerField(_("条目数"), default=0)
+
+    objects = EntryCountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("推送清单条目计数")
+        verbose_name_plural = _("推送清单条目计数")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "town", "kind", "status"], name="entry_count_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.town_id}·{self.kind}·{self.status}: {self.entries}"
+
+
 class EntryPushQuerySet(TownScopedQuerySet):
     town_field = "entry__town"
 
@@ -557,15 +589,35 @@ class EntrySuggestion(models.Model):
         ACCEPTED = "accepted", _("已采纳")
         DISMISSED = "dismissed", _("已驳回")
 
+    # The matching writes tens of thousands of these in one statement: one index (the unique entry and kind, which
+    # the queue's prefetch uses; the queue's filter by kind and the counts per list read the small table whole),
+    # and no database constraint on the entry, list and row, which that statement has just read in its join (a
+    # deferred check costs a query per row at commit, three times the join itself); the ORM still cascades from
+    # the entry and protects the list and row.
     entry = models.ForeignKey(
-        PushEntry, on_delete=models.CASCADE, related_name="suggestions", db_index=False, verbose_name=_("条目")
+        PushEntry,
+        on_delete=models.CASCADE,
+        related_name="suggestions",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("条目"),
     )
     kind = models.CharField(_("数据类型"), max_length=30, choices=ReferenceKind.choices)
     reference_list = models.ForeignKey(
-        ReferenceList, on_delete=models.PROTECT, related_name="+", verbose_name=_("来源清单")
+        ReferenceList,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("来源清单"),
     )
     reference_row = models.ForeignKey(
-        ReferenceRow, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("来源数据行")
+        ReferenceRow,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("来源数据行"),
     )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
     reason = models.TextField(_("驳回原因"), blank=True)
@@ -575,6 +627,7 @@ class EntrySuggestion(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("处理人"),
     )
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
@@ -591,10 +644,6 @@ class EntrySuggestion(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="dismissed") | ~Q(reason=""), name="suggestion_dismissal_has_reason"
             ),
-        ]
-        indexes = [
-            models.Index(fields=["kind", "status", "entry"], name="suggestion_kind_status"),
-            models.Index(fields=["reference_list", "status"], name="suggestion_list_status"),
         ]
 
     def __str__(self) -> str:

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value
 from django.utils.translation import gettext_lazy
 
 from campaigns.models import Town, User, Village
 from enrolment.identifiers import mask_id_number, mask_phone
-from enrolment.models import Batch, EntryPush, EntryStatus, EntrySuggestion, ListKind, PushEntry, ReferenceKind
+from enrolment.models import (
+    Batch,
+    EntryCount,
+    EntryPush,
+    EntryStatus,
+    EntrySuggestion,
+    ListKind,
+    PushEntry,
+    ReferenceKind,
+)
+
+# A list filtered by what the counters do not key on (a search, a village, a batch…) counts at most this many
+# rows and says so: beyond it the exact figure would cost a scan of the selection on every page.
+COUNT_CAP = 10_000
 
 
 def entries_for(user: User) -> QuerySet[PushEntry]:
@@ -94,12 +107,38 @@ class Funnel:
 
 
 def entry_funnel(queryset: QuerySet[PushEntry]) -> Funnel:
-    """How many entries hold each status, in one aggregate query."""
+    """How many entries hold each status, in one aggregate query over the entries."""
     counts = queryset.order_by().aggregate(
         pushed=Count("id"),
         **{status.value: Count("id", filter=Q(status=status)) for status in EntryStatus},
     )
     return Funnel(**counts)
+
+
+def entry_counts(
+    user: User, *, kind: str | None = None, status: str | None = None, town_ids: list[int] | None = None
+) -> dict[str, int]:
+    """Entries per status the user may see, from the counters (a few rows, whatever the number of entries)."""
+    counts = EntryCount.objects.for_user(user)
+    if kind:
+        counts = counts.filter(kind=kind)
+    if status:
+        counts = counts.filter(status=status)
+    if town_ids is not None:
+        counts = counts.filter(town_id__in=town_ids)
+    return dict(counts.order_by().values("status").annotate(n=Sum("entries")).values_list("status", "n"))
+
+
+def queue_funnel(user: User) -> Funnel:
+    """The funnel of every entry the user may see (every status), from the counters."""
+    by_status = entry_counts(user)
+    return Funnel(pushed=sum(by_status.values()), **{s.value: by_status.get(s.value, 0) for s in EntryStatus})
+
+
+def capped_count(queryset: QuerySet[PushEntry], *, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """(count, exact): the rows of the queryset counted up to ``cap`` (cap + 1 and not exact beyond)."""
+    counted = queryset.order_by().values("pk")[: cap + 1].count()
+    return counted, counted <= cap
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ from django.utils import timezone
 from bulletins.selectors import latest_published
 from campaigns.models import Campaign, Role, User
 from dashboard.selectors import town_overview
-from enrolment.models import PushEntry
-from enrolment.selectors import entry_funnel
+from enrolment.selectors import queue_funnel
 from reporting.schedule import Period
 from reporting.selectors import PeriodRow, reporting_panel, unit_periods
 from targets.selectors import missing_baselines
@@ -47,7 +46,7 @@ def start_page_context(*, user: User, campaign: Campaign | None) -> dict[str, ob
     context.update(reporting_panel(user=user, campaign=campaign, now=now))
     context["latest_bulletin"] = latest_published(user=user, campaign=campaign)
     if user.role == Role.TOWN:
-        context["entry_funnel"] = entry_funnel(PushEntry.objects.for_user(user))
+        context["entry_funnel"] = queue_funnel(user)
     if campaign and user.has_perm("targets.set_baseline"):
         context["missing_baselines"] = missing_baselines(campaign=campaign)
     if campaign and user.town_id:

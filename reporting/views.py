@@ -383,7 +383,7 @@ def overview_export(request: HttpRequest, period: str) -> HttpResponse:
     return personal_file_response(
         request,
         buffer.getvalue(),
-        filename=f"reports-{schedule_period.key}.xlsx",
+        filename=_("报送情况_%(period)s.xlsx") % {"period": schedule_period.key},
         what=f"reports:{schedule_period.key}",
         rows=len(statuses),
         unmasked=False,

@@ -1,8 +1,8 @@
 """Matching the push lists against the departments' current reference lists and the business system's records.
 
-Set-based: one ``INSERT … SELECT … JOIN … ON CONFLICT`` per kind of reference list attaches (or refreshes) the
-suggestions of every open entry whose ID number or credit code the current list holds, and one ``DELETE`` per
-kind drops the open suggestions the current list no longer supports; never a query per entry. Decided
+Set-based: per kind of reference list, one ``DELETE`` drops the open suggestions of the kind's earlier lists and
+one ``INSERT … SELECT … JOIN`` attaches a suggestion to every open entry whose ID number or credit code the
+current list holds and that has none of the kind yet; never a query per entry. Decided
 suggestions (accepted, dismissed) are history and are never touched.
 
 Runs are coalesced per campaign (`MatchingState`): every reference upload and every push-list import asks for
@@ -71,32 +71,17 @@ def _in(values: Iterable[str]) -> tuple[str, list[str]]:
 
 
 def match_kind_sql(*, campaign_id: int, kind: str, list_id: int, now: datetime.datetime) -> tuple[str, list[object]]:
-    """The one statement that attaches the suggestions of one kind: the join of open entries and the list."""
-    entry_kinds, entry_kind_params = _in(entry_kinds_for(kind))
-    closed, closed_params = _in(CLOSED_STATUSES)
+    """The one statement that attaches the suggestions of one kind: the join of open entries and the list,
+    less the entries that already have a suggestion of the kind (open or decided), in entry order (so the
+    suggestions' indexes grow at their end)."""
+    floor, floor_params = match_kind_floor_sql(campaign_id=campaign_id, kind=kind, list_id=list_id)
     suggestion = _table(EntrySuggestion)
     sql = (
-        f"INSERT INTO {suggestion} AS s "
-        "(entry_id, kind, reference_list_id, reference_row_id, status, reason, created_at) "
-        "SELECT e.id, %s, r.reference_list_id, r.id, %s, '', %s "
-        f"FROM {_table(PushEntry)} e JOIN {_table(ReferenceRow)} r ON r.key = e.key "
-        f"WHERE r.reference_list_id = %s AND e.campaign_id = %s AND e.kind IN ({entry_kinds}) "
-        f"AND e.status NOT IN ({closed}) "
-        "ON CONFLICT (entry_id, kind) DO UPDATE "
-        "SET reference_list_id = excluded.reference_list_id, reference_row_id = excluded.reference_row_id "
-        "WHERE s.status = %s AND s.reference_row_id <> excluded.reference_row_id"
+        f"INSERT INTO {suggestion} (entry_id, kind, reference_list_id, reference_row_id, status, reason, created_at) "
+        f"SELECT e.id, %s, r.reference_list_id, r.id, %s, '', %s {floor.removeprefix('SELECT e.id, r.id ')} "
+        f"AND NOT EXISTS (SELECT 1 FROM {suggestion} s WHERE s.entry_id = e.id AND s.kind = %s) ORDER BY e.id"
     )
-    params: list[object] = [
-        kind,
-        EntrySuggestion.Status.OPEN,
-        now,
-        list_id,
-        campaign_id,
-        *entry_kind_params,
-        *closed_params,
-        EntrySuggestion.Status.OPEN,
-    ]
-    return sql, params
+    return sql, [kind, EntrySuggestion.Status.OPEN, now, *floor_params, kind]
 
 
 def match_kind_floor_sql(*, campaign_id: int, kind: str, list_id: int) -> tuple[str, list[object]]:
@@ -111,33 +96,35 @@ def match_kind_floor_sql(*, campaign_id: int, kind: str, list_id: int) -> tuple[
     return sql, [list_id, campaign_id, *entry_kind_params, *closed_params]
 
 
-def _stale_sql(*, campaign_id: int, kind: str, list_id: int | None) -> tuple[str, list[object]]:
-    """Open suggestions of a kind that no longer come from the current list (or there is none any more)."""
-    sql = (
-        f"DELETE FROM {_table(EntrySuggestion)} WHERE kind = %s AND status = %s "
-        f"AND entry_id IN (SELECT id FROM {_table(PushEntry)} WHERE campaign_id = %s)"
-    )
-    params: list[object] = [kind, EntrySuggestion.Status.OPEN, campaign_id]
-    if list_id is not None:
-        sql += " AND reference_list_id <> %s"
-        params.append(list_id)
-    return sql, params
+def _stale_sql(list_ids: Iterable[int]) -> tuple[str, list[object]]:
+    """Open suggestions from lists that are no longer current: the current list suggests afresh what it holds."""
+    placeholders, ids = _in(list_ids)
+    sql = f"DELETE FROM {_table(EntrySuggestion)} WHERE status = %s AND reference_list_id IN ({placeholders})"
+    return sql, [EntrySuggestion.Status.OPEN, *ids]
 
 
 @transaction.atomic
 def entries_match(*, campaign: Campaign) -> int:
     """Match every open entry of a campaign against the current lists; returns the suggestions written."""
-    current = dict(ReferenceList.objects.filter(campaign=campaign, is_current=True).values_list("kind", "id"))
+    lists = list(ReferenceList.objects.filter(campaign=campaign).values_list("id", "kind", "is_current"))
+    current = {kind: pk for pk, kind, is_current in lists if is_current}
+    earlier = [pk for pk, _kind, is_current in lists if not is_current]
     now = timezone.now()
     written = 0
     with connection.cursor() as cursor:
-        for kind in ReferenceKind.values:
-            list_id = current.get(kind)
-            if list_id is not None:
-                cursor.execute(*match_kind_sql(campaign_id=campaign.pk, kind=kind, list_id=list_id, now=now))
-                written += max(cursor.rowcount, 0)
-            cursor.execute(*_stale_sql(campaign_id=campaign.pk, kind=kind, list_id=list_id))
+        # Two matching runs of a campaign never interleave (the coalescing allows one; this holds even if not).
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [(_MATCH_LOCK_SPACE << 48) + campaign.pk])
+        if earlier:
+            cursor.execute(*_stale_sql(earlier))
+        for kind, list_id in current.items():
+            cursor.execute(*match_kind_sql(campaign_id=campaign.pk, kind=kind, list_id=list_id, now=now))
+            written += max(cursor.rowcount, 0)
     return written
+
+
+# The matching's range of single-bigint advisory-lock keys (the imports' runners use 1–3: services._claims).
+_MATCH_LOCK_SPACE = 4
 
 
 # --- the business system's records close entries ---------------------------------------------------------

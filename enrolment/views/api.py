@@ -7,6 +7,7 @@ queue permission; an entry outside the user's scope is a 404, as if absent.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, JsonResponse, QueryDict
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit.http import no_store
 from audit.services import Action, audit_record
 from campaigns.api import ApiError, api_view, json_response
-from campaigns.params import page_param
+from campaigns.params import int_param, page_param
 from campaigns.search_tokens import search_redirect_query
 from enrolment.filters import EntryFilter
 from enrolment.models import ListKind, PushEntry
@@ -60,20 +61,30 @@ def api_entry_list(request: HttpRequest) -> JsonResponse:
     params, posted = _list_params(request)
     filterset = EntryFilter(params, queryset=entries_for(user), user=user, with_choices=False)
     queryset = filterset.qs.order_by("id")
+    # ?after=<id>: the page after that entry (keyset: as fast on the last page as on the first);
+    # ?page=<n> as before. Either way one row more than a page tells whether a next page exists.
+    after = int_param(params, "after", minimum=0)
     page = page_param(params)
-    # Exact: API consumers rely on it. One COUNT over the filtered, indexed rows.
-    count = queryset.count()
-    start = (page - 1) * PAGE_SIZE
-    entries = list(with_suggestions(queryset)[start : start + PAGE_SIZE]) if start < count else []
+    if after is not None:
+        queryset, start = queryset.filter(pk__gt=after), 0
+    else:
+        start = (page - 1) * PAGE_SIZE
+    # From the entry counters when the filters allow it (kind, status, town), else counted up to a cap.
+    count, exact = filterset.total()
+    entries = list(with_suggestions(queryset)[start : start + PAGE_SIZE + 1])
+    more, entries = len(entries) > PAGE_SIZE, entries[:PAGE_SIZE]
     next_url = None
-    if start + PAGE_SIZE < count:
+    if more:
+        step = {"after": str(entries[-1].pk)} if after is not None else {"page": str(page + 1)}
         if posted:
             # The next page of a posted search: the filters in the URL, the search text behind a session token.
             query = search_redirect_query(request, params)
-            next_query = f"{query}&page={page + 1}" if query else f"page={page + 1}"
+            step_query = urlencode(step)
+            next_query = f"{query}&{step_query}" if query else step_query
         else:
             following = request.GET.copy()
-            following["page"] = str(page + 1)
+            for name, value in step.items():
+                following[name] = value
             next_query = following.urlencode()
         next_url = request.build_absolute_uri(f"{request.path}?{next_query}")
     if unmasked and any(entry.kind not in ListKind.employer_kinds() for entry in entries):
@@ -84,11 +95,15 @@ def api_entry_list(request: HttpRequest) -> JsonResponse:
             rows=len(entries),
             unmasked=True,
         )
-    return no_store(
-        json_response(
-            {"count": count, "next": next_url, "results": [entry_json(e, unmasked=unmasked) for e in entries]}
-        )
-    )
+    payload: dict[str, object] = {
+        "count": count,
+        "next": next_url,
+        "results": [entry_json(e, unmasked=unmasked) for e in entries],
+    }
+    if not exact:
+        # Only when the count is a lower bound (more than COUNT_CAP entries match a search or a batch).
+        payload["count_capped"] = True
+    return no_store(json_response(payload))
 
 
 @require_GET

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -84,7 +85,8 @@ def batch_rejected(request: HttpRequest, pk: int) -> FileResponse:
         request,
         batch,
         what=f"batch:{batch.pk}:rejected",
-        filename=_("%(name)s-未导入的行.xlsx") % {"name": batch.label},
+        filename=_("%(name)s_未导入的行_%(day)s.xlsx")
+        % {"name": batch.label, "day": f"{timezone.localdate():%Y-%m-%d}"},
     )
 
 

@@ -27,14 +27,13 @@ from enrolment.filters import EntryFilter
 from enrolment.forms.entries import EntryBulkStatusForm, EntrySheetUploadForm, EntryStatusForm
 from enrolment.models import EntrySheetUpload, PushEntry, ReferenceKind
 from enrolment.selectors import (
-    Funnel,
     entries_for,
-    entry_funnel,
     entry_history,
     entry_in_scope,
     entry_suggestions,
     is_person,
     next_open_entry_id,
+    queue_funnel,
     shown_key,
     shown_phone,
     system_match_source,
@@ -69,23 +68,12 @@ def _queue_params(request: HttpRequest) -> QueryDict:
 
 
 class CountedPaginator(Paginator):
-    """A paginator told its total when the caller already has it (the funnel's counts), else counting once."""
+    """A paginator told its total when the caller already has it (the entry counters), else counting once."""
 
     def __init__(self, object_list: object, per_page: int, *, count: int | None = None, **kwargs: object) -> None:
         super().__init__(object_list, per_page, **kwargs)
         if count is not None:
             self.__dict__["count"] = count  # Paginator.count is a cached_property
-
-
-def _known_total(filterset: EntryFilter, funnel: Funnel) -> int | None:
-    """The filtered total when the funnel already holds it: no filter, or a status filter alone."""
-    data = filterset.data or {}
-    active = {name for name in ("q", "kind", "status", "town", "village", "batch", "suggestion") if data.get(name)}
-    if not active:
-        return funnel.pushed
-    if active == {"status"} and not filterset.form.errors:
-        return funnel.count(data["status"])
-    return None
 
 
 def _paginate(table: EntryTable, request: HttpRequest, *, count: int | None) -> None:
@@ -115,7 +103,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     unmasked = user.sees_personal_data
     can_change = user.has_perm(CHANGE_PERMISSION)
     filterset = EntryFilter(_queue_params(request), queryset=entries_for(user), user=user)
-    funnel = entry_funnel(PushEntry.objects.for_user(user))
+    funnel = queue_funnel(user)
     table = EntryTable(
         with_suggestions(filterset.qs),
         unmasked=unmasked,
@@ -123,7 +111,8 @@ def entry_list(request: HttpRequest) -> HttpResponse:
         csrf_token=get_token(request),
         exclude=() if can_change else ("select",),
     )
-    _paginate(table, request, count=_known_total(filterset, funnel))
+    # The total from the entry counters when only kind, status and town narrow the list, else counted once.
+    _paginate(table, request, count=filterset.counter_total())
     rows = list(table.page.object_list) if table.paginator else []
     if unmasked and rows:
         audit_record(
@@ -319,7 +308,7 @@ def entry_export(request: HttpRequest) -> FileResponse:
     return personal_file_response(
         request,
         target,
-        filename=_("推送清单核查表_%(day)s.xlsx") % {"day": f"{timezone.localdate():%Y%m%d}"},
+        filename=_("推送清单核查表_%(day)s.xlsx") % {"day": f"{timezone.localdate():%Y-%m-%d}"},
         what=_("推送清单核查表：%(filters)s") % {"filters": filterset.summary()},
         rows=rows,
         unmasked=unmasked,

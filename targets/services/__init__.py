@@ -11,6 +11,7 @@ from targets.services.progress import (
     progress_refresh,
     progress_release,
     progress_run,
+    region_campaigns,
     time_progress,
 )
 
@@ -28,5 +29,6 @@ __all__ = [
     "progress_refresh",
     "progress_release",
     "progress_run",
+    "region_campaigns",
     "time_progress",
 ]

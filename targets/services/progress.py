@@ -23,7 +23,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from campaigns.dates import month_end
-from campaigns.models import Campaign, Town
+from campaigns.models import Campaign, Region, Town
 from enrolment.models import ConstructionProject, EnrolmentRecord, Insurance, PneumoconiosisRoster, PushEntry
 from targets.assessment import Standing, competition_ranks, composite, judged_baseline, measure_for
 from targets.models import Indicator, ProgressSnapshot, ProgressState, Target, WorkTally
@@ -483,6 +483,18 @@ def progress_recompute_request_running(*, today: datetime.date) -> int:
     still arrives then). Returns how many were enqueued."""
     campaigns = Campaign.objects.filter(start__lte=today, target_date__gte=today - datetime.timedelta(days=31))
     return sum(progress_recompute_request(campaign=campaign) for campaign in campaigns)
+
+
+def region_campaigns(*, region: Region, today: datetime.date) -> list[Campaign]:
+    """The campaigns of the counties below ``region`` that the nightly recompute would take on ``today``
+    (running, or ended within the month before), in division-code order."""
+    return list(
+        Campaign.objects.filter(
+            county__region__path__startswith=region.path,
+            start__lte=today,
+            target_date__gte=today - datetime.timedelta(days=31),
+        ).order_by("county__division_code", "start")
+    )
 
 
 def progress_claim(*, campaign: Campaign, token: str, refresh: bool = True) -> bool:

@@ -63,7 +63,7 @@ def test_a_town_is_judged_on_its_increment_once_import_baselines_sets_its_baseli
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[-1] == "updated=1 rejected=1"
-    assert Path(lines[-2]).is_file()
+    assert Path(lines[-2].removeprefix("rejected rows: ")).is_file()
 
     after = _resident(manage, "九村镇")
     # 25 (and any held before) of the 500 asked for (7,950 − 7,450).

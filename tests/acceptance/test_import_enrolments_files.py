@@ -252,8 +252,8 @@ def test_an_export_gives_exact_progress_and_importing_it_again_changes_nothing(
 
     lines = run("import_enrolments", str(path))
     assert lines[-1] == f"created={valid} updated=0 rejected={rejected}"
-    assert lines[-2].endswith(".xlsx")
-    sheet = load_workbook(lines[-2], read_only=True).worksheets[0]
+    assert lines[-2].removeprefix("rejected rows: ").endswith(".xlsx")
+    sheet = load_workbook(lines[-2].removeprefix("rejected rows: "), read_only=True).worksheets[0]
     header, *rejected_rows = sheet.iter_rows(values_only=True)
     assert list(header) == ["行号", *HEADER, "原因"]
     header_row = 4
@@ -365,7 +365,7 @@ def test_the_real_commands_print_the_counts_and_a_second_import_changes_nothing(
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[-1] == f"created={valid} updated=0 rejected={rejected}"
-    assert Path(lines[-2]).is_file()
+    assert Path(lines[-2].removeprefix("rejected rows: ")).is_file()
     result = manage("recompute_progress", "--as-of", AS_OF.isoformat())
     assert result.returncode == 0, result.stderr
 

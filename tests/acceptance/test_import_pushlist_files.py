@@ -121,8 +121,11 @@ def test_a_person_list_as_staff_make_it_gives_the_exact_counts_and_rejected_rows
     data_rows = len([mark for mark in marks if mark != EMPTY])
     assert imported + duplicates + rejected == data_rows
     # The rejected-rows workbook, alone on the line before the counts.
-    assert lines[-2].endswith(".xlsx") and Path(lines[-2]).is_file()
-    header, rejected_rows = read_rejected(lines[-2])
+    assert (
+        lines[-2].removeprefix("rejected rows: ").endswith(".xlsx")
+        and Path(lines[-2].removeprefix("rejected rows: ")).is_file()
+    )
+    header, rejected_rows = read_rejected(lines[-2].removeprefix("rejected rows: "))
     assert header == ["行号", *PERSON_HEADER, "原因"]
     assert [row[0] for row in rejected_rows] == rejected_numbers(marks, XLSX_HEADER_ROW)
     for row in rejected_rows:
@@ -226,7 +229,7 @@ def test_a_dry_run_gives_the_same_counts_and_writes_nothing(chengjiang: Campaign
     path = write_xlsx(tmp_path / "清单.xlsx", PERSON_HEADER, rows)
     lines = run("import_pushlist", str(path), "--kind", "person", "--dry-run")
     assert lines[-1] == expected_line(marks)
-    _header, rejected_rows = read_rejected(lines[-2])
+    _header, rejected_rows = read_rejected(lines[-2].removeprefix("rejected rows: "))
     assert [row[0] for row in rejected_rows] == rejected_numbers(marks, XLSX_HEADER_ROW)
     assert nothing_stored()
     # The dry run is not an import: the file can still be imported, with the same counts.
@@ -275,7 +278,7 @@ def test_an_employer_list_checks_the_credit_code_and_the_employees(
     path = write_xlsx(tmp_path / "未参保单位.xlsx", EMPLOYER_HEADER, rows)
     lines = run("import_pushlist", str(path), "--kind", kind)
     assert lines[-1] == expected_line(marks) == "imported=4 duplicates=1 rejected=7"
-    _header, rejected_rows = read_rejected(lines[-2])
+    _header, rejected_rows = read_rejected(lines[-2].removeprefix("rejected rows: "))
     assert [row[0] for row in rejected_rows] == rejected_numbers(marks, XLSX_HEADER_ROW)
     reasons = {row[0]: row[-1] for row in rejected_rows}
     assert "从业人数" in reasons[7] and "从业人数" in reasons[8] and "从业人数" in reasons[11]
@@ -322,7 +325,7 @@ def test_an_interrupted_list_in_csv_in_every_encoding(chengjiang: Campaign, tmp_
     path = write_csv(tmp_path / "中断缴费.csv", INTERRUPTED_HEADER, rows, encoding=encoding)
     lines = run("import_pushlist", str(path), "--kind", "interrupted")
     assert lines[-1] == expected_line(marks) == "imported=4 duplicates=1 rejected=4"
-    header, rejected_rows = read_rejected(lines[-2])
+    header, rejected_rows = read_rejected(lines[-2].removeprefix("rejected rows: "))
     assert header == ["行号", *INTERRUPTED_HEADER, "原因"]
     assert [row[0] for row in rejected_rows] == rejected_numbers(marks, CSV_HEADER_ROW)
     assert rejected_rows[0][2] == "丁"
@@ -488,7 +491,9 @@ def test_the_real_command_exits_and_prints_as_the_issue_says(manage: object, tmp
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[-1] == expected_line(marks) == "imported=7 duplicates=2 rejected=9"
-    assert Path(lines[-2]).is_file() and lines[-2].endswith(".xlsx")
+    assert Path(lines[-2].removeprefix("rejected rows: ")).is_file() and lines[-2].removeprefix(
+        "rejected rows: "
+    ).endswith(".xlsx")
 
     again = manage("import_pushlist", str(path), "--kind", "person")
     assert again.returncode != 0

@@ -74,3 +74,17 @@ def test_a_deployment_behind_a_tls_proxy_may_turn_the_redirect_off() -> None:
         "shell", "--no-imports", "-c", code, **PRODUCTION, SECURE_SSL_REDIRECT="0", USE_X_FORWARDED_PROTO="1"
     )
     assert result.stdout.split() == ["False", "('HTTP_X_FORWARDED_PROTO',", "'https')"]
+
+
+def test_a_command_in_the_embedded_default_prints_no_celery_chatter(tmp_path: Path) -> None:
+    """Eager tasks run inside the command: neither kombu's "No hostname was supplied" nor the tasks' INFO lines
+    reach its output, which scripts read."""
+    database = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
+    env = {"DEBUG": "1", "DATABASE_URL": database, "CELERY_BROKER_URL": ""}
+    code = (
+        "from chengjiang_enroll.celery import ping; import logging; "
+        "logging.getLogger('targets').info('an INFO line'); print(ping.delay().get())"
+    )
+    result = manage("shell", "--no-imports", "-c", code, **env)
+    assert result.stdout.split() == ["pong"], result.stderr
+    assert "No hostname" not in result.stderr and "INFO" not in result.stderr, result.stderr

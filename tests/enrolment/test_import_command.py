@@ -34,7 +34,8 @@ def test_the_last_line_gives_the_counts_and_the_line_before_the_rejected_file(
     lines = _run(str(list_with_bad_rows), "--kind", "person", "--batch", "第一批")
 
     assert lines[-1] == "imported=4 duplicates=1 rejected=1"
-    rejected = Path(lines[-2])
+    assert lines[-2].startswith("rejected rows: /")
+    rejected = Path(lines[-2].removeprefix("rejected rows: "))
     assert rejected.is_file()
     rows = list(load_workbook(rejected).active.iter_rows(values_only=True))
     assert rows[1][0] == 9 and "文本格式" in rows[1][-1]
@@ -66,7 +67,7 @@ def test_the_same_file_twice_exits_non_zero(chengjiang: Campaign, list_with_bad_
 def test_a_dry_run_prints_the_counts_and_writes_nothing(chengjiang: Campaign, list_with_bad_rows: Path) -> None:
     lines = _run(str(list_with_bad_rows), "--kind", "person", "--dry-run")
     assert lines[-1] == "imported=4 duplicates=1 rejected=1"
-    assert Path(lines[-2]).is_file()
+    assert Path(lines[-2].removeprefix("rejected rows: ")).is_file()
     assert not Batch.objects.exists()
     assert not PushEntry.objects.exists()
 

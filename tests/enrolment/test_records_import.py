@@ -62,7 +62,7 @@ def town(payload: dict, code: str, name: str) -> dict:
 def test_import_then_recompute_gives_exact_figures(chengjiang: Campaign, export: Path) -> None:
     lines = run("import_enrolments", str(export))
     assert lines[-1] == "created=7 updated=0 rejected=5"
-    rejected = Path(lines[-2])
+    rejected = Path(lines[-2].removeprefix("rejected rows: "))
     assert rejected.is_file() and rejected.suffix == ".xlsx"
     run("recompute_progress", "--as-of", "2021-06-30")
     payload = campaign_progress(campaign=chengjiang, as_of=JUNE_30)
@@ -110,7 +110,7 @@ def test_the_next_cumulative_export_updates_records(chengjiang: Campaign, tmp_pa
 
 def test_rejected_rows_come_back_with_their_reasons(chengjiang: Campaign, export: Path) -> None:
     lines = run("import_enrolments", str(export))
-    sheet = load_workbook(lines[-2]).active
+    sheet = load_workbook(lines[-2].removeprefix("rejected rows: ")).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "行号" and rows[0][-1] == "原因"
     reasons = {row[0]: row[-1] for row in rows[1:]}

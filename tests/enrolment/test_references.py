@@ -70,7 +70,10 @@ def test_the_last_line_gives_the_counts_and_the_line_before_the_rejected_file(
     )
     lines = _run(str(path), "--kind", "deceased", "--as-of", "2021-06-30")
     assert lines[-1] == "imported=2 duplicates=1 rejected=2"
-    assert lines[-2].endswith(".xlsx") and Path(lines[-2]).is_file()
+    assert (
+        lines[-2].removeprefix("rejected rows: ").endswith(".xlsx")
+        and Path(lines[-2].removeprefix("rejected rows: ")).is_file()
+    )
     reference_list = ReferenceList.objects.get()
     assert reference_list.is_current and reference_list.as_of == datetime.date(2021, 6, 30)
     assert reference_list.department.name == "卫生健康"

@@ -266,7 +266,7 @@ def test_import_baselines_prints_the_rejected_rows_path_then_the_counts(chengjia
     call_command("import_baselines", str(path))
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-1] == "updated=4 rejected=9"
-    rejected = Path(lines[-2])
+    rejected = Path(lines[-2].removeprefix("rejected rows: "))
     assert rejected.suffix == ".xlsx" and rejected.exists()
     reasons = [row[-1] for row in openpyxl.load_workbook(rejected).active.iter_rows(min_row=2, values_only=True)]
     assert reasons == [

@@ -7,7 +7,7 @@ from campaigns.services import user_create
 
 
 class Command(BaseCommand):
-    help = "系统中还没有任何用户时,创建首个管理员并一次性显示随机生成的密码。"
+    help = "系统中还没有任何用户时，创建首个管理员并一次性显示随机生成的密码。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="admin")
@@ -18,9 +18,13 @@ class Command(BaseCommand):
         password = generate_password()
         user_create(username=username, password=password, role=Role.ADMIN)
         User.objects.filter(username=username).update(is_superuser=True)
-        self.stdout.write(
-            self.style.WARNING(
-                _("首个管理员已创建:用户名 %(username)s,密码 %(password)s(仅显示这一次,请登录后修改)")
-                % {"username": username, "password": password}
-            )
-        )
+        # Boxed, at the end of `make run`'s set-up, so it is not lost in the migrations' output above it.
+        rule = "=" * 60
+        lines = [
+            rule,
+            "  " + _("首个管理员已创建（密码仅显示这一次，请登录后修改）"),
+            "  " + _("用户名：%(username)s") % {"username": username},
+            "  " + _("密码：%(password)s") % {"password": password},
+            rule,
+        ]
+        self.stdout.write(self.style.WARNING("\n".join(["", *lines, ""])))

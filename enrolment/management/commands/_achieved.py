@@ -8,13 +8,14 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from campaigns.commands import rejected_rows_line
 from campaigns.selectors import campaign_for_command
 from enrolment.services._upsert import ImportOutcome
 from enrolment.tabular import FileProblem
 
 
 class ImportCommand(BaseCommand):
-    """Prints, at the end: the rejected-rows workbook's path alone on a line (when rows were rejected),
+    """Prints, at the end: ``rejected rows: PATH`` (when rows were rejected),
     then exactly ``created=N updated=U rejected=M``."""
 
     importer: Callable[..., ImportOutcome]
@@ -36,7 +37,7 @@ class ImportCommand(BaseCommand):
         if outcome.unchanged:
             self.stdout.write(_("其中 %(unchanged)d 条与已有数据完全相同") % {"unchanged": outcome.unchanged})
         if outcome.rejected_path:
-            self.stdout.write(outcome.rejected_path)
+            self.stdout.write(rejected_rows_line(outcome.rejected_path))
         self.stdout.write(
             f"created={data_import.created} updated={data_import.updated} rejected={data_import.rejected}"
         )

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from campaigns.commands import rejected_rows_line
 from campaigns.selectors import campaign_for_command
 from enrolment.models import ListKind
 from enrolment.services.pushlist_import import ImportRefused, pushlist_import
@@ -42,5 +43,5 @@ class Command(BaseCommand):
         except (ImportRefused, FileProblem) as problem:
             raise CommandError(problem.message) from problem
         if result.rejected_path:
-            self.stdout.write(result.rejected_path)
+            self.stdout.write(rejected_rows_line(result.rejected_path))
         self.stdout.write(result.counts_line)

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from campaigns.commands import rejected_rows_line
 from campaigns.selectors import campaign_for_command
 from enrolment.columns import columns_help
 from enrolment.tabular import FileProblem
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         "导入各镇（街道）目标任务的基数（专项行动开始时的数值），xlsx 或 csv。表头："
         f"{columns_help(BASELINE_COLUMNS)}。全市的基数在所属镇（街道）一列填写“全市”；指标填写名称或代码，"
         "例如“城乡居民基本养老保险参保人数”或 resident_pension_insured；比率指标不设基数。"
-        "最后一行输出 updated=N rejected=M；有未导入的行时，其前一行为未导入行清单（xlsx）的路径。"
+        "最后一行输出 updated=N rejected=M；有未导入的行时，其前一行为 rejected rows: 未导入行清单（xlsx）的路径。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,5 +41,5 @@ class Command(BaseCommand):
         if outcome.unchanged:
             self.stdout.write(_("其中 %(unchanged)d 个基数与已有数值相同") % {"unchanged": outcome.unchanged})
         if outcome.rejected_path:
-            self.stdout.write(outcome.rejected_path)
+            self.stdout.write(rejected_rows_line(outcome.rejected_path))
         self.stdout.write(f"updated={data_import.updated} rejected={data_import.rejected}")
