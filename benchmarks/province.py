@@ -6,7 +6,7 @@ written with COPY. Then, at the same time:
 
 - a push-list import of ``PROVINCE_IMPORT_ROWS`` rows into one county (澄江市),
 - a progress recompute of another county,
-- ``PROVINCE_CLIENTS`` clients requesting the dashboards (the prefecture's and a county's) and the queues
+- ``PROVINCE_CLIENTS`` client processes requesting the dashboards (the prefecture's and a county's) and the queues
   (a county office's and a town's) of other counties, ``PROVINCE_REQUESTS`` requests each at most, for at
   most ``PROVINCE_SECONDS`` seconds.
 
@@ -15,8 +15,9 @@ measures them, taken on the same data before the load), and writes them to bench
 ``province_10m`` (or ``province_<N>`` at another size). ``PROVINCE_SCALE`` sets entries and records at once in
 millions (default 10); PROVINCE_ENTRIES / PROVINCE_RECORDS override it in rows.
 
-The clients are threads with Django's test client in this process: the pages' server-side time, without a
-HTTP hop (no load tool is installed on the intranet machines this runs on).
+The import, the recompute and each client run in processes of their own (forked; each with its own database
+connection). The clients use Django's test client: the pages' server-side time, without an HTTP hop (no load
+tool is installed on the intranet machines this runs on). Each page's idle median is taken first, for comparison.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -213,39 +213,93 @@ PAGES = [
 ]
 
 
-def _load(users: dict, stop: threading.Event) -> dict[str, list[float]]:
+def _client_process(n: int, user_ids: dict[str, int], out: object) -> None:
+    """One client (a process of its own, so that no client waits on another's or the import's GIL)."""
     from django.db import connection
     from django.test import Client
+    from django.test.utils import override_settings
 
-    timings: dict[str, list[float]] = {name: [] for name, *_ in PAGES}
-    lock = threading.Lock()
+    from campaigns.models import User
+
+    timings: list[tuple[str, float]] = []
     deadline = time.monotonic() + SECONDS
-
-    def client_loop(n: int) -> None:
-        clients = {}
-        for role, user in users.items():
-            clients[role] = Client()
-            clients[role].force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        try:
+    try:
+        with override_settings(ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False):
+            clients = {}
+            for role, pk in user_ids.items():
+                clients[role] = Client()
+                clients[role].force_login(User.objects.get(pk=pk), backend="django.contrib.auth.backends.ModelBackend")
             for i in range(REQUESTS):
-                if stop.is_set() or time.monotonic() > deadline:
+                if time.monotonic() > deadline:
                     break
                 name, role, path, params = PAGES[(n + i) % len(PAGES)]
                 started = time.perf_counter()
                 response = clients[role].get(path, params)
                 elapsed = time.perf_counter() - started
                 assert response.status_code == 200, (name, response.status_code)
-                with lock:
-                    timings[name].append(elapsed)
+                timings.append((name, elapsed))
+    finally:
+        connection.close()
+        out.put(timings)
+
+
+def _load(users: dict) -> dict[str, list[float]]:
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+    ids = {role: user.pk for role, user in users.items()}
+    processes = [context.Process(target=_client_process, args=(n, ids, out)) for n in range(CLIENTS)]
+    for process in processes:
+        process.start()
+    timings: dict[str, list[float]] = {name: [] for name, *_ in PAGES}
+    for _process in processes:
+        for name, elapsed in out.get():
+            timings[name].append(elapsed)
+    for process in processes:
+        process.join()
+    return timings
+
+
+def _idle(users: dict) -> dict[str, float]:
+    """Each page's median time with nothing else running, for comparison."""
+    from django.test import Client
+
+    idle = {}
+    for name, role, path, params in PAGES:
+        client = Client()
+        client.force_login(users[role], backend="django.contrib.auth.backends.ModelBackend")
+        times = []
+        for _ in range(6):
+            started = time.perf_counter()
+            assert client.get(path, params).status_code == 200
+            times.append(time.perf_counter() - started)
+        idle[name] = statistics.median(times[1:])
+    return idle
+
+
+def _in_process(target) -> tuple[object, object]:
+    """Run ``target`` in a forked process (its own GIL and database connection); its seconds go to ``results``."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+
+    def body() -> None:
+        from django.db import connection
+
+        seconds = None
+        try:
+            began = time.perf_counter()
+            target()
+            seconds = time.perf_counter() - began
         finally:
+            out.put(seconds)  # None: it failed (its traceback is on stderr)
             connection.close()
 
-    threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return timings
+    process = context.Process(target=body)
+    process.start()
+    return process, out
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -256,7 +310,7 @@ def _percentile(values: list[float], share: float) -> float | None:
 
 
 def run() -> dict:
-    from django.db import connection
+    from django.db import connections
     from django.test.utils import override_settings
 
     from benchmarks import bench_import_pushlist_100k as import_bench
@@ -282,48 +336,34 @@ def run() -> dict:
     recompute_floor = min(recompute_bench._bare(recomputed) for _ in range(3))
     progress_recompute(campaign=served[0], as_of=AS_OF)  # the served county's figures of the date
 
-    results: dict[str, object] = {}
-
     def do_import() -> None:
-        try:
-            began = time.perf_counter()
-            result = service.pushlist_import(campaign=chengjiang, kind="person", path=path)
-            results["import_seconds"] = time.perf_counter() - began
-            results["import_rows"] = result.imported
-        finally:
-            connection.close()
+        service.pushlist_import(campaign=chengjiang, kind="person", path=path)
 
     def do_recompute() -> None:
-        try:
-            began = time.perf_counter()
-            progress_recompute(campaign=recomputed, as_of=recompute_bench.AS_OF)
-            results["recompute_seconds"] = time.perf_counter() - began
-        finally:
-            connection.close()
+        progress_recompute(campaign=recomputed, as_of=recompute_bench.AS_OF)
 
-    stop = threading.Event()
     with override_settings(ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False):
-        # Warm every page once (templates, plans), then everything at once.
-        from django.test import Client
-
-        for _name, role, page, params in PAGES:
-            client = Client()
-            client.force_login(users[role], backend="django.contrib.auth.backends.ModelBackend")
-            client.get(page, params)
-        workers = [threading.Thread(target=do_import), threading.Thread(target=do_recompute)]
+        idle = _idle(users)  # also warms every page (templates, plans)
+        # Children get their own database connections: none may be inherited across the fork.
+        connections.close_all()
         load_started = time.perf_counter()
-        for worker in workers:
-            worker.start()
-        timings = _load(users, stop)
-        for worker in workers:
-            worker.join()
+        importing, import_out = _in_process(do_import)
+        recomputing, recompute_out = _in_process(do_recompute)
+        timings = _load(users)
+        import_seconds, recompute_seconds = import_out.get(), recompute_out.get()
+        importing.join()
+        recomputing.join()
         load_seconds = time.perf_counter() - load_started
+    if import_seconds is None or recompute_seconds is None:
+        raise RuntimeError("the import or the recompute failed under load")
+    results = {"import_seconds": import_seconds, "recompute_seconds": recompute_seconds}
 
     pages = {
         name: {
             "requests": len(values),
             "p50_ms": round(1000 * statistics.median(values), 1) if values else None,
             "p95_ms": round(1000 * _percentile(values, 0.95), 1) if values else None,
+            "idle_p50_ms": round(1000 * idle[name], 1),
         }
         for name, values in timings.items()
     }
@@ -364,7 +404,10 @@ def main() -> int:
     millions = ENTRIES / MILLION
     name = "province_10m" if ENTRIES == 10 * MILLION else f"province_{millions:g}m"
     for page, values in figures["pages"].items():
-        print(f"{name} {page}: p50 {values['p50_ms']} ms, p95 {values['p95_ms']} ms ({values['requests']} requests)")
+        print(
+            f"{name} {page}: p50 {values['p50_ms']} ms, p95 {values['p95_ms']} ms under load "
+            f"({values['requests']} requests), p50 {values['idle_p50_ms']} ms idle"
+        )
     print(
         f"{name} import {figures['import_rows']} rows: {figures['import_seconds']} s vs floor "
         f"{figures['import_baseline_seconds']} s → ratio {figures['import_ratio']}"

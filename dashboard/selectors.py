@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, Phase, Region, Town, User
+from enrolment.selectors import Resolved, entries_resolved_by_source
 from reporting.schedule import Period, all_periods, current_period, end_of_day
 from reporting.selectors import UnitStatus, period_statuses, reporting_units, unit_periods
 from targets.assessment import LAGGING, NOT_ASSESSED
@@ -109,6 +110,7 @@ class Dashboard:
     reports: ReportBoard
     work: PushWork
     todo: Todo
+    resolved: list[Resolved] = field(default_factory=list)
 
     @property
     def time_progress(self) -> float:
@@ -214,6 +216,7 @@ def dashboard(*, campaign: Campaign, as_of: datetime.date, now: datetime.datetim
         reports=reports,
         work=push_work(campaign=campaign),
         todo=todo,
+        resolved=entries_resolved_by_source(campaign=campaign),
     )
 
 

@@ -94,3 +94,13 @@ def test_the_entry_page_lists_the_suggestion_with_its_source_and_accepts_it(logi
     other = EntrySuggestion.objects.get(entry=matched[3])
     assert client.post(f"/suggestions/{other.pk}/accept/").status_code == 404
     assert PushEntry.objects.get(pk=matched[3].pk).status == EntryStatus.PENDING
+
+
+def test_the_dashboard_counts_the_entries_each_departments_data_resolved(login, admin_user, town_user, matched):
+    from enrolment.services.suggestions import suggestions_accept_bulk
+
+    suggestions_accept_bulk(user=town_user, entries=PushEntry.objects.for_user(town_user), kind="deceased")
+    page = login(admin_user).get("/dashboard/").content.decode()
+    assert 'data-testid="resolved-by-source"' in page
+    section = page.split('data-testid="resolved-by-source"', 1)[1].split("</table>", 1)[0]
+    assert "卫生健康" in section and ">2<" in section

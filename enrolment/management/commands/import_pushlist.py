@@ -26,11 +26,19 @@ class Command(BaseCommand):
         parser.add_argument("--batch", default="", help="批次名称（默认：文件名）")
         parser.add_argument("--dry-run", action="store_true", help="只检查并统计，不写入数据库")
         parser.add_argument("--campaign", type=int, default=None, help="专项行动 ID（默认：当前专项行动）")
+        parser.add_argument(
+            "--region",
+            default=None,
+            help="市（州）下发的清单（含“所属县（市、区）”列）：区划代码，按县拆分导入各县当前专项行动",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(_("找不到文件：%(path)s") % {"path": path})
+        if options["region"]:
+            self._split(path, options)
+            return
         campaign = campaign_for_command(options["campaign"])
         try:
             result = pushlist_import(
@@ -44,4 +52,23 @@ class Command(BaseCommand):
             raise CommandError(problem.message) from problem
         if result.rejected_path:
             self.stdout.write(rejected_rows_line(result.rejected_path))
+        self.stdout.write(result.counts_line)
+
+    def _split(self, path: Path, options: dict[str, Any]) -> None:
+        from campaigns.models import Region
+        from enrolment.services.pushlist_split import pushlist_split_import
+
+        region = Region.objects.filter(code=str(options["region"]).strip()).first()
+        if region is None:
+            raise CommandError(_("找不到区划代码为 %(code)s 的行政区划") % {"code": options["region"]})
+        if options["dry_run"]:
+            raise CommandError(_("按县拆分导入不支持 --dry-run"))
+        try:
+            result = pushlist_split_import(region=region, kind=options["kind"], path=path, label=options["batch"])
+        except (ImportRefused, FileProblem) as problem:
+            raise CommandError(problem.message) from problem
+        for county, imported in result.by_county:
+            self.stdout.write(f"{county.name}: {imported.counts_line}")
+        for _row, reason in result.unplaced[:50]:
+            self.stdout.write(reason)
         self.stdout.write(result.counts_line)
