@@ -31,6 +31,7 @@ urlpatterns = [
     path("references/templates/<str:kind>.xlsx", references.reference_template, name="reference-template"),
     path("records/", records.record_list, name="records"),
     path("records/new/", records.record_new, name="record-new"),
+    path("records/export.xlsx", records.record_export, name="record-export"),
     path("api/entries/", api.api_entry_list, name="api-entry-list"),
     path("api/entries/<int:pk>/", api.api_entry_detail, name="api-entry-detail"),
 ]

@@ -34,7 +34,9 @@ from reporting.schedule import SHANGHAI, Period, PeriodError, all_periods, curre
 from reporting.selectors import (
     STATUS_LABELS,
     STATUS_STYLES,
+    overview_rows,
     period_statuses,
+    previous_period,
     report_display_figures,
     report_status,
     supervision_visits,
@@ -48,6 +50,7 @@ from reporting.services import (
     report_return,
     report_save,
     report_submit,
+    reports_urge,
     supervision_visit_save,
 )
 
@@ -307,21 +310,50 @@ def overview(request: HttpRequest, period: str) -> HttpResponse:
     _reviewer(request.user)
     campaign = campaign_for(request.user)
     schedule_period = _period(campaign, period)
-    statuses = period_statuses(period=schedule_period, now=timezone.now(), user=request.user)
+    rows = overview_rows(period=schedule_period, now=timezone.now(), user=request.user)
     counts: dict[str, int] = {}
-    for row in statuses:
-        counts[row.label] = counts.get(row.label, 0) + 1
+    for row in rows:
+        counts[row.current.shown_label] = counts.get(row.current.shown_label, 0) + 1
+    before = previous_period(schedule_period)
     return render(
         request,
         "reporting/overview.html",
         {
             "campaign": campaign,
             "period": schedule_period,
+            "previous": before,
             "periods": all_periods(campaign),
-            "statuses": statuses,
+            "rows": rows,
             "counts": counts,
+            "to_urge": sum(1 for row in rows if row.urgeable and row.urged_at is None),
+            "unsubmitted": sum(1 for row in rows if row.urgeable),
         },
     )
+
+
+@login_required
+@require_POST
+def overview_urge(request: HttpRequest, period: str) -> HttpResponse:
+    """催报: remind every unit that has not submitted; a unit urged today already is skipped."""
+    _reviewer(request.user)
+    campaign = campaign_for(request.user)
+    schedule_period = _period(campaign, period)
+    outcome = reports_urge(user=request.user, period=schedule_period, now=timezone.now())
+    if outcome.urged:
+        messages.success(
+            request,
+            _("已向 %(n)d 个未报单位发出催报通知（邮件 %(emails)d 封）：%(names)s")
+            % {"n": len(outcome.urged), "emails": outcome.emails, "names": "、".join(u.name for u in outcome.urged)},
+        )
+    if outcome.already_today:
+        messages.info(
+            request,
+            _("今天已催报过的单位不再重复催报：%(names)s")
+            % {"names": "、".join(u.name for u in outcome.already_today)},
+        )
+    if not outcome.urged and not outcome.already_today:
+        messages.info(request, _("所有单位均已报送，无需催报"))
+    return redirect("reporting:overview", schedule_period.key)
 
 
 OVERVIEW_HEADERS = (
@@ -369,7 +401,7 @@ def overview_export(request: HttpRequest, period: str) -> HttpResponse:
             [
                 row.unit.name,
                 _("镇(街道)") if row.kind == "town" else _("市直部门"),
-                row.label,
+                row.shown_label,
                 "" if row.late is None else (_("是") if row.late else _("否")),
                 local(row.first_submitted_at),
                 local(report.submitted_at if report else None),

@@ -207,6 +207,14 @@ def entries_close_by_records(
     return len(entries)
 
 
+def matching_now(*, campaign: Campaign) -> int:
+    """One matching run in this process, now (the import commands: their work is done when they return).
+    The advisory lock keeps it apart from a worker's run of the same campaign."""
+    with transaction.atomic():
+        entries_close_by_records(campaign=campaign)
+        return entries_match(campaign=campaign)
+
+
 # --- coalesced runs ----------------------------------------------------------------------------------------
 
 
@@ -256,9 +264,7 @@ def matching_run(*, campaign_id: int) -> int | None:
     try:
         campaign = Campaign.objects.filter(pk=campaign_id).first()
         if campaign is not None:
-            with transaction.atomic():
-                entries_close_by_records(campaign=campaign)
-                written = entries_match(campaign=campaign)
+            written = matching_now(campaign=campaign)
     finally:
         MatchingState.objects.filter(campaign_id=campaign_id).update(
             status=MatchingState.Status.IDLE, finished_at=timezone.now(), runs=F("runs") + 1

@@ -323,3 +323,15 @@ def test_the_api_lists_open_suggestions_and_tags(
 def test_a_death_list_with_only_ids_and_names_is_read_whole(chengjiang: Campaign, tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "ids.xlsx", ("姓名", "身份证号码"), [["甲", person_id(1)], ["乙", person_id(2)]])
     assert _run(str(path), "--kind", "deceased")[-1] == "imported=2 duplicates=0 rejected=0"
+
+
+def test_the_commands_match_before_they_return(chengjiang: Campaign, tmp_path: Path) -> None:
+    """A death list first, the push list after: the push-list command's own run finds the death."""
+    _run(str(_death_list(tmp_path / "d.xlsx", [person_id(5)])), "--kind", "deceased")
+    push = write_xlsx(
+        tmp_path / "p.xlsx", ("姓名", "公民身份号码", "所属镇（街道）"), [["戊", person_id(5), "凤麓街道"]]
+    )
+    out = StringIO()
+    call_command("import_pushlist", str(push), "--kind", "person", stdout=out)
+    assert out.getvalue().splitlines()[-1] == "imported=1 duplicates=0 rejected=0"
+    assert EntrySuggestion.objects.get().entry.key == person_id(5)

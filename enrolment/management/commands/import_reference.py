@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from campaigns.commands import rejected_rows_line
 from campaigns.selectors import campaign_for_command
 from enrolment.models import ReferenceKind
+from enrolment.services.matching import matching_now
 from enrolment.services.references import ReferenceRefused, check_kind, owning_department, reference_import
 from enrolment.tabular import FileProblem
 
@@ -53,6 +54,8 @@ class Command(BaseCommand):
             result = reference_import(campaign=campaign, kind=options["kind"], path=path, as_of=as_of)
         except (ReferenceRefused, FileProblem) as problem:
             raise CommandError(problem.message) from problem
+        if result.reference_list.is_current:
+            matching_now(campaign=campaign)
         if result.rejected_path:
             self.stdout.write(rejected_rows_line(result.rejected_path))
         self.stdout.write(result.counts_line)
