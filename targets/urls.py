@@ -7,4 +7,5 @@ urlpatterns = [
     path("progress/", views.progress_page, name="progress"),
     path("targets/baselines/", views.baselines_page, name="baselines"),
     path("targets/baselines/upload/", views.baselines_upload, name="baselines-upload"),
+    path("targets/baselines/template.xlsx", views.baselines_template, name="baselines-template"),
 ]

@@ -21,10 +21,12 @@ from campaigns.api import ApiError, api_view, campaign_param, date_param, json_r
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_for
 from enrolment.tabular import FileProblem
+from enrolment.views.uploads import import_template_response, template_links
 from targets.charts import completion_bars
 from targets.forms import BaselineGridForm, BaselineUploadForm
 from targets.selectors import baseline_grid, baseline_history, campaign_progress
 from targets.services import BaselineError, baselines_import, baselines_set
+from targets.services.baselines import BASELINE_COLUMNS
 
 
 def _as_of(request: HttpRequest, campaign: Campaign) -> datetime.date:
@@ -77,6 +79,7 @@ def _baselines_render(
         "form": form,
         "upload": upload,
         "history": baseline_history(campaign=campaign),
+        "import_templates": template_links([(_("目标任务基数"), reverse("baselines-template"), BASELINE_COLUMNS)]),
     }
     return render(request, "targets/baselines.html", context, status=status)
 
@@ -153,3 +156,13 @@ def baselines_upload(request: HttpRequest) -> HttpResponse:
                 return redirect("baselines")
     form = BaselineGridForm(grid=baseline_grid(campaign=campaign))
     return _baselines_render(request, campaign, form, upload, status=400)
+
+
+@login_required
+@require_GET
+def baselines_template(request: HttpRequest) -> HttpResponse:
+    """The baselines upload's template: 镇（街道）, 指标, 基数 and an example row."""
+    _baseline_campaign(request)
+    return import_template_response(
+        request, title=_("目标任务基数"), columns=BASELINE_COLUMNS, what="baselines_template"
+    )

@@ -78,6 +78,7 @@ GET: dict[str, tuple[int, int, int, int, int]] = {
     "audit/": (200, 403, 403, 403, 302),
     "audit/export.xlsx": (200, 403, 403, 403, 302),
     "batches/": (200, 200, 403, 403, 302),
+    "batches/template/<str:kind>.xlsx": (200, 403, 403, 403, 302),
     "dashboard/": (200, 200, 403, 403, 302),
     "dashboard/towns/<int:pk>/": (200, 200, 403, 403, 302),
     "dashboard/xlsx": (200, 200, 403, 403, 302),
@@ -105,6 +106,7 @@ GET: dict[str, tuple[int, int, int, int, int]] = {
     "imports/<int:pk>/progress.json": (200, 200, 403, 403, 401),
     "imports/<int:pk>/rejected.xlsx": (404, 404, 403, 403, 302),
     "imports/upload/": (200, 403, 403, 403, 302),
+    "imports/template/<str:source>.xlsx": (200, 403, 403, 403, 302),
     "progress/": (200, 200, 200, 200, 302),
     "records/": (200, 200, 200, 403, 302),
     "records/export.xlsx": (200, 200, 200, 403, 302),
@@ -140,6 +142,7 @@ GET: dict[str, tuple[int, int, int, int, int]] = {
     "start/town/": (403, 403, 200, 403, 302),
     "targets/baselines/": (200, 200, 403, 403, 302),
     "targets/baselines/upload/": (302, 302, 403, 403, 302),
+    "targets/baselines/template.xlsx": (200, 200, 403, 403, 302),
 }
 POST: dict[str, tuple[int, int, int, int, int]] = {
     "": (302, 302, 302, 302, 302),
@@ -153,6 +156,7 @@ POST: dict[str, tuple[int, int, int, int, int]] = {
     "audit/": (405, 403, 403, 403, 302),
     "audit/export.xlsx": (405, 403, 403, 403, 302),
     "batches/": (405, 405, 405, 405, 302),
+    "batches/template/<str:kind>.xlsx": (405, 405, 405, 405, 302),
     "dashboard/": (405, 405, 405, 405, 302),
     "dashboard/towns/<int:pk>/": (405, 405, 405, 405, 302),
     "dashboard/xlsx": (405, 405, 405, 405, 302),
@@ -180,6 +184,7 @@ POST: dict[str, tuple[int, int, int, int, int]] = {
     "imports/<int:pk>/progress.json": (405, 405, 405, 405, 405),
     "imports/<int:pk>/rejected.xlsx": (405, 405, 405, 405, 302),
     "imports/upload/": (200, 403, 403, 403, 302),
+    "imports/template/<str:source>.xlsx": (405, 405, 405, 405, 302),
     "progress/": (405, 405, 405, 405, 302),
     "records/": (302, 302, 302, 403, 302),
     "records/export.xlsx": (405, 405, 405, 403, 302),
@@ -215,6 +220,7 @@ POST: dict[str, tuple[int, int, int, int, int]] = {
     "start/town/": (403, 403, 200, 403, 302),
     "targets/baselines/": (200, 200, 403, 403, 302),
     "targets/baselines/upload/": (400, 400, 403, 403, 302),
+    "targets/baselines/template.xlsx": (405, 405, 405, 405, 302),
 }
 
 
