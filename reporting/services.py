@@ -128,7 +128,7 @@ def _write(
     report = _report_locked(period=period, unit=unit)
     if not report.editable_by_unit:
         raise ValidationError(
-            _("报告已%(status)s,不能修改;如需修改请联系领导小组办公室退回。"),
+            _("报告状态为“%(status)s”，不能修改；如需修改请联系领导小组办公室退回。"),
             params={"status": report.get_status_display()},
             code="read_only",
         )

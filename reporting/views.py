@@ -114,7 +114,7 @@ def _file(request: HttpRequest, period_key: str) -> HttpResponse:
     editable = report is None or report.editable_by_unit
     if request.method == "POST" and not editable:
         # Refused, not redirected as if it had worked: the page as saved, with the reason, and a 409.
-        messages.error(request, _("报告已报送,不能修改;如需修改请联系领导小组办公室退回。"))
+        messages.error(request, _("报告已报送，不能修改；如需修改请联系领导小组办公室退回。"))
         context = _report_context(report, period, unit, ReportForm(initial=_saved_texts(report)), editable)
         return render(request, "reporting/report_form.html", context, status=409)
     if request.method == "POST":
