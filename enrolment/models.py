@@ -297,7 +297,8 @@ class EntryPushQuerySet(TownScopedQuerySet):
 
 
 class EntryPush(models.Model):
-    """Each time an entry's key arrived in a batch, the first time included."""
+    """Each time an entry's key arrived again after its first push (the first push is the entry's own ``batch``):
+    in a later batch, or repeated further down the same file. So an entry has ``pushed_times - 1`` of them."""
 
     entry = models.ForeignKey(PushEntry, on_delete=models.CASCADE, related_name="pushes", verbose_name=_("条目"))
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="pushes", verbose_name=_("批次"))
