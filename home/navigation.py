@@ -33,6 +33,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("推送清单核查"), "entry-list", _QUEUE),
     NavItem(_("推送批次"), "batch-list", _REVIEWERS),
     NavItem(_("数据导入"), "data-import-list", _REVIEWERS),
+    NavItem(_("部门比对数据"), "reference-list", frozenset({Role.ADMIN, Role.DEPARTMENT})),
     NavItem(_("目标任务进度"), "progress", _EVERYONE),
     NavItem(_("基数设置"), "baselines", _REVIEWERS),
     NavItem(_("参保记录"), "records", _QUEUE),

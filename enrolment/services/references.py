@@ -107,6 +107,17 @@ def _one_of(label: str, names: dict[str, str]) -> Callable[[object], str]:
     return parse
 
 
+def _optional(parse: Callable[[object], str]) -> Callable[[object], str]:
+    """A cell that may be left blank (the ID number is what is matched); when filled, it must be valid."""
+
+    def read(value: object) -> str:
+        return "" if normalize_text(value) == "" else parse(value)
+
+    return read
+
+
+# What a department's file says (input vocabulary, compared with cell text), so not translated; the same
+# holds for the categories and grades below and the departments' names further down.
 _PLACES = {
     **dict.fromkeys(("本地", "本市", "本县", "市内", "县内"), "local"),
     **dict.fromkeys(("外地", "异地", "市外", "县外", "省外", "外省", "外市"), "elsewhere"),
@@ -136,6 +147,8 @@ class Extra:
     field: str
     parse: Callable[[object], str]
     required: bool = False
+    # Only the ID number (or credit code) and the name must be there: the other columns are read when the file has
+    # them, except what decides a suggestion (the place insured), which is required.
     # Stored in ReferenceRow.category (what decides the suggestion, or the department's category).
     category: bool = False
 
@@ -153,7 +166,7 @@ class KindSpec:
 KINDS: dict[str, KindSpec] = {
     ReferenceKind.DECEASED: KindSpec(
         ("卫生健康", "卫健", "卫生健康局"),
-        (Extra(terms.DEATH_DATE, "death_date", _date(terms.DEATH_DATE.label), required=True),),
+        (Extra(terms.DEATH_DATE, "death_date", _date(terms.DEATH_DATE.label)),),
     ),
     ReferenceKind.STUDENT: KindSpec(
         ("教育体育", "教体", "教育", "教育体育局"),
@@ -181,8 +194,7 @@ KINDS: dict[str, KindSpec] = {
             Extra(
                 terms.POVERTY_CATEGORY,
                 "category",
-                _one_of(terms.POVERTY_CATEGORY.label, _POVERTY),
-                required=True,
+                _optional(_one_of(terms.POVERTY_CATEGORY.label, _POVERTY)),
                 category=True,
             ),
         ),
@@ -193,8 +205,7 @@ KINDS: dict[str, KindSpec] = {
             Extra(
                 terms.ASSISTANCE_CATEGORY,
                 "category",
-                _one_of(terms.ASSISTANCE_CATEGORY.label, _ASSISTANCE),
-                required=True,
+                _optional(_one_of(terms.ASSISTANCE_CATEGORY.label, _ASSISTANCE)),
                 category=True,
             ),
         ),
@@ -205,15 +216,14 @@ KINDS: dict[str, KindSpec] = {
             Extra(
                 terms.DISABILITY_GRADE,
                 "grade",
-                _one_of(terms.DISABILITY_GRADE.label, _GRADES),
-                required=True,
+                _optional(_one_of(terms.DISABILITY_GRADE.label, _GRADES)),
                 category=True,
             ),
         ),
     ),
     ReferenceKind.HOUSEHOLD_MOVED: KindSpec(
         ("公安", "公安局"),
-        (Extra(terms.MOVED_OUT_ON, "moved_out_on", _date(terms.MOVED_OUT_ON.label), required=True),),
+        (Extra(terms.MOVED_OUT_ON, "moved_out_on", _date(terms.MOVED_OUT_ON.label)),),
     ),
     ReferenceKind.REGISTERED_BUSINESS: KindSpec(
         ("市场监管", "市场监督管理局", "市场监管局"),

@@ -66,7 +66,7 @@ def test_the_last_line_gives_the_counts_and_the_line_before_the_rejected_file(
     path = _death_list(
         tmp_path / "deaths.xlsx",
         [person_id(1), person_id(2), person_id(1)],
-        extra=[[9, "错号", "530422199001011234", "2021-05-01"], [10, "无日期", person_id(7), ""]],
+        extra=[[9, "错号", "530422199001011234", "2021-05-01"], [10, "坏日期", person_id(7), "2021-02-30"]],
     )
     lines = _run(str(path), "--kind", "deceased", "--as-of", "2021-06-30")
     assert lines[-1] == "imported=2 duplicates=1 rejected=2"
@@ -318,3 +318,20 @@ def test_the_api_lists_open_suggestions_and_tags(
     suggestion_accept(user=town_user, suggestion_id=EntrySuggestion.objects.get(kind="deceased").pk)
     detail = client.get(f"/api/entries/{open_entries[0].pk}/").json()
     assert (detail["suggestions"], detail["tags"]) == ([], ["disabled"])
+
+
+def test_a_death_list_with_only_ids_and_names_is_read_whole(chengjiang: Campaign, tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "ids.xlsx", ("姓名", "身份证号码"), [["甲", person_id(1)], ["乙", person_id(2)]])
+    assert _run(str(path), "--kind", "deceased")[-1] == "imported=2 duplicates=0 rejected=0"
+
+
+def test_the_commands_match_before_they_return(chengjiang: Campaign, tmp_path: Path) -> None:
+    """A death list first, the push list after: the push-list command's own run finds the death."""
+    _run(str(_death_list(tmp_path / "d.xlsx", [person_id(5)])), "--kind", "deceased")
+    push = write_xlsx(
+        tmp_path / "p.xlsx", ("姓名", "公民身份号码", "所属镇（街道）"), [["戊", person_id(5), "凤麓街道"]]
+    )
+    out = StringIO()
+    call_command("import_pushlist", str(push), "--kind", "person", stdout=out)
+    assert out.getvalue().splitlines()[-1] == "imported=1 duplicates=0 rejected=0"
+    assert EntrySuggestion.objects.get().entry.key == person_id(5)

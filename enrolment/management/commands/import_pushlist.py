@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from campaigns.commands import rejected_rows_line
 from campaigns.selectors import campaign_for_command
 from enrolment.models import ListKind
+from enrolment.services.matching import matching_now
 from enrolment.services.pushlist_import import ImportRefused, pushlist_import
 from enrolment.tabular import FileProblem
 
@@ -50,6 +51,10 @@ class Command(BaseCommand):
             )
         except (ImportRefused, FileProblem) as problem:
             raise CommandError(problem.message) from problem
+        if result.batch is not None:
+            # The new entries meet the departments' lists and the business system's records before the command
+            # returns (a worker would do the same once it sees the import's request).
+            matching_now(campaign=campaign)
         if result.rejected_path:
             self.stdout.write(rejected_rows_line(result.rejected_path))
         self.stdout.write(result.counts_line)
