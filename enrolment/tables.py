@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tables2.columns.base import LinkTransform
 from django_tables2.rows import BoundRow
 from django_tables2.utils import Accessor, signature
@@ -21,25 +22,30 @@ class EntryTable(tables.Table):
     # form sits inside another (the rows' 查看完整信息 forms are in the table).
     select = tables.CheckBoxColumn(
         accessor="pk",
-        verbose_name="选择",
+        verbose_name=gettext_lazy("选择"),
         attrs={
-            "th__input": {"data-select-all": "", "aria-label": "全选本页", "form": "entry-bulk"},
-            "td__input": {"name": "ids", "form": "entry-bulk", "aria-label": "选择", "data-testid": "select-entry"},
+            "th__input": {"data-select-all": "", "aria-label": gettext_lazy("全选本页"), "form": "entry-bulk"},
+            "td__input": {
+                "name": "ids",
+                "form": "entry-bulk",
+                "aria-label": gettext_lazy("选择"),
+                "data-testid": "select-entry",
+            },
             "th": {"class": "d-print-none"},
             "td": {"class": "d-print-none"},
         },
     )
-    id = tables.Column(verbose_name="编号", linkify=("entry-detail", {"pk": tables.A("pk")}))
-    kind = tables.Column(verbose_name="清单类型")
-    name = tables.Column(verbose_name="姓名/单位名称", linkify=("entry-detail", {"pk": tables.A("pk")}))
-    key = tables.Column(verbose_name="证件号码/信用代码", empty_values=())
-    phone = tables.Column(verbose_name="联系电话", empty_values=())
-    town = tables.Column(verbose_name="镇(街道)", accessor="town__name")
-    village = tables.Column(verbose_name="村(社区)", accessor="village__name", default="")
-    batch = tables.Column(verbose_name="推送批次", accessor="batch__label")
-    pushed_times = tables.Column(verbose_name="推送次数")
-    status = tables.Column(verbose_name="核查状态")
-    suggestions = tables.Column(verbose_name="比对提示", empty_values=(), accessor="pk")
+    id = tables.Column(verbose_name=gettext_lazy("编号"), linkify=("entry-detail", {"pk": tables.A("pk")}))
+    kind = tables.Column(verbose_name=gettext_lazy("清单类型"))
+    name = tables.Column(verbose_name=gettext_lazy("姓名/单位名称"), linkify=("entry-detail", {"pk": tables.A("pk")}))
+    key = tables.Column(verbose_name=gettext_lazy("证件号码/信用代码"), empty_values=())
+    phone = tables.Column(verbose_name=gettext_lazy("联系电话"), empty_values=())
+    town = tables.Column(verbose_name=gettext_lazy("镇(街道)"), accessor="town__name")
+    village = tables.Column(verbose_name=gettext_lazy("村(社区)"), accessor="village__name", default="")
+    batch = tables.Column(verbose_name=gettext_lazy("推送批次"), accessor="batch__label")
+    pushed_times = tables.Column(verbose_name=gettext_lazy("推送次数"))
+    status = tables.Column(verbose_name=gettext_lazy("核查状态"))
+    suggestions = tables.Column(verbose_name=gettext_lazy("比对提示"), empty_values=(), accessor="pk")
 
     class Meta:
         model = PushEntry
@@ -149,13 +155,15 @@ class EntryTable(tables.Table):
         if not self.can_reveal or not (record.phone or is_person(record)):
             return shown
         return format_html(
-            '{} <form method="post" action="{}" class="d-inline d-print-none" data-reveal>'
+            '{} <form method="post" action="{}" class="d-inline d-print-none" data-reveal data-failed-text="{}">'
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
             '<button type="submit" class="btn btn-link btn-sm p-0 align-baseline" data-testid="reveal">'
-            "查看完整信息</button></form>",
+            "{}</button></form>",
             shown,
             reverse("entry-reveal", args=[record.pk]),
+            _("查看失败，请重试"),
             self.csrf_token,
+            _("查看完整信息"),
         )
 
     def render_status(self, record: PushEntry) -> str:

@@ -38,7 +38,7 @@ def test_the_progress_page_ranks_towns_and_draws_the_chart(
 
 
 def test_the_progress_tables_download_as_a_formatted_workbook(
-    browser_page: object, office_user: User, chengjiang: Campaign, fenglu: Town
+    browser_page: object, office_user: User, chengjiang: Campaign, fenglu: Town, tmp_path
 ) -> None:
 
     from openpyxl import load_workbook
@@ -53,7 +53,9 @@ def test_the_progress_tables_download_as_a_formatted_workbook(
     with page.expect_download() as download:
         page.get_by_test_id("progress-export").click()
     assert download.value.suggested_filename == "目标任务进度_2021-06-30.xlsx"
-    sheet = load_workbook(download.value.path()).active
+    target = tmp_path / download.value.suggested_filename
+    download.value.save_as(target)
+    sheet = load_workbook(target).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert values[0][0] == "目标任务进度"
     assert "2021-06-30" in values[1][0] and "36.1%" in values[1][0]
