@@ -84,8 +84,8 @@ class EntryTable(tables.Table):
 
         The same cells as ``{% render_table %}`` would render, without its per-cell cost (a signature
         inspection, the column's attributes computed again, a choices lookup): each column's way to its cell is
-        worked out once per page. Columns of other types than a plain Column go through django-tables2's own
-        ``get_cell``.
+        worked out once per page. Columns of other types than a plain Column or a CheckBoxColumn go through
+        django-tables2's own ``get_cell``.
         """
         columns = list(self.columns)
         makers = [self._cell_maker(column) for column in columns]
@@ -97,7 +97,8 @@ class EntryTable(tables.Table):
 
     def _cell_maker(self, bound_column: tables.columns.BoundColumn) -> Callable[[BoundRow], object]:
         column = bound_column.column
-        if type(column) is not tables.Column or column.localize is not None:
+        # A CheckBoxColumn renders from (value, bound_column, record) alone, like a plain Column.
+        if type(column) not in (tables.Column, tables.CheckBoxColumn) or column.localize is not None:
             return lambda row: row.get_cell(bound_column.name)
         render = bound_column.render
         wanted, takes_any = signature(render)
