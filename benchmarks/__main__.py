@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
 
 def _print_extra(figures: dict) -> None:
     shown = {"seconds", "baseline_seconds", "ratio", "queries"}
-    extra = {k: v for k, v in figures.items() if k not in shown and not k.endswith("counted_sql")}
+    extra = {k: v for k, v in figures.items() if k not in shown and not k.endswith(("counted_sql", "plans"))}
     if extra:
         print("   " + ", ".join(f"{k}={v}" for k, v in extra.items()))
 

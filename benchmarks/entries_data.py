@@ -172,7 +172,15 @@ def measure_roles(path: str, params: dict[str, str], *, entries: int) -> dict[st
             figures[f"{prefix}seconds"] = round(seconds, 4)
             figures[f"{prefix}queries"] = len(sql)
             figures[f"{prefix}counted_sql"] = [q[:80] for q in sql]
+            figures[f"{prefix}plans"] = [_plan(q) for q in sql if '"enrolment_pushentry"' in q or "entrycount" in q]
     return figures
+
+
+def _plan(sql: str) -> list[str]:
+    """EXPLAIN ANALYZE of a statement the page ran (its parameters already in the captured text)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) {sql}")
+        return [line for (line,) in cursor.fetchall()][:14]
 
 
 def baseline(*, town: bool) -> float:

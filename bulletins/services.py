@@ -180,7 +180,8 @@ def bulletin_publish(*, bulletin: Bulletin, user: User, now: datetime.datetime |
     settings = BulletinSettings.objects.select_for_update().get(pk=settings.pk)
     published = Bulletin.objects.filter(campaign=bulletin.campaign, status=Bulletin.Status.PUBLISHED).count()
     bulletin.sequence = settings.first_number + published
-    bulletin.number = settings.number_for(year=timezone.localtime(now).year, sequence=bulletin.sequence)
+    # The year of the month reported on: a campaign's bulletins form one series, December's included.
+    bulletin.number = settings.number_for(year=bulletin.month.year, sequence=bulletin.sequence)
     bulletin.snapshot = {**bulletin.snapshot, "issuer": settings.issuer}
     bulletin.status = Bulletin.Status.PUBLISHED
     bulletin.published_at = now

@@ -126,7 +126,9 @@ def bulletin_detail(request: HttpRequest, month: str) -> HttpResponse:
         raise PermissionDenied
     campaign, bulletin = _bulletin(request, month, generate=True)
     if request.method == "POST":
-        action = request.POST.get("action", "save")
+        action = request.POST.get("action") or next(
+            (name for name in ("publish", "regenerate") if name in request.POST), "save"
+        )
         try:
             if action == "regenerate":
                 bulletin_regenerate(bulletin=bulletin, user=request.user)

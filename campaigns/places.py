@@ -96,11 +96,13 @@ class Places:
 
     def town(self, value: object, *, label: str | None = None) -> Town:
         """The town a cell names; `PlaceError` when the cell is empty or names no town of the county."""
-        label = label or _("所属镇（街道）")
         name = normalize_text(value)
+        town = self.towns.get(name) if name else None
+        if town is not None:
+            return town
+        label = label or _("所属镇（街道）")  # translated only for the message: this runs once a row
         if not name:
             raise PlaceError(_("缺少%(label)s") % {"label": label})
-        town = self.towns.get(name)
         if town is None:
             raise PlaceError(
                 _("%(label)s“%(name)s”不是%(county)s的镇（街道）")

@@ -72,7 +72,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "import_export",
     "simple_history",
-    "axes",
+    "chengjiang_enroll.apps.LoginLockoutConfig",
     "csp",
     "campaigns",
     "audit",

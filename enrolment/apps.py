@@ -18,9 +18,13 @@ class EnrolmentConfig(AppConfig):
 
 
 def _entry_count_triggers(*, using: str = DEFAULT_DB_ALIAS, **kwargs: object) -> None:
-    """Put the counters' triggers back after every migrate: SQLite drops them with a table it rebuilds."""
+    """Put the counters' and reference checks' triggers back after every migrate: SQLite drops a table's
+    triggers when a migration rebuilds it."""
     from enrolment.entry_counts import entry_count_triggers_install
+    from enrolment.entry_references import entry_reference_triggers_install
 
     connection = connections[using]
-    if {"enrolment_pushentry", "enrolment_entrycount"} <= set(connection.introspection.table_names()):
+    tables = set(connection.introspection.table_names())
+    if {"enrolment_pushentry", "enrolment_entrycount"} <= tables:
         entry_count_triggers_install(connection)
+        entry_reference_triggers_install(connection)

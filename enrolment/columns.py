@@ -106,3 +106,15 @@ def columns_help(columns: Sequence[Column]) -> str:
             text += _("（可选）")
         parts.append(text)
     return "；".join(parts)
+
+
+def _terms() -> list[Term]:
+    return [value for value in globals().values() if isinstance(value, Term)]
+
+
+def example_for(column: Column) -> object:
+    """The example value of the term a column was declared from ("" for a column of no term)."""
+    for term in _terms():
+        if term.headers == column.headers:
+            return term.example
+    return ""

@@ -1,6 +1,6 @@
 """The database triggers that keep `EntryCount` (entries per campaign, town, kind and status) exact.
 
-Installed by migration 0007 and again after every ``migrate`` (SQLite drops a table's triggers when a
+Installed by migration 0008 and again after every ``migrate`` (SQLite drops a table's triggers when a
 migration rebuilds the table; PostgreSQL replaces them in place), so no write path can forget them:
 PostgreSQL counts each statement's rows once (statement-level triggers over transition tables: one grouped
 upsert for a 100,000-row COPY), SQLite counts row by row (the embedded mode's lists are small). Counter rows

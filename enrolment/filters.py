@@ -15,7 +15,16 @@ from campaigns.params import int_param
 from campaigns.places import towns_named
 from campaigns.text import normalize_text
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
-from enrolment.models import EntryPush, EntryStatus, EntrySuggestion, ListKind, PushEntry, ReferenceKind
+from enrolment.models import (
+    EnrolmentRecord,
+    EntryPush,
+    EntryStatus,
+    EntrySuggestion,
+    Insurance,
+    ListKind,
+    PushEntry,
+    ReferenceKind,
+)
 from enrolment.selectors import capped_count, entry_counts, filter_choices
 
 # The filters the entry counters are keyed on; any other narrows the list past what they can answer.
@@ -167,6 +176,79 @@ class EntryFilter(django_filters.FilterSet):
             for name in ("kind", "status", "town", "village", "batch", "suggestion")
             if data.get(name)
         ]
+        if data.get("q"):
+            parts.append("q=" + _("(已填写)"))
+        return "，".join(parts) or _("全部")
+
+
+class RecordFilter(django_filters.FilterSet):
+    """/records/: town, insurance, enrolment date range, a name or an exact ID number (shared by the export)."""
+
+    q = django_filters.CharFilter(label=gettext_lazy("姓名/证件号码"), method="filter_q")
+    town = django_filters.CharFilter(label=gettext_lazy("镇(街道)"), method="filter_town", widget=forms.Select)
+    insurance = django_filters.ChoiceFilter(
+        label=gettext_lazy("险种"), choices=Insurance.choices, empty_label=gettext_lazy("全部险种")
+    )
+    enrolled_from = django_filters.DateFilter(
+        label=gettext_lazy("参保日期从"),
+        field_name="enrolled_on",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    enrolled_to = django_filters.DateFilter(
+        label=gettext_lazy("至"),
+        field_name="enrolled_on",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = EnrolmentRecord
+        fields = ["q", "town", "insurance", "enrolled_from", "enrolled_to"]
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user.sees_all_towns:
+            towns = Town.objects.for_user(user).values_list("name", flat=True)
+            self.form.fields["town"].widget.choices = [("", _("全部镇(街道)")), *((name, name) for name in towns)]
+        else:
+            del self.form.fields["town"]
+
+    def filter_queryset(self, queryset: QuerySet[EnrolmentRecord]) -> QuerySet[EnrolmentRecord]:
+        # A bad value (a date like 2021-13-40) finds nothing, never everything.
+        if self.form.errors:
+            return queryset.none()
+        data = self.form.cleaned_data
+        for name, value in data.items():
+            queryset = self.filters[name].filter(queryset, value)
+        # Town staff have no town field, but the parameter still narrows (to nothing but their own town).
+        town = (self.data or {}).get("town")
+        if "town" not in data and town:
+            queryset = self.filter_town(queryset, "town", town)
+        return queryset
+
+    def filter_q(self, queryset: QuerySet[EnrolmentRecord], name: str, value: str) -> QuerySet[EnrolmentRecord]:
+        text = normalize_text(value)
+        if not text:
+            return queryset
+        key = search_key(text)
+        if key is not None:
+            return queryset.filter(id_number=key)
+        return queryset.filter(name__icontains=text)
+
+    def filter_town(self, queryset: QuerySet[EnrolmentRecord], name: str, value: str) -> QuerySet[EnrolmentRecord]:
+        text = normalize_text(value)
+        if not text:
+            return queryset
+        towns = towns_named(text, Town.objects.for_user(self.user))
+        return queryset.filter(town_id__in=list(towns.values_list("id", flat=True)))
+
+    def summary(self) -> str:
+        """The active filters for the audit log: never the search text itself."""
+        data = self.data or {}
+        names = ("town", "insurance", "enrolled_from", "enrolled_to")
+        parts = [f"{name}={data[name]}" for name in names if data.get(name)]
         if data.get("q"):
             parts.append("q=" + _("(已填写)"))
         return "，".join(parts) or _("全部")

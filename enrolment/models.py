@@ -150,25 +150,54 @@ class PushEntry(models.Model):
 
     # No single-column indexes on campaign, town and batch: the unique key and the composite indexes below
     # start with them, and every extra index slows the bulk import of a million-row list.
+    # Campaign, batch and last pushed batch are one value for a whole imported batch, towns and villages a
+    # handful: the database checks them once per statement (enrolment.entry_references), not row by row.
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("专项行动")
+        Campaign,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("专项行动"),
     )
     kind = models.CharField(_("清单类型"), max_length=30, choices=ListKind.choices)
     # The citizen ID number (persons) or unified social credit code (employers), normalised.
     key = models.CharField(_("证件号码/统一社会信用代码"), max_length=18)
     name = models.CharField(_("姓名/单位名称"), max_length=200)
     town = models.ForeignKey(
-        Town, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("镇(街道)")
+        Town,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("镇(街道)"),
     )
     village = models.ForeignKey(
-        Village, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("村(社区)")
+        Village,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("村(社区)"),
     )
     batch = models.ForeignKey(
-        Batch, on_delete=models.PROTECT, related_name="entries", db_index=False, verbose_name=_("首次推送批次")
+        Batch,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("首次推送批次"),
     )
     pushed_times = models.PositiveIntegerField(_("推送次数"), default=1)
     last_pushed_batch = models.ForeignKey(
-        Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("最近推送批次")
+        Batch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("最近推送批次"),
     )
 
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
@@ -218,6 +247,15 @@ class PushEntry(models.Model):
             models.Index(fields=["town", "village", "id"], name="entry_town_village"),
             models.Index(fields=["batch", "status"], name="entry_batch_status"),
             models.Index(fields=["key"], name="entry_key"),
+            # The entries the business system's records closed (the dashboard counts them on every view): an
+            # index of those rows only, so the count reads them and not the campaign's other entries.
+            models.Index(
+                fields=["campaign"],
+                name="entry_system_closed",
+                condition=Q(
+                    status=EntryStatus.ENROLLED, status_changed_by__isnull=True, status_changed_at__isnull=False
+                ),
+            ),
         ]
         permissions = [
             # Lists, the API and exports unmasked by default (admins); every such view is on record.
@@ -239,7 +277,7 @@ class EntryCount(models.Model):
     """How many entries of a campaign hold each (town, kind, status): the queue's funnel, pager and API totals.
 
     Kept by the database itself, in the same statement's transaction as every write to the entries (triggers
-    in migration 0007: statement-level with transition tables on PostgreSQL, row-level on SQLite), so every
+    in migration 0008: statement-level with transition tables on PostgreSQL, row-level on SQLite), so every
     write path — the import's COPY, the status services' bulk updates, a test factory — keeps it exact and a
     user sees the totals move with their own save. A list then counts a handful of rows, not its entries.
     """
@@ -268,7 +306,8 @@ class EntryPushQuerySet(TownScopedQuerySet):
 
 
 class EntryPush(models.Model):
-    """Each time an entry's key arrived in a batch, the first time included."""
+    """Each time an entry's key arrived again after its first push (the first push is the entry's own ``batch``):
+    in a later batch, or repeated further down the same file. So an entry has ``pushed_times - 1`` of them."""
 
     entry = models.ForeignKey(PushEntry, on_delete=models.CASCADE, related_name="pushes", verbose_name=_("条目"))
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="pushes", verbose_name=_("批次"))

@@ -5,11 +5,13 @@ from enrolment.views import api, batches, data_imports, entries, records, refere
 urlpatterns = [
     path("batches/", batches.batch_list, name="batch-list"),
     path("batches/upload/", batches.batch_upload, name="batch-upload"),
+    path("batches/template/<str:kind>.xlsx", batches.batch_template, name="batch-template"),
     path("batches/<int:pk>/", batches.batch_detail, name="batch-detail"),
     path("batches/<int:pk>/progress.json", batches.batch_progress_json, name="batch-progress"),
     path("batches/<int:pk>/rejected.xlsx", batches.batch_rejected, name="batch-rejected"),
     path("imports/", data_imports.data_import_list, name="data-import-list"),
     path("imports/upload/", data_imports.data_import_upload, name="data-import-upload"),
+    path("imports/template/<str:source>.xlsx", data_imports.data_import_template, name="data-import-template"),
     path("imports/<int:pk>/", data_imports.data_import_detail, name="data-import-detail"),
     path("imports/<int:pk>/progress.json", data_imports.data_import_progress, name="data-import-progress"),
     path("imports/<int:pk>/rejected.xlsx", data_imports.data_import_rejected, name="data-import-rejected"),
@@ -31,6 +33,7 @@ urlpatterns = [
     path("references/templates/<str:kind>.xlsx", references.reference_template, name="reference-template"),
     path("records/", records.record_list, name="records"),
     path("records/new/", records.record_new, name="record-new"),
+    path("records/export.xlsx", records.record_export, name="record-export"),
     path("api/entries/", api.api_entry_list, name="api-entry-list"),
     path("api/entries/<int:pk>/", api.api_entry_detail, name="api-entry-detail"),
 ]

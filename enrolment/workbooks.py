@@ -8,9 +8,10 @@ spreadsheet reader, so the header may be moved, retyped in full-width, or have r
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from io import BytesIO
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +31,9 @@ from enrolment.tabular import (
     parse_whole_number,
     write_rejected_workbook,
 )
+
+if TYPE_CHECKING:
+    from campaigns.models import User
 
 SHEET_TITLE = gettext_lazy("核查表")
 
@@ -302,3 +306,32 @@ def copy_rejected_workbook(source: Path, target: IO[bytes], *, unmasked: bool, a
 
 
 __all__ = ["FileProblem", "change_requests", "copy_rejected_workbook", "read_queue_workbook", "write_queue_workbook"]
+
+
+def write_import_template(*, title: str, columns: Sequence[Column], author: User | None) -> bytes:
+    """An importer's template: the headers it reads, required ones first-class, one example row; and a sheet
+    saying which columns are required and what other headers are accepted for each."""
+    from campaigns.xlsx import Styled, XlsxWriter
+
+    writer = XlsxWriter(title=title, author=author)
+    sheet = writer.sheet(title)
+    sheet.widths([max(12, 2.2 * len(column.label) + 4) for column in columns])
+    sheet.header(Styled(column.label, bold=True, fill="fff3cd" if column.required else None) for column in columns)
+    sheet.append(terms.example_for(column) for column in columns)
+    sheet.freeze("A2")
+    notes = writer.sheet(_("填写说明"))
+    notes.widths([24, 10, 60])
+    notes.header([_("列名"), _("是否必填"), _("也可使用的表头")])
+    for column in columns:
+        notes.append([column.label, _("必填") if column.required else _("选填"), "、".join(column.headers[1:])])
+    notes.append([])
+    notes.append(
+        [
+            _(
+                "第一行为表头（必填列在模板中以黄色标出），第二行为示例，请删除示例行后填写；列的顺序不限，其他列会被忽略。"
+            )
+        ]
+    )
+    buffer = BytesIO()
+    writer.save(buffer)
+    return buffer.getvalue()

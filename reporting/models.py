@@ -268,6 +268,7 @@ class Notice(models.Model):
         OVERDUE = "overdue", _("逾期未报")
         OVERDUE_LIST = "overdue_list", _("逾期未报单位")
         RETURNED = "returned", _("报告退回")
+        URGE = "urge", _("催报")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="notices", verbose_name=_("专项行动"))
     town = models.ForeignKey(Town, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
@@ -352,3 +353,52 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period:%Y-%m} {self.town or self.department or _('办公室')}"
+
+
+class ReportUrgeQuerySet(CountyScopedQuerySet):
+    county_field = "campaign__county"
+
+
+class ReportUrge(models.Model):
+    """催报: the office urged one unit to file one period's report, on one day (at most once a day per unit)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("专项行动"))
+    report_kind = models.CharField(_("报告类型"), max_length=10, choices=ReportKind.choices)
+    period = models.DateField(_("报告期"))
+    town = models.ForeignKey(Town, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    day = models.DateField(_("催报日期"))
+    urged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("催报人")
+    )
+    created_at = models.DateTimeField(_("催报时间"), auto_now_add=True)
+    emails = models.PositiveSmallIntegerField(_("邮件数"), default=0)
+    # The rows one press of the button inserted (the others were urged earlier that day).
+    token = models.UUIDField(_("批次"), db_index=True)
+
+    objects = ReportUrgeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("催报记录")
+        verbose_name_plural = _("催报记录")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(town__isnull=False, department__isnull=True)
+                | Q(town__isnull=True, department__isnull=False),
+                name="urge_exactly_one_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "report_kind", "period", "town", "day"],
+                condition=Q(town__isnull=False),
+                name="urge_once_a_day_per_town",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "report_kind", "period", "department", "day"],
+                condition=Q(department__isnull=False),
+                name="urge_once_a_day_per_department",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.town or self.department} {self.period:%Y-%m} {self.day}"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -28,10 +30,11 @@ from reporting.models import (
     Report,
     ReportAttachment,
     ReportEvent,
+    ReportUrge,
     SupervisionVisit,
 )
 from reporting.schedule import SHANGHAI, Period, all_periods
-from reporting.selectors import office_recipients, period_statuses, town_figures, unit_filter
+from reporting.selectors import office_recipients, period_statuses, town_figures, unit_filter, unit_kind
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +128,7 @@ def _write(
     report = _report_locked(period=period, unit=unit)
     if not report.editable_by_unit:
         raise ValidationError(
-            _("报告已%(status)s,不能修改;如需修改请联系领导小组办公室退回。"),
+            _("报告状态为“%(status)s”，不能修改；如需修改请联系领导小组办公室退回。"),
             params={"status": report.get_status_display()},
             code="read_only",
         )
@@ -458,6 +461,69 @@ def _remind_office(period: Period, *, now: datetime.datetime) -> int:
     if to:
         _send([EmailMessage(subject=title, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to)])
     return 1
+
+
+@dataclass(frozen=True)
+class UrgeOutcome:
+    urged: list[Unit]
+    already_today: list[Unit]
+    emails: int
+
+
+@transaction.atomic
+def reports_urge(*, user: User, period: Period, now: datetime.datetime) -> UrgeOutcome:
+    """催报: a notice and an e-mail to every unit (in the user's scope) that has not submitted the period's report,
+    each recorded; a unit already urged today is skipped (at most once a day per unit)."""
+    if not user.has_perm("reporting.review_report"):
+        raise PermissionDenied(_("只有领导小组办公室可以催报"))
+    units = [s.unit for s in period_statuses(period=period, now=now, user=user) if s.first_submitted_at is None]
+    if not units:
+        return UrgeOutcome(urged=[], already_today=[], emails=0)
+    today = now.astimezone(SHANGHAI).date()
+    token = uuid.uuid4()
+    key = {"campaign": period.campaign, "report_kind": period.kind, "period": period.start}
+    ReportUrge.objects.bulk_create(
+        [ReportUrge(**key, **unit_filter(unit), day=today, urged_by=user, token=token) for unit in units],
+        ignore_conflicts=True,
+    )
+    # Exactly the rows this press inserted: another press the same day (or at the same moment) inserted the rest.
+    urges = list(ReportUrge.objects.filter(token=token).select_related("town", "department"))
+    inserted = {("town", u.town_id) if u.town_id else ("department", u.department_id) for u in urges}
+    already = [unit for unit in units if (unit_kind(unit), unit.pk) not in inserted]
+    if not urges:
+        return UrgeOutcome(urged=[], already_today=already, emails=0)
+    title = _("催报：请尽快报送%(period)s报告") % {"period": period.label}
+    body = _("领导小组办公室提醒：贵单位尚未报送%(period)s报告（截止时间：%(due)s），请尽快报送。") % {
+        "period": period.label,
+        "due": period.due_label,
+    }
+    link = reverse("reporting:summary") if period.is_summary else reverse("reporting:report", args=[period.key])
+    Notice.objects.bulk_create(
+        [
+            Notice(
+                campaign=period.campaign,
+                town=urge.town,
+                department=urge.department,
+                kind=Notice.Kind.URGE,
+                title=title,
+                body=body,
+                link=link,
+            )
+            for urge in urges
+        ]
+    )
+    emails = _unit_emails(urges)
+    messages = []
+    for urge in urges:
+        to = emails.get(("town", urge.town_id) if urge.town_id else ("department", urge.department_id), [])
+        urge.emails = len(to)
+        if to:
+            messages.append(EmailMessage(subject=title, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to))
+    ReportUrge.objects.bulk_update(urges, ["emails"])
+    _send(messages)
+    return UrgeOutcome(
+        urged=[u.town or u.department for u in urges], already_today=already, emails=sum(u.emails for u in urges)
+    )
 
 
 def _send(messages: list[EmailMessage]) -> None:

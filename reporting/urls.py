@@ -32,6 +32,7 @@ urlpatterns = [
     path("reports/attachments/<int:pk>/delete/", views.attachment_delete, name="attachment-delete"),
     path("reports/overview/", views.overview_index, name="overview-index"),
     path("reports/overview/<anyperiod:period>/", views.overview, name="overview"),
+    path("reports/overview/<anyperiod:period>/urge/", views.overview_urge, name="overview-urge"),
     path("reports/overview/<anyperiod:period>/export.xlsx", views.overview_export, name="overview-export"),
     path("reports/supervision/", views.supervision_list, name="supervision"),
     path("reports/supervision/new/", views.supervision_edit, name="supervision-new"),

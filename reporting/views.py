@@ -34,7 +34,9 @@ from reporting.schedule import SHANGHAI, Period, PeriodError, all_periods, curre
 from reporting.selectors import (
     STATUS_LABELS,
     STATUS_STYLES,
+    overview_rows,
     period_statuses,
+    previous_period,
     report_display_figures,
     report_status,
     supervision_visits,
@@ -48,6 +50,7 @@ from reporting.services import (
     report_return,
     report_save,
     report_submit,
+    reports_urge,
     supervision_visit_save,
 )
 
@@ -111,7 +114,7 @@ def _file(request: HttpRequest, period_key: str) -> HttpResponse:
     editable = report is None or report.editable_by_unit
     if request.method == "POST" and not editable:
         # Refused, not redirected as if it had worked: the page as saved, with the reason, and a 409.
-        messages.error(request, _("报告已报送,不能修改;如需修改请联系领导小组办公室退回。"))
+        messages.error(request, _("报告已报送，不能修改；如需修改请联系领导小组办公室退回。"))
         context = _report_context(report, period, unit, ReportForm(initial=_saved_texts(report)), editable)
         return render(request, "reporting/report_form.html", context, status=409)
     if request.method == "POST":
@@ -307,33 +310,62 @@ def overview(request: HttpRequest, period: str) -> HttpResponse:
     _reviewer(request.user)
     campaign = campaign_for(request.user)
     schedule_period = _period(campaign, period)
-    statuses = period_statuses(period=schedule_period, now=timezone.now(), user=request.user)
+    rows = overview_rows(period=schedule_period, now=timezone.now(), user=request.user)
     counts: dict[str, int] = {}
-    for row in statuses:
-        counts[row.label] = counts.get(row.label, 0) + 1
+    for row in rows:
+        counts[row.current.shown_label] = counts.get(row.current.shown_label, 0) + 1
+    before = previous_period(schedule_period)
     return render(
         request,
         "reporting/overview.html",
         {
             "campaign": campaign,
             "period": schedule_period,
+            "previous": before,
             "periods": all_periods(campaign),
-            "statuses": statuses,
+            "rows": rows,
             "counts": counts,
+            "to_urge": sum(1 for row in rows if row.urgeable and row.urged_at is None),
+            "unsubmitted": sum(1 for row in rows if row.urgeable),
         },
     )
 
 
+@login_required
+@require_POST
+def overview_urge(request: HttpRequest, period: str) -> HttpResponse:
+    """催报: remind every unit that has not submitted; a unit urged today already is skipped."""
+    _reviewer(request.user)
+    campaign = campaign_for(request.user)
+    schedule_period = _period(campaign, period)
+    outcome = reports_urge(user=request.user, period=schedule_period, now=timezone.now())
+    if outcome.urged:
+        messages.success(
+            request,
+            _("已向 %(n)d 个未报单位发出催报通知（邮件 %(emails)d 封）：%(names)s")
+            % {"n": len(outcome.urged), "emails": outcome.emails, "names": "、".join(u.name for u in outcome.urged)},
+        )
+    if outcome.already_today:
+        messages.info(
+            request,
+            _("今天已催报过的单位不再重复催报：%(names)s")
+            % {"names": "、".join(u.name for u in outcome.already_today)},
+        )
+    if not outcome.urged and not outcome.already_today:
+        messages.info(request, _("所有单位均已报送，无需催报"))
+    return redirect("reporting:overview", schedule_period.key)
+
+
 OVERVIEW_HEADERS = (
-    "单位",
-    "类别",
-    "状态",
-    "是否迟报",
-    "首次报送时间",
-    "最近报送时间",
-    "工作进展情况",
-    "存在问题",
-    "对策措施",
+    gettext_lazy("单位"),
+    gettext_lazy("类别"),
+    gettext_lazy("状态"),
+    gettext_lazy("是否迟报"),
+    gettext_lazy("首次报送时间"),
+    gettext_lazy("最近报送时间"),
+    gettext_lazy("工作进展情况"),
+    gettext_lazy("存在问题"),
+    gettext_lazy("对策措施"),
 )
 
 
@@ -344,7 +376,11 @@ def overview_export(request: HttpRequest, period: str) -> HttpResponse:
     campaign = campaign_for(request.user)
     schedule_period = _period(campaign, period)
     statuses = period_statuses(period=schedule_period, now=timezone.now(), user=request.user)
-    title = f"{campaign.name} · {schedule_period.label}报告报送情况(截止 {schedule_period.due_label})"
+    title = _("%(campaign)s · %(period)s报告报送情况(截止 %(due)s)") % {
+        "campaign": campaign.name,
+        "period": schedule_period.label,
+        "due": schedule_period.due_label,
+    }
     writer = XlsxWriter(title=title, author=request.user)
     sheet = writer.sheet(schedule_period.key)
     sheet.widths((14, 10, 8, 8, 18, 18, 60, 40, 40))
@@ -364,9 +400,9 @@ def overview_export(request: HttpRequest, period: str) -> HttpResponse:
         sheet.append(
             [
                 row.unit.name,
-                "镇(街道)" if row.kind == "town" else "市直部门",
-                row.label,
-                "" if row.late is None else ("是" if row.late else "否"),
+                _("镇(街道)") if row.kind == "town" else _("市直部门"),
+                row.shown_label,
+                "" if row.late is None else (_("是") if row.late else _("否")),
                 local(row.first_submitted_at),
                 local(report.submitted_at if report else None),
                 text(report, "progress"),

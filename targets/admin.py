@@ -1,8 +1,18 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.admin_guard import ReadOnlyAdminMixin, ScopedAdmin, ScopedHistoryAdmin
 from targets.models import Indicator, ProgressSnapshot, ProgressState, Target
+from targets.templatetags.measures import measure, percent
+
+
+def _shown(value: object, indicator: Indicator) -> str:
+    """A value the way the pages show it (12,375 · 90.0% · 330.00 元), not as the stored 12375.0000."""
+    text = measure(value, indicator.kind)
+    if indicator.kind == Indicator.Kind.AVERAGE and indicator.unit and text != "—":
+        text = f"{text} {indicator.unit}"
+    return text
 
 
 @admin.register(Indicator)
@@ -25,18 +35,39 @@ class IndicatorAdmin(ScopedHistoryAdmin):
 
 @admin.register(Target)
 class TargetAdmin(ScopedHistoryAdmin):
-    list_display = ["indicator", "town", "campaign", "baseline", "target_value"]
+    list_display = ["indicator", "town", "campaign", "shown_baseline", "shown_target"]
     list_filter = ["campaign", "indicator", "town"]
     list_select_related = ["indicator", "town", "campaign"]
     search_fields = ["indicator__name", "indicator__code", "town__name"]
+
+    @admin.display(description=_("基数"), ordering="baseline")
+    def shown_baseline(self, obj: Target) -> str:
+        return _shown(obj.baseline, obj.indicator)
+
+    @admin.display(description=_("目标值"), ordering="target_value")
+    def shown_target(self, obj: Target) -> str:
+        return _shown(obj.target_value, obj.indicator)
 
 
 # Progress snapshots and the recompute state: read-only (the engine writes them).
 @admin.register(ProgressSnapshot)
 class ProgressSnapshotAdmin(ReadOnlyAdminMixin, ScopedAdmin):
-    list_display = ["as_of", "indicator", "town", "target_value", "actual", "completion", "behind", "rank"]
+    list_display = ["as_of", "indicator", "town", "shown_target", "shown_actual", "shown_completion", "behind", "rank"]
     list_filter = ["campaign", "indicator", "town", "behind"]
     list_select_related = ["indicator", "town"]
+
+    @admin.display(description=_("目标值"), ordering="target_value")
+    def shown_target(self, obj: ProgressSnapshot) -> str:
+        return _shown(obj.target_value, obj.indicator)
+
+    @admin.display(description=_("完成值"), ordering="actual")
+    def shown_actual(self, obj: ProgressSnapshot) -> str:
+        return _shown(obj.actual, obj.indicator)
+
+    @admin.display(description=_("完成率"), ordering="completion")
+    def shown_completion(self, obj: ProgressSnapshot) -> str:
+        return percent(obj.completion)
+
     date_hierarchy = "as_of"
     show_full_result_count = False
 

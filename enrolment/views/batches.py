@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,10 +18,15 @@ from campaigns.api import api_view, json_response
 from campaigns.models import User
 from campaigns.selectors import campaign_for
 from enrolment.forms.batches import BatchUploadForm
-from enrolment.models import Batch, ImportStatus
+from enrolment.models import Batch, ImportStatus, ListKind
 from enrolment.selectors import batch_funnel
-from enrolment.services.pushlist_import import ImportRefused, batch_progress, batch_submit
-from enrolment.views.uploads import rejected_rows_response, upload_progress_json
+from enrolment.services.pushlist_import import ImportRefused, batch_progress, batch_submit, columns_for
+from enrolment.views.uploads import (
+    import_template_response,
+    rejected_rows_response,
+    template_links,
+    upload_progress_json,
+)
 
 
 def _batches_for(user: User):
@@ -113,4 +119,21 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已上传“%(label)s”，正在后台导入") % {"label": batch.label})
             return redirect("batch-detail", pk=batch.pk)
-    return render(request, "enrolment/batch_upload.html", {"form": form, "campaign": campaign})
+    templates = template_links(
+        [(str(label), reverse("batch-template", args=[kind]), columns_for(kind)) for kind, label in ListKind.choices]
+    )
+    context = {"form": form, "campaign": campaign, "import_templates": templates}
+    return render(request, "enrolment/batch_upload.html", context)
+
+
+@login_required
+@require_GET
+def batch_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """A push list's template for one kind: the headers the import reads and an example row."""
+    if not request.user.has_perm("enrolment.add_batch"):
+        raise PermissionDenied
+    if kind not in ListKind.values:
+        raise Http404
+    return import_template_response(
+        request, title=str(ListKind(kind).label), columns=columns_for(kind), what=f"batch_template:{kind}"
+    )

@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -18,8 +19,13 @@ from campaigns.models import User
 from campaigns.selectors import campaign_for
 from enrolment.forms.data_imports import DataImportUploadForm
 from enrolment.models import DataImport, ImportStatus
-from enrolment.services.data_imports import data_import_submit
-from enrolment.views.uploads import rejected_rows_response, upload_progress_json
+from enrolment.services.data_imports import IMPORTERS, columns_for_source, data_import_submit
+from enrolment.views.uploads import (
+    import_template_response,
+    rejected_rows_response,
+    template_links,
+    upload_progress_json,
+)
 
 
 def _imports_for(user: User):
@@ -103,4 +109,28 @@ def data_import_upload(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("已上传“%(name)s”，正在后台导入") % {"name": data_import.file_name})
         return redirect("data-import-detail", pk=data_import.pk)
-    return render(request, "enrolment/data_import_upload.html", {"form": form, "campaign": campaign})
+    templates = template_links(
+        [
+            (str(label), reverse("data-import-template", args=[source]), columns_for_source(source))
+            for source, label in DataImport.Source.choices
+            if source in IMPORTERS
+        ]
+    )
+    context = {"form": form, "campaign": campaign, "import_templates": templates}
+    return render(request, "enrolment/data_import_upload.html", context)
+
+
+@login_required
+@require_GET
+def data_import_template(request: HttpRequest, source: str) -> HttpResponse:
+    """A data upload's template for one source: the headers the import reads and an example row."""
+    if not request.user.has_perm("enrolment.add_dataimport"):
+        raise PermissionDenied
+    if source not in IMPORTERS:
+        raise Http404
+    return import_template_response(
+        request,
+        title=str(DataImport.Source(source).label),
+        columns=columns_for_source(source),
+        what=f"data_import_template:{source}",
+    )

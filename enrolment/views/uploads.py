@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from audit.http import personal_file_response
 from campaigns.xlsx import XLSX_CONTENT_TYPE
 from enrolment.models import ImportBase, ImportStatus
-from enrolment.workbooks import copy_rejected_workbook
+from enrolment.tabular import Column
+from enrolment.workbooks import copy_rejected_workbook, write_import_template
 
 
 def upload_progress_json(upload: ImportBase, *, rows_done: int, rows_total: int, **counts: int) -> dict[str, object]:
@@ -56,3 +59,30 @@ def rejected_rows_response(request: HttpRequest, upload: ImportBase, *, what: st
         unmasked=unmasked,
         content_type=XLSX_CONTENT_TYPE,
     )
+
+
+def import_template_response(request: HttpRequest, *, title: str, columns: Sequence[Column], what: str) -> HttpResponse:
+    """An importer's template (its headers and an example row) as a download, on record like every download."""
+    content = write_import_template(title=title, columns=columns, author=request.user)
+    return personal_file_response(
+        request,
+        content,
+        filename=_("%(title)s_导入模板.xlsx") % {"title": title},
+        what=what,
+        rows=0,
+        unmasked=False,
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+def template_links(items: Sequence[tuple[str, str, Sequence[Column]]]) -> list[dict[str, object]]:
+    """For an upload page: each template's label, download URL, and its required and optional columns."""
+    return [
+        {
+            "label": label,
+            "url": url,
+            "required": [column.label for column in columns if column.required],
+            "optional": [column.label for column in columns if not column.required],
+        }
+        for label, url, columns in items
+    ]

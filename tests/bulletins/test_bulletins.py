@@ -224,7 +224,7 @@ def test_a_published_bulletin_is_numbered_and_frozen(login, office_user, june, t
         later_document = client.get("/bulletins/2021-06/docx")
     assert _xlsx_values(later_workbook.content) == values
     assert _docx_text(later_document.content) == text
-    strip = lambda html: html.split('data-testid="notice"')[1].split("</main>")[0]  # noqa: E731
+    strip = lambda html: html.split('data-testid="bulletin-notice"')[1].split("</main>")[0]  # noqa: E731
     assert strip(later_page) == strip(page)
     exports = AccessLog.objects.filter(action="export", what__startswith=f"bulletin:{bulletin.pk}:")
     assert exports.count() == 4
@@ -361,3 +361,67 @@ def test_the_office_sets_the_number_pattern(login, office_user, june) -> None:
         )
     assert bulletin.number == "澄扩面办通报〔2021〕6号"
     assert bulletin.snapshot["issuer"] == "澄江市扩面办"
+
+
+# --- more of the life of a draft -------------------------------------------------------------------------
+
+
+def test_regenerating_a_draft_takes_the_new_figures(office_user, june, towns) -> None:
+    with at(2021, 7, 10, 10):
+        bulletin = bulletin_open(campaign=june, month=JUNE, user=office_user)
+    assert verdicts(bulletin)["龙街街道"] == Verdict.CRITICISM
+    # 龙街 gains its 1,000 (met) and 100 transfers (40 %, on track): only its late report is held against it.
+    records(june, towns["龙街"], 1000, Insurance.RESIDENT_PENSION, datetime.date(2021, 6, 20), 400)
+    records(june, towns["龙街"], 100, Insurance.EMPLOYEE_PENSION, datetime.date(2021, 6, 20), None, True)
+    progress_refresh(campaign=june)
+    with at(2021, 7, 11, 10):
+        bulletin_regenerate(bulletin=bulletin, user=office_user)
+    bulletin.refresh_from_db()
+    longjie = next(town for town in bulletin.snapshot["towns"] if town["name"] == "龙街街道")
+    assert longjie["lagging"] == [] and longjie["rank"] == 1
+    assert bulletin.units.get(town=towns["龙街"]).candidate_reasons == ["2021年6月月报迟报（2021-07-05 报送）"]
+    assert AccessLog.objects.filter(action="bulletin", what__endswith=":regenerated", user=office_user).exists()
+
+
+def test_a_lead_dismissed_with_a_note_is_on_record(login, office_user, june) -> None:
+    with at(2021, 7, 10, 10):
+        for month in (MAY, JUNE):
+            bulletin_publish(bulletin=bulletin_open(campaign=june, month=month, user=office_user), user=office_user)
+    lead = AccountabilityLead.objects.get(town__short_name="路居")
+    response = login(office_user).post("/bulletins/leads/", {"lead": lead.pk, "action": "dismiss", "note": "已补报"})
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.status, lead.note, lead.decided_by) == ("dismissed", "已补报", office_user)
+    assert lead.history.first().history_user == office_user
+    assert login(office_user).get(f"/bulletins/leads/{lead.pk}/xlsx").status_code == 404  # only confirmed leads go
+    assert AccessLog.objects.filter(action="bulletin", what=f"lead:{lead.pk}:dismissed").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_offices_opening_a_month_at_once_get_one_draft(chengjiang) -> None:
+    import threading
+
+    from django.db import connection
+
+    office = UserFactory(username="office-race", role=Role.OFFICE)
+    barrier = threading.Barrier(2)
+    opened: list[int] = []
+    errors: list[BaseException] = []
+
+    def open_month() -> None:
+        try:
+            barrier.wait()
+            opened.append(bulletin_open(campaign=chengjiang, month=JUNE, user=office).pk)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=open_month) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(set(opened)) == 1 and Bulletin.objects.count() == 1
+    assert BulletinUnit.objects.count() == 6 + 15

@@ -307,3 +307,14 @@ def test_a_report_frozen_before_the_statuses_reads_as_it_was(june: Period, town_
     assert "0.1%" in page and "滞后" in page and "基数未设置" not in page
     report.refresh_from_db()
     assert report.figures == old
+
+
+def test_a_submitted_report_reads_its_status_once_and_a_late_one_says_迟报_once(
+    june: Period, town_user: User, login, travel
+) -> None:
+    with travel(2021, 7, 5, 10):
+        report_submit(period=june, unit=town_user.town, user=town_user, **TEXTS)
+        page = login(town_user).get("/reports/2021-06/").content.decode()
+    assert "报告已已" not in page and "报告状态为“已报送”，不能修改。" in page
+    header = page[page.index('<h1 class="h4">') : page.index("</p>", page.index('<h1 class="h4">'))]
+    assert header.count("迟报") == 1

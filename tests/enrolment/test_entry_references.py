@@ -1,0 +1,62 @@
+"""Entries name a campaign, town, village and batches that exist: the database refuses anything else, as a
+foreign key would, though it checks once per statement (enrolment.entry_references)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from enrolment.models import PushEntry
+from tests.enrolment.factories import PushEntryFactory
+
+pytestmark = pytest.mark.django_db
+
+MISSING = 987_654_321
+
+
+@pytest.mark.parametrize("column", ["campaign_id", "town_id", "village_id", "batch_id", "last_pushed_batch_id"])
+def test_an_entry_naming_a_row_that_does_not_exist_is_refused(fenglu_entry, column):
+    fields = {f.attname: getattr(fenglu_entry, f.attname) for f in PushEntry._meta.concrete_fields}
+    fields.pop("id")
+    fields.update(key="530422199001011276", **{column: MISSING})
+    with pytest.raises(IntegrityError, match="推送清单条目"), transaction.atomic():
+        PushEntry.objects.create(**fields)
+    with pytest.raises(IntegrityError, match="推送清单条目"), transaction.atomic():
+        PushEntry.objects.filter(pk=fenglu_entry.pk).update(**{column: MISSING})
+    assert PushEntry.objects.filter(**{column: MISSING}).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("campaigns_campaign", "campaign_id"),
+        ("campaigns_town", "town_id"),
+        ("campaigns_village", "village_id"),
+        ("enrolment_batch", "batch_id"),
+        ("enrolment_batch", "last_pushed_batch_id"),
+    ],
+)
+def test_a_row_entries_name_cannot_be_deleted_even_in_sql(fenglu_entry, chengjiang, table, column):
+    other = PushEntryFactory(campaign=chengjiang, town=fenglu_entry.town, batch__campaign=chengjiang)
+    PushEntry.objects.filter(pk=fenglu_entry.pk).update(last_pushed_batch=other.batch)
+    named = PushEntry.objects.filter(pk=fenglu_entry.pk).values_list(column, flat=True).get()
+    with pytest.raises(IntegrityError, match="推送清单条目"), transaction.atomic(), connection.cursor() as cursor:
+        # Past the ORM's PROTECT: only the database stands in the way.
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [named])
+    assert PushEntry.objects.filter(pk=fenglu_entry.pk).exists()
+
+
+def test_a_row_no_entry_names_can_be_deleted(chengjiang, fenglu_entry):
+    unused = PushEntryFactory(campaign=chengjiang, town=fenglu_entry.town).batch
+    PushEntry.objects.filter(batch=unused).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM enrolment_batch WHERE id = %s", [unused.pk])
+        assert cursor.rowcount == 1
+
+
+def test_many_entries_naming_the_same_rows_go_in_at_once(chengjiang, fenglu_entry):
+    fields = {f.attname: getattr(fenglu_entry, f.attname) for f in PushEntry._meta.concrete_fields}
+    fields.pop("id")
+    keys = ["530422199001011276", "530422199001011292"]
+    PushEntry.objects.bulk_create([PushEntry(**{**fields, "key": key}) for key in keys])
+    assert PushEntry.objects.filter(key__in=keys).count() == 2
