@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from campaigns.models import Campaign, Department, Town, Village
-from campaigns.scoping import CountyScopedQuerySet, TownScopedQuerySet
+from campaigns.scoping import CountyScopedQuerySet, TownScopedQuerySet, county_filter
 
 
 class Insurance(models.TextChoices):
@@ -530,9 +530,7 @@ class ReferenceListQuerySet(models.QuerySet):
         if not (user.is_authenticated and user.is_active):
             return self.none()
         if user.is_superuser or user.role == "admin":
-            if user.is_superuser or not user.county_id:
-                return self
-            return self.filter(campaign__county=user.county_id)
+            return self.filter(county_filter(user, "campaign__county"))
         if user.role == "department" and user.department_id:
             return self.filter(department=user.department_id)
         return self.none()
