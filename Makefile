@@ -31,6 +31,7 @@ run: export DEBUG ?= 1
 run: install .env
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_campaign chengjiang_2021
+	$(MANAGE) load_regions fixtures/regions/yuxi.csv
 	$(MANAGE) create_first_admin
 	$(MANAGE) runserver 127.0.0.1:8000
 

@@ -35,6 +35,14 @@ def county_lookup(*, name: str) -> County:
     return county
 
 
+def region_lookup(*, code: str) -> Region:
+    """A region by its division code (530400)."""
+    region = Region.objects.filter(code=code.strip()).first()
+    if region is None:
+        raise ValidationError(_("找不到区划代码为 %(code)s 的行政区划,请先用 load_regions 载入") % {"code": code})
+    return region
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -44,6 +52,7 @@ def user_create(
     town: Town | None = None,
     department: Department | None = None,
     county: County | None = None,
+    region: Region | None = None,
     email: str = "",
     full_name: str = "",
 ) -> User:
@@ -58,6 +67,8 @@ def user_create(
         raise ValidationError(_("只有镇(街道)经办人可以指定镇(街道)"))
     if role != Role.DEPARTMENT and department is not None:
         raise ValidationError(_("只有部门经办人可以指定部门"))
+    if region is not None and (role not in (Role.ADMIN, Role.OFFICE) or county is not None):
+        raise ValidationError(_("只有市(州)、省级的管理员和办公室用户可以指定区划(不再指定县(市、区))"))
     if county is not None and role not in (Role.ADMIN, Role.OFFICE):
         raise ValidationError(_("只有管理员和办公室用户可以指定县(市、区),其他角色随所属镇(街道)或部门确定"))
     if User.objects.filter(username=username).exists():
@@ -69,6 +80,7 @@ def user_create(
         first_name=full_name,
         role=role,
         county=county,
+        region=region,
         town=town,
         department=department,
         is_staff=role == Role.ADMIN,

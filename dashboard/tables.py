@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_tables2.rows import BoundRow
+from django_tables2.utils import Accessor, AttributeDict
 
 from dashboard.selectors import Cell, CountyRow, MatrixRow
 from targets.templatetags.measures import completion, measure, percent
@@ -57,6 +60,20 @@ class CompletionColumn(tables.Column):
         return completion(value.figures) if value.has_target else ""
 
 
+def _td_attrs(bound_column: tables.columns.BoundColumn, record: dict) -> str:
+    """A cell's attributes as django-tables2 writes them (its classes sorted), the column's callables given the
+    record."""
+    attrs = AttributeDict(
+        {
+            key: value(record=record) if callable(value) else value
+            for key, value in bound_column.column.attrs.get("td", {}).items()
+        }
+    )
+    classes = attrs.get("class")
+    attrs["class"] = None if classes is None else " ".join(sorted(set(classes.split(" "))))
+    return attrs.as_html()
+
+
 def _tone_class(cell: Cell) -> str:
     tone = cell.figures.get("tone")
     return f"tone-{tone}" if tone else ""
@@ -85,6 +102,7 @@ class MatrixTable(tables.Table):
 
     class Meta:
         attrs = {"class": "table table-sm table-bordered align-middle text-center matrix", "data-testid": "matrix"}
+        template_name = "dashboard/_matrix_table.html"
         orderable = True
         order_by = ("composite_rank",)
         sequence = ("town", "...", "composite", "composite_rank")
@@ -116,6 +134,42 @@ class MatrixTable(tables.Table):
     def get_top_pinned_data(self) -> list[dict] | None:
         """The city first, whatever the order: every indicator has its city target."""
         return [self.city] if self.city else None
+
+    def page_cells(self) -> list[tuple[str, list[tuple[str, object]]]]:
+        """The rows (the city pinned first) as (row attributes, [(cell attributes, cell)…]) for
+        templates/dashboard/_matrix_table.html.
+
+        The cells ``{% render_table %}`` would render, without its per-cell cost (a signature inspection for
+        every attribute and renderer, the column's attributes computed again): each column's way to its cell is
+        worked out once per table.
+        """
+        columns = list(self.columns)
+        makers = [self._cell_maker(column) for column in columns]
+        return [
+            (
+                row.attrs.as_html(),
+                [(_td_attrs(column, row.record), make(row)) for column, make in zip(columns, makers, strict=True)],
+            )
+            for row in self.paginated_rows
+        ]
+
+    def _cell_maker(self, bound_column: tables.columns.BoundColumn) -> Callable[[BoundRow], object]:
+        column = bound_column.column
+        accessor = Accessor(bound_column.accessor)
+        render = getattr(self, f"render_{bound_column.name}", None)
+        link, default, empty = bound_column.link, bound_column.default, column.empty_values
+
+        def make(row: BoundRow) -> object:
+            record = row.record
+            value = accessor.resolve(record, quiet=True)
+            if value in empty:
+                return default
+            content = render(value=value, record=record) if render else column.render(value=value)
+            if not link:
+                return content
+            return link(content, value=value, record=record, column=column, bound_column=bound_column, table=self)
+
+        return make
 
     def render_composite(self, value: float | None, record: dict) -> str:
         text = percent(value)

@@ -14,48 +14,15 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import User
 from campaigns.xlsx import Styled, XlsxSheet, XlsxWriter
-from targets.assessment import Status
-from targets.charts import TONE_FILLS
-from targets.templatetags.measures import completion
-
-PERCENT = "0.0%"
-NUMBER_FORMATS = {"count": "#,##0", "average": "#,##0.00", "rate": PERCENT}
-HEADER_FILL = "dee2e6"
-
-
-def tone_fill(figures: dict | None) -> str | None:
-    tone = (figures or {}).get("tone")
-    return TONE_FILLS[tone].lstrip("#") if tone else None
-
-
-def figure(value: object, kind: str, *, fill: str | None = None) -> Styled:
-    """A measured value in its kind's format (persons, yuan, a rate as a percentage)."""
-    return Styled(value, number_format=NUMBER_FORMATS.get(kind), fill=fill, border=True, align="right")
-
-
-def completion_cell(figures: dict | None) -> Styled:
-    """The judged completion as a percentage, or why there is none (基数未设置 / 无数据 / —), in its tone."""
-    figures = figures or {}
-    fill = tone_fill(figures)
-    if figures.get("target") is None:
-        return Styled("—", fill=fill, border=True, align="center")
-    value = figures.get("completion")
-    if value is None:
-        return Styled(completion(figures), fill=fill, border=True, align="center")
-    return Styled(value, number_format=PERCENT, fill=fill, border=True, align="right")
-
-
-def status_cell(figures: dict | None) -> Styled:
-    status = (figures or {}).get("status")
-    return Styled(str(Status(status).label) if status else "", fill=tone_fill(figures), border=True, align="center")
-
-
-def head(value: object) -> Styled:
-    return Styled(value, bold=True, fill=HEADER_FILL, border=True, align="center", wrap=True)
-
-
-def cell(value: object, **style: object) -> Styled:
-    return Styled(value, border=True, **style)
+from targets.workbooks import (
+    PERCENT,
+    cell,
+    completion_cell,
+    figure,
+    head,
+    status_cell,
+    tone_fill,
+)
 
 
 def title_rows(sheet: XlsxSheet, title: str, subtitle: str, width: int) -> None:

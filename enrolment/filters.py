@@ -184,14 +184,22 @@ class EntryFilter(django_filters.FilterSet):
 class RecordFilter(django_filters.FilterSet):
     """/records/: town, insurance, enrolment date range, a name or an exact ID number (shared by the export)."""
 
-    q = django_filters.CharFilter(label="姓名/证件号码", method="filter_q")
-    town = django_filters.CharFilter(label="镇(街道)", method="filter_town", widget=forms.Select)
-    insurance = django_filters.ChoiceFilter(label="险种", choices=Insurance.choices, empty_label="全部险种")
+    q = django_filters.CharFilter(label=gettext_lazy("姓名/证件号码"), method="filter_q")
+    town = django_filters.CharFilter(label=gettext_lazy("镇(街道)"), method="filter_town", widget=forms.Select)
+    insurance = django_filters.ChoiceFilter(
+        label=gettext_lazy("险种"), choices=Insurance.choices, empty_label=gettext_lazy("全部险种")
+    )
     enrolled_from = django_filters.DateFilter(
-        label="参保日期从", field_name="enrolled_on", lookup_expr="gte", widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("参保日期从"),
+        field_name="enrolled_on",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     enrolled_to = django_filters.DateFilter(
-        label="至", field_name="enrolled_on", lookup_expr="lte", widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("至"),
+        field_name="enrolled_on",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     class Meta:
@@ -203,7 +211,7 @@ class RecordFilter(django_filters.FilterSet):
         self.user = user
         if user.sees_all_towns:
             towns = Town.objects.for_user(user).values_list("name", flat=True)
-            self.form.fields["town"].widget.choices = [("", "全部镇(街道)"), *((name, name) for name in towns)]
+            self.form.fields["town"].widget.choices = [("", _("全部镇(街道)")), *((name, name) for name in towns)]
         else:
             del self.form.fields["town"]
 
@@ -242,5 +250,5 @@ class RecordFilter(django_filters.FilterSet):
         names = ("town", "insurance", "enrolled_from", "enrolled_to")
         parts = [f"{name}={data[name]}" for name in names if data.get(name)]
         if data.get("q"):
-            parts.append("q=(已填写)")
-        return "，".join(parts) or "全部"
+            parts.append("q=" + _("(已填写)"))
+        return "，".join(parts) or _("全部")

@@ -300,7 +300,8 @@ def entry_history(entry: PushEntry) -> list[HistoryLine]:
 
 def batch_funnel(*, batch: Batch) -> Funnel:
     """What became of the entries a batch pushed — new ones and earlier ones pushed again — in one query."""
-    return entry_funnel(PushEntry.objects.filter(pk__in=EntryPush.objects.filter(batch=batch).values("entry_id")))
+    pushed_again = EntryPush.objects.filter(batch=batch).values("entry_id")
+    return entry_funnel(PushEntry.objects.filter(Q(batch=batch) | Q(pk__in=pushed_again)))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_tables2.columns.base import LinkTransform
 from django_tables2.rows import BoundRow
 from django_tables2.utils import Accessor, signature
 
@@ -20,25 +22,30 @@ class EntryTable(tables.Table):
     # form sits inside another (the rows' 查看完整信息 forms are in the table).
     select = tables.CheckBoxColumn(
         accessor="pk",
-        verbose_name="选择",
+        verbose_name=gettext_lazy("选择"),
         attrs={
-            "th__input": {"data-select-all": "", "aria-label": "全选本页", "form": "entry-bulk"},
-            "td__input": {"name": "ids", "form": "entry-bulk", "aria-label": "选择", "data-testid": "select-entry"},
+            "th__input": {"data-select-all": "", "aria-label": gettext_lazy("全选本页"), "form": "entry-bulk"},
+            "td__input": {
+                "name": "ids",
+                "form": "entry-bulk",
+                "aria-label": gettext_lazy("选择"),
+                "data-testid": "select-entry",
+            },
             "th": {"class": "d-print-none"},
             "td": {"class": "d-print-none"},
         },
     )
-    id = tables.Column(verbose_name="编号", linkify=("entry-detail", {"pk": tables.A("pk")}))
-    kind = tables.Column(verbose_name="清单类型")
-    name = tables.Column(verbose_name="姓名/单位名称", linkify=("entry-detail", {"pk": tables.A("pk")}))
-    key = tables.Column(verbose_name="证件号码/信用代码", empty_values=())
-    phone = tables.Column(verbose_name="联系电话", empty_values=())
-    town = tables.Column(verbose_name="镇(街道)", accessor="town__name")
-    village = tables.Column(verbose_name="村(社区)", accessor="village__name", default="")
-    batch = tables.Column(verbose_name="推送批次", accessor="batch__label")
-    pushed_times = tables.Column(verbose_name="推送次数")
-    status = tables.Column(verbose_name="核查状态")
-    suggestions = tables.Column(verbose_name="比对提示", empty_values=(), accessor="pk")
+    id = tables.Column(verbose_name=gettext_lazy("编号"), linkify=("entry-detail", {"pk": tables.A("pk")}))
+    kind = tables.Column(verbose_name=gettext_lazy("清单类型"))
+    name = tables.Column(verbose_name=gettext_lazy("姓名/单位名称"), linkify=("entry-detail", {"pk": tables.A("pk")}))
+    key = tables.Column(verbose_name=gettext_lazy("证件号码/信用代码"), empty_values=())
+    phone = tables.Column(verbose_name=gettext_lazy("联系电话"), empty_values=())
+    town = tables.Column(verbose_name=gettext_lazy("镇(街道)"), accessor="town__name")
+    village = tables.Column(verbose_name=gettext_lazy("村(社区)"), accessor="village__name", default="")
+    batch = tables.Column(verbose_name=gettext_lazy("推送批次"), accessor="batch__label")
+    pushed_times = tables.Column(verbose_name=gettext_lazy("推送次数"))
+    status = tables.Column(verbose_name=gettext_lazy("核查状态"))
+    suggestions = tables.Column(verbose_name=gettext_lazy("比对提示"), empty_values=(), accessor="pk")
 
     class Meta:
         model = PushEntry
@@ -77,8 +84,8 @@ class EntryTable(tables.Table):
 
         The same cells as ``{% render_table %}`` would render, without its per-cell cost (a signature
         inspection, the column's attributes computed again, a choices lookup): each column's way to its cell is
-        worked out once per page. Columns of other types than a plain Column go through django-tables2's own
-        ``get_cell``.
+        worked out once per page. Columns of other types than a plain Column or a CheckBoxColumn go through
+        django-tables2's own ``get_cell``.
         """
         columns = list(self.columns)
         makers = [self._cell_maker(column) for column in columns]
@@ -90,7 +97,8 @@ class EntryTable(tables.Table):
 
     def _cell_maker(self, bound_column: tables.columns.BoundColumn) -> Callable[[BoundRow], object]:
         column = bound_column.column
-        if type(column) is not tables.Column or column.localize is not None:
+        # A CheckBoxColumn renders from (value, bound_column, record) alone, like a plain Column.
+        if type(column) not in (tables.Column, tables.CheckBoxColumn) or column.localize is not None:
             return lambda row: row.get_cell(bound_column.name)
         render = bound_column.render
         wanted, takes_any = signature(render)
@@ -100,7 +108,7 @@ class EntryTable(tables.Table):
             field = next((f for f in PushEntry._meta.concrete_fields if f.name == accessor), None)
             if field is not None and field.choices:
                 display = f"get_{accessor}_display"
-        link, default, empty = bound_column.link, bound_column.default, column.empty_values
+        link, default, empty = self._link_maker(bound_column.link), bound_column.default, column.empty_values
 
         def make(row: BoundRow) -> object:
             record = row.record
@@ -114,6 +122,31 @@ class EntryTable(tables.Table):
 
         return make
 
+    @staticmethod
+    def _link_maker(link: object) -> Callable[..., object] | None:
+        """A cell's link: for a reverse() of one accessor (``linkify=("entry-detail", {"pk": A("pk")})``) the URL
+        is reversed once per page with a stand-in value and filled in per row; any other link as django-tables2
+        makes it."""
+        if not isinstance(link, LinkTransform) or link.url or link.attrs or link.accessor:
+            return link
+        args = link.reverse_args
+        kwargs = args.get("kwargs") or {}
+        if set(args) != {"viewname", "kwargs"} or not isinstance(args["viewname"], str) or len(kwargs) != 1:
+            return link
+        ((name, accessor),) = kwargs.items()
+        if not isinstance(accessor, Accessor):
+            return link
+        stand_in = "987654321987654321"
+        template = reverse(args["viewname"], kwargs={name: stand_in})
+        if template.count(stand_in) != 1:
+            return link
+
+        def make(content: object, *, record: object, **_kwargs: object) -> SafeString:
+            href = template.replace(stand_in, str(accessor.resolve(record)))
+            return format_html('<a href="{}">{}</a>', href, content)
+
+        return make
+
     def render_key(self, record: PushEntry) -> str:
         return format_html('<span data-field="key">{}</span>', shown_key(record, unmasked=self.unmasked))
 
@@ -122,13 +155,15 @@ class EntryTable(tables.Table):
         if not self.can_reveal or not (record.phone or is_person(record)):
             return shown
         return format_html(
-            '{} <form method="post" action="{}" class="d-inline d-print-none" data-reveal>'
+            '{} <form method="post" action="{}" class="d-inline d-print-none" data-reveal data-failed-text="{}">'
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
             '<button type="submit" class="btn btn-link btn-sm p-0 align-baseline" data-testid="reveal">'
-            "查看完整信息</button></form>",
+            "{}</button></form>",
             shown,
             reverse("entry-reveal", args=[record.pk]),
+            _("查看失败，请重试"),
             self.csrf_token,
+            _("查看完整信息"),
         )
 
     def render_status(self, record: PushEntry) -> str:

@@ -21,6 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Self, TextIO, TypeAlias
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from campaigns.text import normalize_text
@@ -135,10 +137,10 @@ def open_table(path: str | Path, columns: Sequence[Column], *, original_name: st
     if suffix in _XLSX_SUFFIXES:
         if head.startswith(_OLE2_MAGIC):
             raise FileProblem(
-                "该文件是旧版 Excel（.xls）格式或设置了打开密码，请在 Excel 中取消密码并另存为 .xlsx 后再上传"
+                _("该文件是旧版 Excel（.xls）格式或设置了打开密码，请在 Excel 中取消密码并另存为 .xlsx 后再上传")
             )
         if not zipfile.is_zipfile(path):
-            raise FileProblem("文件已损坏或不是 Excel 文件，请在 Excel 中打开确认后另存为 .xlsx 再上传")
+            raise FileProblem(_("文件已损坏或不是 Excel 文件，请在 Excel 中打开确认后另存为 .xlsx 再上传"))
         extents = check_xlsx(path, limits)
         raw = _xlsx_rows(path, extents)
     elif suffix == ".csv":
@@ -146,10 +148,10 @@ def open_table(path: str | Path, columns: Sequence[Column], *, original_name: st
         encoding = _detect_csv_encoding(path, limits)
         raw = _csv_rows(path, encoding, limits)
     elif suffix == ".xls":
-        raise FileProblem("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再上传")
+        raise FileProblem(_("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再上传"))
     else:
-        shown = suffix or "（无扩展名）"
-        raise FileProblem(f"不支持的文件类型“{shown}”，请上传 xlsx 或 csv 文件")
+        shown = suffix or _("（无扩展名）")
+        raise FileProblem(_("不支持的文件类型“%(suffix)s”，请上传 xlsx 或 csv 文件") % {"suffix": shown})
 
     try:
         return _build_table(raw, columns, limits)
@@ -174,7 +176,7 @@ def _build_table(raw: _RawRows, columns: Sequence[Column], limits: UploadLimits)
         header_cells, fields = _merge_header_rows(header_cells, first[1], fields, columns)
         first = next(raw, None)
     if first is None:
-        raise FileProblem(f"第 {header_row} 行表头以下没有数据")
+        raise FileProblem(_("第 %(row)d 行表头以下没有数据") % {"row": header_row})
     # Cells right of the header's last column have no name: they are not read (nor kept for the rejected rows).
     width = _width(header_cells)
     header_cells = header_cells[:width]
@@ -259,10 +261,11 @@ def _find_header(
 
     best: dict[str, int] | None = None
     # Raw rows are non-empty already, so this looks at the first ten rows that hold anything.
-    for _, (number, cells) in zip(range(HEADER_SEARCH_ROWS), raw, strict=False):
+    for _index, (number, cells) in zip(range(HEADER_SEARCH_ROWS), raw, strict=False):
         if len(cells) > limits.max_columns and (width := _width(cells)) > limits.max_columns:
             raise FileProblem(
-                f"第 {number} 行多达 {width:,} 列（上限 {limits.max_columns:,} 列），请删除表格右侧多余的列后再上传"
+                _("第 %(row)d 行多达 %(width)s 列（上限 %(limit)s 列），请删除表格右侧多余的列后再上传")
+                % {"row": number, "width": f"{width:,}", "limit": f"{limits.max_columns:,}"}
             )
         fields = _match_columns(cells, lookup)
         if all(column.field in fields for column in required) and fields:
@@ -270,12 +273,15 @@ def _find_header(
         if best is None or len(fields) > len(best):
             best = fields
     if best is None:
-        raise FileProblem("文件是空的，没有任何内容")
+        raise FileProblem(_("文件是空的，没有任何内容"))
     if not required:
         # Nothing is required but no declared column was found either.
-        raise FileProblem("找不到表头：前 10 行中没有可识别的列名")
+        raise FileProblem(_("找不到表头：前 %(rows)d 行中没有可识别的列名") % {"rows": HEADER_SEARCH_ROWS})
     missing = "、".join(column.label for column in required if column.field not in best)
-    raise FileProblem(f"缺少必需的列：{missing}（在前 {HEADER_SEARCH_ROWS} 行中没有找到含有这些列名的表头）")
+    raise FileProblem(
+        _("缺少必需的列：%(missing)s（在前 %(rows)d 行中没有找到含有这些列名的表头）")
+        % {"missing": missing, "rows": HEADER_SEARCH_ROWS}
+    )
 
 
 def _data_row(number: int, cells: tuple[CellValue, ...], fields: dict[str, int], columns: Sequence[Column]) -> DataRow:
@@ -307,12 +313,12 @@ def _xlsx_rows(path: Path, extents: Sequence[object] = ()) -> _RawRows:
     try:
         workbook = CalamineWorkbook.from_path(path)
     except CalamineError as error:
-        raise FileProblem("文件已损坏或不是 Excel 文件，无法读取") from error
+        raise FileProblem(_("文件已损坏或不是 Excel 文件，无法读取")) from error
     try:
         sheet = workbook.get_sheet_by_index(_first_visible_sheet(workbook))
     except CalamineError as error:
         workbook.close()
-        raise FileProblem("Excel 文件已损坏，无法读取第一个工作表") from error
+        raise FileProblem(_("Excel 文件已损坏，无法读取第一个工作表")) from error
     return _sheet_rows(workbook, sheet.iter_rows(), sheet.start, sheet.merged_cell_ranges or (), sheet.end)
 
 
@@ -422,8 +428,10 @@ def _detect_csv_encoding(path: Path, limits: UploadLimits) -> str:
             break
         else:
             raise FileProblem(
-                "无法识别 CSV 文件的编码（既不是 UTF-8 也不是 GBK/GB18030），"
-                "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后再上传"
+                _(
+                    "无法识别 CSV 文件的编码（既不是 UTF-8 也不是 GBK/GB18030），"
+                    "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后再上传"
+                )
             )
     if lines >= limits.max_rows:
         for records, _record in enumerate(_csv_records(path, encoding, limits), start=1):
@@ -457,7 +465,7 @@ def _csv_records(path: Path, encoding: str, limits: UploadLimits) -> Iterator[li
                     raise csv_cell_too_long(limits)
                 yield record
         except csv.Error as error:
-            raise FileProblem(f"CSV 文件格式有误，无法读取：{error}") from error
+            raise FileProblem(_("CSV 文件格式有误，无法读取：%(error)s") % {"error": error}) from error
 
 
 def _csv_rows(path: Path, encoding: str, limits: UploadLimits) -> _RawRows:
@@ -473,9 +481,9 @@ def _csv_rows(path: Path, encoding: str, limits: UploadLimits) -> _RawRows:
 
 # --- writing rejected rows back ----------------------------------------------------------------------
 
-REJECTED_SHEET = "未导入的行"
-REJECTED_NUMBER_HEADER = "行号"
-REJECTED_REASON_HEADER = "原因"
+REJECTED_SHEET = gettext_lazy("未导入的行")
+REJECTED_NUMBER_HEADER = gettext_lazy("行号")
+REJECTED_REASON_HEADER = gettext_lazy("原因")
 
 
 def _display_width(text: str) -> int:
@@ -498,9 +506,9 @@ def write_rejected_workbook(
     """
     from campaigns.xlsx import XlsxWriter
 
-    writer = XlsxWriter(title=title, author=author)
-    sheet = writer.sheet(REJECTED_SHEET)
-    header_row = [REJECTED_NUMBER_HEADER, *headers, REJECTED_REASON_HEADER]
+    writer = XlsxWriter(title=str(title), author=author)
+    sheet = writer.sheet(str(REJECTED_SHEET))
+    header_row = [str(REJECTED_NUMBER_HEADER), *headers, str(REJECTED_REASON_HEADER)]
     sheet.widths([8, *(min(max(_display_width(str(h)) + 2, 12), 40) for h in headers), 60])
     sheet.freeze("B2")
     sheet.header(header_row)
@@ -539,13 +547,13 @@ _MONTH_PATTERNS = (
 def _month(year: int, month: int, value: object) -> date:
     if 1900 <= year <= 2100 and 1 <= month <= 12:
         return date(year, month, 1)
-    raise ValueError(f"“{_shown(value)}”不是有效的年月，应填写如 2021-06 或 202106")
+    raise ValueError(_("“%(value)s”不是有效的年月，应填写如 2021-06 或 202106") % {"value": _shown(value)})
 
 
 def parse_month(value: object) -> date:
     """Return the first day of the month written as 202106, 2021-06, 2021/6, 2021.06 or 2021年6月."""
     if _blank(value):
-        raise ValueError("未填写年月")
+        raise ValueError(_("未填写年月"))
     if isinstance(value, datetime):
         return value.date().replace(day=1)
     if isinstance(value, date):
@@ -553,13 +561,16 @@ def parse_month(value: object) -> date:
     if _is_number(value):
         if not math.isfinite(value) or value != int(value):  # type: ignore[arg-type, call-overload]
             # 2021.10 typed into a number cell is stored as 2021.1: October and January look the same.
-            raise ValueError(f"年月“{_shown(value)}”被存成了小数，无法区分月份，请将该列设置为文本格式后填写如 2021-06")
+            raise ValueError(
+                _("年月“%(value)s”被存成了小数，无法区分月份，请将该列设置为文本格式后填写如 2021-06")
+                % {"value": _shown(value)}
+            )
         value = str(int(value))  # type: ignore[call-overload]
     text = normalize_text(value)
     for pattern in _MONTH_PATTERNS:
         if match := pattern.fullmatch(text):
             return _month(int(match["year"]), int(match["month"]), value)
-    raise ValueError(f"“{_shown(value)}”不是有效的年月，应填写如 2021-06 或 202106")
+    raise ValueError(_("“%(value)s”不是有效的年月，应填写如 2021-06 或 202106") % {"value": _shown(value)})
 
 
 _DATE_PATTERNS = (
@@ -573,7 +584,7 @@ _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 once Excel's fictiti
 def parse_date(value: object) -> date:
     """Parse a date cell, 2021-06-03, 2021/6/3, 2021.6.3, 2021年6月3日, 20210603 or an Excel serial number."""
     if _blank(value):
-        raise ValueError("未填写日期")
+        raise ValueError(_("未填写日期"))
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -592,24 +603,24 @@ def parse_date(value: object) -> date:
                 return date(int(match["year"]), int(match["month"]), int(match["day"]))
             except ValueError:
                 break
-    raise ValueError(f"“{_shown(value)}”不是有效的日期，应填写如 2021-06-03")
+    raise ValueError(_("“%(value)s”不是有效的日期，应填写如 2021-06-03") % {"value": _shown(value)})
 
 
 def parse_whole_number(value: object) -> int:
     """Parse a count: a non-negative integer, as a number cell or as digits."""
     if _blank(value):
-        raise ValueError("未填写数量")
+        raise ValueError(_("未填写数量"))
     if _is_number(value):
         number = value
     else:
         text = normalize_text(value)
         if not re.fullmatch(r"[-+]?\d+(?:\.\d+)?", text):
-            raise ValueError(f"“{_shown(value)}”不是有效的整数")
+            raise ValueError(_("“%(value)s”不是有效的整数") % {"value": _shown(value)})
         number = Decimal(text)
     if not math.isfinite(number) or number != int(number):  # type: ignore[arg-type, call-overload]
-        raise ValueError(f"“{_shown(value)}”不是整数")
+        raise ValueError(_("“%(value)s”不是整数") % {"value": _shown(value)})
     if number < 0:  # type: ignore[operator]
-        raise ValueError(f"“{_shown(value)}”不能是负数")
+        raise ValueError(_("“%(value)s”不能是负数") % {"value": _shown(value)})
     return int(number)  # type: ignore[call-overload]
 
 
@@ -619,7 +630,7 @@ _AMOUNT = re.compile(r"[¥￥]?(?P<amount>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d
 def parse_decimal(value: object) -> Decimal:
     """Parse a non-negative amount: a number cell, or text such as 330, 330.00, 1,200 or 330元."""
     if _blank(value):
-        raise ValueError("未填写金额")
+        raise ValueError(_("未填写金额"))
     if isinstance(value, float):
         # str() gives the shortest repr, so 0.1 becomes Decimal("0.1") and not its binary expansion.
         amount = Decimal(str(value))
@@ -628,15 +639,16 @@ def parse_decimal(value: object) -> Decimal:
     else:
         match = _AMOUNT.fullmatch(normalize_text(value))
         if match is None:
-            raise ValueError(f"“{_shown(value)}”不是有效的金额")
+            raise ValueError(_("“%(value)s”不是有效的金额") % {"value": _shown(value)})
         amount = Decimal(match["amount"].replace(",", ""))
     if not amount.is_finite():
-        raise ValueError(f"“{_shown(value)}”不是有效的金额")
+        raise ValueError(_("“%(value)s”不是有效的金额") % {"value": _shown(value)})
     if amount < 0:
-        raise ValueError(f"金额“{_shown(value)}”不能是负数")
+        raise ValueError(_("金额“%(value)s”不能是负数") % {"value": _shown(value)})
     return amount
 
 
+# What a cell may say (input vocabulary, compared with cell text): not translated.
 _YES = {"是", "y", "yes", "1", "true"}
 _NO = {"否", "n", "no", "0", "false"}
 
@@ -652,4 +664,4 @@ def parse_yes_no(value: object) -> bool:
         return False
     if text in _YES:
         return True
-    raise ValueError(f"“{_shown(value)}”应填写“是”或“否”")
+    raise ValueError(_("“%(value)s”应填写“是”或“否”") % {"value": _shown(value)})

@@ -357,15 +357,15 @@ def overview_urge(request: HttpRequest, period: str) -> HttpResponse:
 
 
 OVERVIEW_HEADERS = (
-    "单位",
-    "类别",
-    "状态",
-    "是否迟报",
-    "首次报送时间",
-    "最近报送时间",
-    "工作进展情况",
-    "存在问题",
-    "对策措施",
+    gettext_lazy("单位"),
+    gettext_lazy("类别"),
+    gettext_lazy("状态"),
+    gettext_lazy("是否迟报"),
+    gettext_lazy("首次报送时间"),
+    gettext_lazy("最近报送时间"),
+    gettext_lazy("工作进展情况"),
+    gettext_lazy("存在问题"),
+    gettext_lazy("对策措施"),
 )
 
 
@@ -376,7 +376,11 @@ def overview_export(request: HttpRequest, period: str) -> HttpResponse:
     campaign = campaign_for(request.user)
     schedule_period = _period(campaign, period)
     statuses = period_statuses(period=schedule_period, now=timezone.now(), user=request.user)
-    title = f"{campaign.name} · {schedule_period.label}报告报送情况(截止 {schedule_period.due_label})"
+    title = _("%(campaign)s · %(period)s报告报送情况(截止 %(due)s)") % {
+        "campaign": campaign.name,
+        "period": schedule_period.label,
+        "due": schedule_period.due_label,
+    }
     writer = XlsxWriter(title=title, author=request.user)
     sheet = writer.sheet(schedule_period.key)
     sheet.widths((14, 10, 8, 8, 18, 18, 60, 40, 40))
@@ -396,9 +400,9 @@ def overview_export(request: HttpRequest, period: str) -> HttpResponse:
         sheet.append(
             [
                 row.unit.name,
-                "镇(街道)" if row.kind == "town" else "市直部门",
+                _("镇(街道)") if row.kind == "town" else _("市直部门"),
                 row.shown_label,
-                "" if row.late is None else ("是" if row.late else "否"),
+                "" if row.late is None else (_("是") if row.late else _("否")),
                 local(row.first_submitted_at),
                 local(report.submitted_at if report else None),
                 text(report, "progress"),

@@ -17,9 +17,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from audit.http import personal_file_response
+from audit.services import Action
 from campaigns.api import ApiError, api_view, campaign_param, date_param, json_response
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_for
+from campaigns.xlsx import XLSX_CONTENT_TYPE
 from enrolment.tabular import FileProblem
 from enrolment.views.uploads import import_template_response, template_links
 from targets.charts import completion_bars
@@ -27,6 +30,7 @@ from targets.forms import BaselineGridForm, BaselineUploadForm
 from targets.selectors import baseline_grid, baseline_history, campaign_progress
 from targets.services import BaselineError, baselines_import, baselines_set
 from targets.services.baselines import BASELINE_COLUMNS
+from targets.workbooks import write_progress_workbook
 
 
 def _as_of(request: HttpRequest, campaign: Campaign) -> datetime.date:
@@ -51,7 +55,32 @@ def progress_page(request: HttpRequest) -> HttpResponse:
     progress = campaign_progress(campaign=campaign, as_of=as_of)
     for indicator in progress["indicators"]:
         indicator["chart"] = completion_bars(indicator, progress["time_progress"])
-    return render(request, "targets/progress.html", {"campaign": campaign, "as_of": as_of, "progress": progress})
+    export_query = request.GET.urlencode()
+    context = {"campaign": campaign, "as_of": as_of, "progress": progress, "export_query": export_query}
+    return render(request, "targets/progress.html", context)
+
+
+@login_required
+@require_GET
+def progress_export(request: HttpRequest) -> HttpResponse:
+    """/progress/'s tables as a formatted workbook (same parameters), through the audit door."""
+    try:
+        campaign = campaign_param(request)
+        as_of = _as_of(request, campaign)
+    except ApiError as error:
+        return HttpResponse(str(error.detail), status=error.status, content_type="text/plain; charset=utf-8")
+    progress = campaign_progress(campaign=campaign, as_of=as_of)
+    content, rows = write_progress_workbook(progress, campaign=campaign, as_of=as_of, author=request.user)
+    return personal_file_response(
+        request,
+        content,
+        filename=_("目标任务进度_%(day)s.xlsx") % {"day": f"{as_of:%Y-%m-%d}"},
+        what=f"progress:{campaign.pk}:{as_of.isoformat()}",
+        rows=rows,
+        unmasked=False,
+        content_type=XLSX_CONTENT_TYPE,
+        action=Action.EXPORT,
+    )
 
 
 def _baseline_campaign(request: HttpRequest) -> Campaign:

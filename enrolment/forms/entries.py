@@ -49,7 +49,7 @@ class EntryIdsField(forms.Field):
             return []
         values = value if isinstance(value, list | tuple) else [value]
         if not all(isinstance(v, str) and v.isdigit() and len(v) <= 18 for v in values):
-            raise forms.ValidationError("所选条目编号无效")
+            raise forms.ValidationError(_("所选条目编号无效"))
         return [int(v) for v in values]
 
 
@@ -60,8 +60,8 @@ class EntryBulkStatusForm(forms.Form):
     FILTERED = "filtered"
 
     scope = forms.ChoiceField(
-        label="修改范围",
-        choices=[(TICKED, "已勾选的条目"), (FILTERED, "当前筛选结果的全部条目")],
+        label=gettext_lazy("修改范围"),
+        choices=[(TICKED, gettext_lazy("已勾选的条目")), (FILTERED, gettext_lazy("当前筛选结果的全部条目"))],
         initial=TICKED,
         widget=forms.RadioSelect,
     )
@@ -69,18 +69,24 @@ class EntryBulkStatusForm(forms.Form):
     # The filtered scope: the queue's query string, and the count the page showed (a changed count is refused).
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
     expected = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
-    status = forms.ChoiceField(label="设为", choices=EntryStatus.choices)
-    not_due_reason = forms.ChoiceField(label="无需参保原因", choices=[("", "—"), *NotDueReason.choices], required=False)
-    insurance = forms.ChoiceField(label="参保险种", choices=[("", "—"), *Insurance.choices], required=False)
-    enrolled_on = forms.DateField(
-        label="参保日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    status = forms.ChoiceField(label=gettext_lazy("设为"), choices=EntryStatus.choices)
+    not_due_reason = forms.ChoiceField(
+        label=gettext_lazy("无需参保原因"), choices=[("", "—"), *NotDueReason.choices], required=False
     )
-    note = forms.CharField(label="备注", required=False, max_length=2000)
+    insurance = forms.ChoiceField(
+        label=gettext_lazy("参保险种"), choices=[("", "—"), *Insurance.choices], required=False
+    )
+    enrolled_on = forms.DateField(
+        label=gettext_lazy("参保日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    note = forms.CharField(label=gettext_lazy("备注"), required=False, max_length=2000)
 
     def clean(self) -> dict[str, object]:
         data = super().clean()
         if data.get("scope") == self.TICKED and not data.get("ids"):
-            self.add_error("ids", "请先勾选要修改的条目")
+            self.add_error("ids", _("请先勾选要修改的条目"))
         return data
 
 

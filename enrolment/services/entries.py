@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from audit.services import Action, audit_record
@@ -99,7 +100,10 @@ def _validated(entry: PushEntry, change: StatusChange, *, today: datetime.date) 
     status = change.status
     if status not in EntryStatus.values:
         raise ValidationError(
-            {"status": f"核查状态“{status}”无效，应为：{'、'.join(str(s.label) for s in EntryStatus)}"}
+            {
+                "status": _("核查状态“%(status)s”无效，应为：%(choices)s")
+                % {"status": status, "choices": "、".join(str(s.label) for s in EntryStatus)}
+            }
         )
     note = (change.note or "").strip()
     values: dict[str, object] = {
@@ -112,25 +116,25 @@ def _validated(entry: PushEntry, change: StatusChange, *, today: datetime.date) 
     errors: dict[str, str] = {}
     if status == EntryStatus.ENROLLED:
         if not change.insurance:
-            errors["insurance"] = "标记为“已参保”时必须选择参保险种"
+            errors["insurance"] = _("标记为“已参保”时必须选择参保险种")
         elif change.insurance not in Insurance.values:
-            errors["insurance"] = f"参保险种“{change.insurance}”无效"
+            errors["insurance"] = _("参保险种“%(insurance)s”无效") % {"insurance": change.insurance}
         if change.enrolled_on is None:
-            errors["enrolled_on"] = "标记为“已参保”时必须填写参保日期"
+            errors["enrolled_on"] = _("标记为“已参保”时必须填写参保日期")
         elif change.enrolled_on > today:
-            errors["enrolled_on"] = f"参保日期 {change.enrolled_on:%Y-%m-%d} 晚于今天"
+            errors["enrolled_on"] = _("参保日期 %(day)s 晚于今天") % {"day": f"{change.enrolled_on:%Y-%m-%d}"}
         values["enrolled_insurance"] = change.insurance
         values["enrolled_on"] = change.enrolled_on
     elif status == EntryStatus.NOT_DUE:
         if not change.not_due_reason:
-            errors["not_due_reason"] = "标记为“无需参保”时必须选择原因"
+            errors["not_due_reason"] = _("标记为“无需参保”时必须选择原因")
         elif change.not_due_reason not in NotDueReason.values:
-            errors["not_due_reason"] = f"无需参保原因“{change.not_due_reason}”无效"
+            errors["not_due_reason"] = _("无需参保原因“%(reason)s”无效") % {"reason": change.not_due_reason}
         elif change.not_due_reason == NotDueReason.OTHER and not note:
-            errors["note"] = "无需参保原因为“其他”时必须在备注中说明"
+            errors["note"] = _("无需参保原因为“其他”时必须在备注中说明")
         values["not_due_reason"] = change.not_due_reason
     elif status == EntryStatus.REFUSED and not note:
-        errors["note"] = "标记为“拒绝参保”时必须在备注中说明情况，以便后续跟进"
+        errors["note"] = _("标记为“拒绝参保”时必须在备注中说明情况，以便后续跟进")
     if errors:
         raise ValidationError(errors)
     if all(getattr(entry, name) == value for name, value in values.items()):
@@ -138,13 +142,13 @@ def _validated(entry: PushEntry, change: StatusChange, *, today: datetime.date) 
     # Closed by the business system's records (系统比对): reopening it is a person's considered decision.
     system_matched = entry.status == EntryStatus.ENROLLED and entry.status_changed_by_id is None
     if system_matched and entry.status_changed_at is not None and status != EntryStatus.ENROLLED and not note:
-        raise ValidationError("该条目由业务系统比对确认已参保，更改状态时必须在备注中说明原因")
+        raise ValidationError(_("该条目由业务系统比对确认已参保，更改状态时必须在备注中说明原因"))
     return values
 
 
 def _check_permission(user: User) -> None:
     if not user.has_perm(CHANGE_PERMISSION):
-        raise PermissionDenied("您没有修改推送清单条目的权限")
+        raise PermissionDenied(_("您没有修改推送清单条目的权限"))
 
 
 def _apply(changes: Sequence[PlannedChange], *, user: User) -> None:
@@ -250,7 +254,7 @@ def entry_personal_data_reveal(*, user: User, entry_id: int) -> Revealed:
     (the caller answers 404, as for a missing id).
     """
     if not user.may_reveal_personal_data:
-        raise PermissionDenied("您没有查看完整个人信息的权限")
+        raise PermissionDenied(_("您没有查看完整个人信息的权限"))
     entry = PushEntry.objects.for_user(user).only("id", "key", "phone").get(pk=entry_id)
     audit_record(action=Action.REVEAL, what=f"entry:{entry.pk}", user=user, rows=1, unmasked=True)
     return Revealed(entry_id=entry.pk, key=entry.key, phone=entry.phone)
@@ -274,9 +278,9 @@ def entry_status_change(
     try:
         locked = PushEntry.objects.for_user(user).select_for_update(of=("self",)).get(pk=entry.pk)
     except PushEntry.DoesNotExist:
-        raise PermissionDenied("该条目不在您的管辖范围内") from None
+        raise PermissionDenied(_("该条目不在您的管辖范围内")) from None
     if expected_version is not None and locked.version != expected_version:
-        raise ValidationError("该条目在您打开后已被他人修改，请刷新页面后重新填写")
+        raise ValidationError(_("该条目在您打开后已被他人修改，请刷新页面后重新填写"))
     change = StatusChange(
         entry_id=locked.pk,
         status=status,
@@ -287,7 +291,7 @@ def entry_status_change(
     )
     values = _validated(locked, change, today=timezone.localdate())
     if values is None:
-        raise ValidationError("没有任何变化：状态和填写内容与当前一致")
+        raise ValidationError(_("没有任何变化：状态和填写内容与当前一致"))
     from_status = locked.status
     _apply([PlannedChange(row=None, entry=locked, from_status=from_status, values=values)], user=user)
     return locked
@@ -312,12 +316,20 @@ def entries_status_plan(*, user: User, requests: Iterable[StatusChange], lock: b
         if entry is None:
             # One message for "no such id" and "not yours": the answer must not reveal which.
             plan.problems.append(
-                RowProblem(request.row, request.entry_id, f"系统编号 {request.entry_id} 不存在或不在您的管辖范围内")
+                RowProblem(
+                    request.row,
+                    request.entry_id,
+                    _("系统编号 %(id)s 不存在或不在您的管辖范围内") % {"id": request.entry_id},
+                )
             )
             continue
         if request.entry_id in seen:
             plan.problems.append(
-                RowProblem(request.row, request.entry_id, f"系统编号 {request.entry_id} 重复出现，只采用第一次出现的行")
+                RowProblem(
+                    request.row,
+                    request.entry_id,
+                    _("系统编号 %(id)s 重复出现，只采用第一次出现的行") % {"id": request.entry_id},
+                )
             )
             continue
         seen.add(request.entry_id)
@@ -334,7 +346,8 @@ def entries_status_plan(*, user: User, requests: Iterable[StatusChange], lock: b
                 RowProblem(
                     request.row,
                     request.entry_id,
-                    f"下载后该条目已在系统中被修改（当前状态：{status_label(entry.status)}），为避免覆盖未作更改",
+                    _("下载后该条目已在系统中被修改（当前状态：%(status)s），为避免覆盖未作更改")
+                    % {"status": status_label(entry.status)},
                 )
             )
             continue
@@ -374,9 +387,12 @@ def entries_status_set(
     """
     _check_permission(user)
     if not entry_ids:
-        raise ValidationError("请先勾选要修改的条目")
+        raise ValidationError(_("请先勾选要修改的条目"))
     if len(entry_ids) > BULK_LIMIT:
-        raise ValidationError(f"一次最多修改 {BULK_LIMIT} 条，当前选择了 {len(entry_ids)} 条，请缩小筛选范围")
+        raise ValidationError(
+            _("一次最多修改 %(limit)d 条，当前选择了 %(chosen)d 条，请缩小筛选范围")
+            % {"limit": BULK_LIMIT, "chosen": len(entry_ids)}
+        )
     requests = [
         StatusChange(
             entry_id=entry_id,
@@ -393,6 +409,8 @@ def entries_status_set(
     plan = entries_status_plan(user=user, requests=requests, lock=True)
     if plan.problems:
         # One message for "no such id" and "not yours", as everywhere.
-        raise ValidationError(f"有 {len(plan.problems)} 条不存在或不在您的管辖范围内，未作任何修改")
+        raise ValidationError(
+            _("有 %(count)d 条不存在或不在您的管辖范围内，未作任何修改") % {"count": len(plan.problems)}
+        )
     _apply(plan.changes, user=user)
     return plan

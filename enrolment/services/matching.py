@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from campaigns.models import Campaign
@@ -165,6 +166,7 @@ def entries_close_by_records(
     ):
         chosen.setdefault(found.id_number, found)
     now = timezone.now()
+    reason = _("%(before)s→%(after)s（系统比对：%(source)s）")
     for entry in entries:
         found = chosen[entry.key]
         source = found.data_import.file_name if found.data_import else found.get_source_display()
@@ -178,7 +180,9 @@ def entries_close_by_records(
         entry.status_changed_by = None
         entry._history_user = None
         entry._history_date = now
-        entry._change_reason = f"{before}→{EntryStatus.ENROLLED.label}（系统比对：{source}）"[:100]
+        entry._change_reason = (reason % {"before": before, "after": EntryStatus.ENROLLED.label, "source": source})[
+            :100
+        ]
     bulk_update_with_history(
         entries,
         PushEntry,

@@ -516,7 +516,10 @@ def _insert_postgresql(
     buffer.seek(0)
     columns = [*_FROM_ROW, *_PER_ROW, *const_columns]
     copy_expert(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
-    cursor.execute(f"SELECT key, id FROM {table} WHERE batch_id = %s", [batch.pk])
+    repeated = sorted(times)
+    if not repeated:
+        return {}
+    cursor.execute(f"SELECT key, id FROM {table} WHERE batch_id = %s AND key = ANY(%s)", [batch.pk, repeated])
     return dict(cursor.fetchall())
 
 
@@ -539,7 +542,12 @@ def _insert_portable(
         ),
         batch_size=1000,
     )
-    return dict(PushEntry.objects.filter(batch=batch).values_list("key", "id"))
+    repeated = sorted(times)
+    created: dict[str, int] = {}
+    for start in range(0, len(repeated), _SQLITE_CHUNK):
+        keys = repeated[start : start + _SQLITE_CHUNK]
+        created.update(PushEntry.objects.filter(batch=batch, key__in=keys).values_list("key", "id"))
+    return created
 
 
 def _store(*, batch: Batch, campaign: Campaign, analysis: Analysis) -> None:
@@ -567,8 +575,10 @@ def _store(*, batch: Batch, campaign: Campaign, analysis: Analysis) -> None:
     else:
         created = _insert_portable(batch=batch, campaign=campaign, rows=new_rows, times=times, places=analysis.places)
 
+    # A push record for every push of a key after its first: the first is the entry's own batch (and row 1
+    # of its pushed_times). So: each row of a key already held, and each later row repeating a key in the file.
     entry_of = {**held, **created}
-    pushes = [(entry_of[row.key], batch.pk, row.row_number) for row in analysis.rows]
+    pushes = [(held[row.key], batch.pk, row.row_number) for row in analysis.rows if row.key in held]
     pushes += [(entry_of[key], batch.pk, number) for number, key in analysis.repeats]
     if postgresql:
         with connection.cursor() as wrapper:

@@ -116,6 +116,8 @@ def _optional(parse: Callable[[object], str]) -> Callable[[object], str]:
     return read
 
 
+# What a department's file says (input vocabulary, compared with cell text), so not translated; the same
+# holds for the categories and grades below and the departments' names further down.
 _PLACES = {
     **dict.fromkeys(("本地", "本市", "本县", "市内", "县内"), "local"),
     **dict.fromkeys(("外地", "异地", "市外", "县外", "省外", "外省", "外市"), "elsewhere"),

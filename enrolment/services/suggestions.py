@@ -211,5 +211,5 @@ def suggestion_dismiss(*, user: User, suggestion_id: int, reason: str) -> EntryS
     suggestion.decided_by = user
     suggestion.decided_at = timezone.now()
     suggestion.save(update_fields=["status", "reason", "decided_by", "decided_at"])
-    audit_record(action=Action.SUGGESTION, what=f"驳回比对提示：{suggestion.pk}", user=user, rows=1)
+    audit_record(action=Action.SUGGESTION, what=_("驳回比对提示：%(id)s") % {"id": suggestion.pk}, user=user, rows=1)
     return suggestion

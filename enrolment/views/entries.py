@@ -63,7 +63,7 @@ def _queue_params(request: HttpRequest) -> QueryDict:
     """The queue's filters, with a search the session keeps under a token (never a name or an ID in a URL)."""
     params, expired = search_params(request, request.GET)
     if expired:
-        messages.warning(request, "检索条件已失效，请重新输入姓名或证件号码")
+        messages.warning(request, _("检索条件已失效，请重新输入姓名或证件号码"))
     return params
 
 
@@ -116,7 +116,11 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     rows = list(table.page.object_list) if table.paginator else []
     if unmasked and rows:
         audit_record(
-            action=Action.LIST, what=f"推送清单：{filterset.summary()}", request=request, rows=len(rows), unmasked=True
+            action=Action.LIST,
+            what=_("推送清单：%(filters)s") % {"filters": filterset.summary()},
+            request=request,
+            rows=len(rows),
+            unmasked=True,
         )
     context = {
         "filter": filterset,
@@ -161,19 +165,21 @@ def entry_bulk_status(request: HttpRequest) -> HttpResponse:
     query = QueryDict(request.POST.get("query", "")[:2000]).urlencode()
     back = f"{reverse('entry-list')}?{query}" if query else reverse("entry-list")
     if not form.is_valid():
-        messages.error(request, f"未作修改：{_error_text(form)}")
+        messages.error(request, _("未作修改：%(error)s") % {"error": _error_text(form)})
         return redirect(back)
     data = form.cleaned_data
     if data["scope"] == EntryBulkStatusForm.FILTERED:
         params, expired = search_params(request, QueryDict(data["query"]))
         if expired:
-            messages.error(request, "未作修改：检索条件已失效，请重新筛选后再批量设置")
+            messages.error(request, _("未作修改：检索条件已失效，请重新筛选后再批量设置"))
             return redirect(reverse("entry-list"))
         filterset = EntryFilter(params, queryset=PushEntry.objects.for_user(user), user=user, with_choices=False)
         ids = list(filterset.qs.order_by("id").values_list("id", flat=True)[: BULK_LIMIT + 1])
         if data["expected"] is not None and len(ids) != data["expected"]:
             messages.error(
-                request, f"未作修改：筛选结果已变为 {len(ids)} 条（页面显示 {data['expected']} 条），请核对后重试"
+                request,
+                _("未作修改：筛选结果已变为 %(found)d 条（页面显示 %(shown)d 条），请核对后重试")
+                % {"found": len(ids), "shown": data["expected"]},
             )
             return redirect(back)
     else:
@@ -189,11 +195,11 @@ def entry_bulk_status(request: HttpRequest) -> HttpResponse:
             note=data["note"],
         )
     except ValidationError as error:
-        messages.error(request, f"未作修改：{_error_text(form, error)}")
+        messages.error(request, _("未作修改：%(error)s") % {"error": _error_text(form, error)})
         return redirect(back)
-    text = f"已将 {len(plan.changes)} 条设为“{status_label(data['status'])}”"
+    text = _("已将 %(count)d 条设为“%(status)s”") % {"count": len(plan.changes), "status": status_label(data["status"])}
     if plan.unchanged:
-        text += f"，另有 {plan.unchanged} 条原已是该状态"
+        text += _("，另有 %(count)d 条原已是该状态") % {"count": plan.unchanged}
     messages.success(request, text)
     return redirect(back)
 
@@ -229,11 +235,11 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, "核查状态已更新")
+                messages.success(request, _("核查状态已更新"))
                 if "and_next" in request.POST:
                     following = next_open_entry_id(user, after=entry.pk)
                     if following is None:
-                        messages.info(request, "已没有待核查的条目")
+                        messages.info(request, _("已没有待核查的条目"))
                         return redirect("entry-list")
                     return redirect("entry-detail", pk=following)
                 return redirect("entry-detail", pk=entry.pk)
@@ -303,7 +309,7 @@ def entry_export(request: HttpRequest) -> FileResponse:
         request,
         target,
         filename=_("推送清单核查表_%(day)s.xlsx") % {"day": f"{timezone.localdate():%Y-%m-%d}"},
-        what=f"推送清单核查表：{filterset.summary()}",
+        what=_("推送清单核查表：%(filters)s") % {"filters": filterset.summary()},
         rows=rows,
         unmasked=unmasked,
         content_type=XLSX_CONTENT_TYPE,
@@ -349,8 +355,12 @@ def entry_import(request: HttpRequest) -> HttpResponse:
             return redirect("entry-import-preview", token=upload.token)
         messages.success(
             request,
-            f"已更新 {len(plan.changes)} 条；冲突 {len(plan.conflicts)} 条未覆盖；"
-            f"有问题 {len(plan.problems) + len(upload.problems)} 行未导入",
+            _("已更新 %(changed)d 条；冲突 %(conflicted)d 条未覆盖；有问题 %(problematic)d 行未导入")
+            % {
+                "changed": len(plan.changes),
+                "conflicted": len(plan.conflicts),
+                "problematic": len(plan.problems) + len(upload.problems),
+            },
         )
         return redirect("entry-list")
     form = EntrySheetUploadForm(request.POST or None, request.FILES or None)

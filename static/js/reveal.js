@@ -1,5 +1,6 @@
 // 查看完整信息 in the queue: the row's form is posted in the background and the row shows the full ID and phone.
 // Without JavaScript the same form opens the entry's page with them. Every reveal is on record on the server.
+// The failure wording comes from the form (data-failed-text, from the catalogue).
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -27,7 +28,7 @@
         form.remove();
       })
       .catch(function () {
-        if (button) { button.disabled = false; button.textContent = "查看失败，请重试"; }
+        if (button) { button.disabled = false; button.textContent = form.dataset.failedText; }
       });
   });
 })();

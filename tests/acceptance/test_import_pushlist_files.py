@@ -169,7 +169,8 @@ def test_a_person_list_as_staff_make_it_gives_the_exact_counts_and_rejected_rows
     # Repeated inside the file: stored once, pushed twice.
     assert entries[IDS[0]].pushed_times == 2
     assert entries[id15_to_18(OLD_15)].pushed_times == 2
-    assert EntryPush.objects.count() == 9
+    # A push record for each push after a key's first (the first is the entry's own batch).
+    assert EntryPush.objects.count() == sum(entry.pushed_times - 1 for entry in entries.values()) == 2
 
 
 @pytest.mark.django_db
@@ -197,7 +198,6 @@ def test_a_second_batch_repeating_ids_counts_them_as_duplicates_and_records_the_
     held = PushEntry.objects.get(key=IDS[1])
     assert (held.batch, held.last_pushed_batch, held.pushed_times) == (first_batch, second_batch, 3)
     assert list(held.pushes.values_list("batch_id", flat=True).order_by("batch_id", "row_number")) == [
-        first_batch.pk,
         second_batch.pk,
         second_batch.pk,
     ]

@@ -378,6 +378,7 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "batches/template/<str:kind>.xlsx": ("batch-template", lambda world, side: {"kind": "person"}, False),
     "imports/template/<str:source>.xlsx": ("data-import-template", lambda world, side: {"source": "enrolments"}, False),
     "targets/baselines/template.xlsx": ("baselines-template", none, False),
+    "progress/export.xlsx": ("progress-export", none, False),
     "references/": ("reference-list", none, False),
     "references/<int:pk>/": ("reference-detail", reference_list, False),
     "references/<int:pk>/progress.json": ("reference-progress", reference_list, False),

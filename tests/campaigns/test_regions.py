@@ -156,3 +156,12 @@ def test_a_prefecture_admin_manages_the_accounts_below_it_only(
     visible = set(User.objects.for_user(admin))
     assert {prefecture_office, admin, county_admin} <= visible
     assert other_prefecture_office not in visible
+
+
+def test_add_user_creates_a_prefecture_office_account(yuxi: Region, monkeypatch) -> None:
+    monkeypatch.setenv("NEW_USER_PASSWORD", "Yuxi-office-2021!")
+    call_command("add_user", "yuxi1", "--role", "office", "--region", "530400", stdout=__import__("io").StringIO())
+    user = User.objects.get(username="yuxi1")
+    assert user.region == yuxi and user.county is None
+    with pytest.raises(CommandError, match="只有市"):
+        call_command("add_user", "yuxi2", "--role", "town", "--region", "530400", "--town", "凤麓")

@@ -8,7 +8,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from enrolment.identifiers import make_id_number, make_uscc
-from enrolment.models import Batch, EntryPush, ImportStatus, ListKind, PushEntry
+from enrolment.models import Batch, ImportStatus, ListKind, PushEntry
 from tests.factories import CampaignFactory, TownFactory
 
 
@@ -46,8 +46,3 @@ class PushEntryFactory(DjangoModelFactory):
         BatchFactory, campaign=factory.SelfAttribute("..campaign"), kind=factory.SelfAttribute("..kind")
     )
     phone = "13812345678"
-
-    @factory.post_generation
-    def first_push(self, create: bool, extracted: object, **kwargs: object) -> None:
-        if create:
-            EntryPush.objects.create(entry=self, batch=self.batch, row_number=2)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Role
 from campaigns.places import PlaceError, town_lookup
-from campaigns.services import county_lookup, department_lookup, user_create
+from campaigns.services import county_lookup, department_lookup, region_lookup, user_create
 
 
 class Command(BaseCommand):
@@ -19,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--town", help="所属镇(街道),全称或简称")
         parser.add_argument("--department", help="所属部门")
         parser.add_argument("--county", help="管理员、办公室用户限定的县(市、区),名称或区划代码;省级账号不填")
+        parser.add_argument("--region", help="市(州)、省级管理员和办公室用户所属区划的代码(如 530400),可见其下各县")
         parser.add_argument("--email", default="")
 
     def handle(self, *args: object, **options: str) -> None:
@@ -29,6 +30,7 @@ class Command(BaseCommand):
             town = town_lookup(name=options["town"]) if options["town"] else None
             department = department_lookup(name=options["department"]) if options["department"] else None
             county = county_lookup(name=options["county"]) if options["county"] else None
+            region = region_lookup(code=options["region"]) if options["region"] else None
             password = os.environ.get("NEW_USER_PASSWORD") or self._ask_password()
             user = user_create(
                 username=options["username"],
@@ -37,6 +39,7 @@ class Command(BaseCommand):
                 town=town,
                 department=department,
                 county=county,
+                region=region,
                 email=options["email"],
             )
         except PlaceError as exc:

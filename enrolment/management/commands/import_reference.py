@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from campaigns.commands import rejected_rows_line
 from campaigns.selectors import campaign_for_command
@@ -38,11 +39,15 @@ class Command(BaseCommand):
             try:
                 as_of = datetime.date.fromisoformat(options["as_of"])
             except ValueError:
-                raise CommandError(f"数据截止日期“{options['as_of']}”无效，应为 YYYY-MM-DD") from None
+                raise CommandError(
+                    _("数据截止日期“%(value)s”无效，应为 YYYY-MM-DD") % {"value": options["as_of"]}
+                ) from None
             if not 1900 <= as_of.year <= 2100:
-                raise CommandError(f"数据截止日期“{options['as_of']}”无效，应在 1900—2100 年之间")
+                raise CommandError(
+                    _("数据截止日期“%(value)s”无效，应在 1900—2100 年之间") % {"value": options["as_of"]}
+                )
         if not path.is_file():
-            raise CommandError(f"找不到文件：{path}")
+            raise CommandError(_("找不到文件：%(path)s") % {"path": path})
         campaign = campaign_for_command(options["campaign"])
         try:
             owning_department(campaign, options["kind"])
