@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import Action, audit_record
 from campaigns.sessions import session_expiry, session_touch
+from chengjiang_enroll.errors import back_link
 
 
 class SecurityHeadersMiddleware:
@@ -42,6 +43,26 @@ class SecurityHeadersMiddleware:
 
 def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page answer for a GET of an address that only takes a form's submission (a reload, a bookmark).
+
+    Django answers such a request with an empty 405; a browser shows its own blank error for it. The status and
+    the ``Allow`` header stay (the URL table relies on them); only an empty body gets our page with a way back.
+    JSON callers keep the empty answer their client library expects.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or _wants_json(request):
+            return response
+        page = render(request, "405.html", {"back": back_link(request)}, status=405)
+        page["Allow"] = response.get("Allow", "")
+        return page
 
 
 class SessionTimeoutMiddleware:

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.services.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "chengjiang_enroll.middleware.MethodNotAllowedPageMiddleware",
     "chengjiang_enroll.middleware.SessionTimeoutMiddleware",
     "campaigns.params.ParamErrorMiddleware",
     "chengjiang_enroll.middleware.PasswordChangeRequiredMiddleware",

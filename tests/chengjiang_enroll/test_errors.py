@@ -89,3 +89,17 @@ def test_a_server_error_keeps_its_traceback(town_user: User, login, console, mon
     assert client.get("/reports/").status_code == 500
     err = console.getvalue()
     assert "Traceback" in err and "RuntimeError: boom" in err
+
+
+def test_opening_a_submit_only_address_shows_a_page_that_says_so(town_user: User, login) -> None:
+    response = login(town_user).get("/entries/bulk-status/", headers={"referer": "http://testserver/entries/"})
+    page = response.content.decode()
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert "此地址只接受表单提交" in page and 'lang="zh-CN"' in page
+    assert back_link(page) == "http://testserver/entries/"
+
+
+def test_a_json_caller_keeps_the_bare_method_not_allowed(town_user: User, login) -> None:
+    response = login(town_user).get("/entries/bulk-status/", headers={"accept": "application/json"})
+    assert response.status_code == 405 and response.content == b""
