@@ -6,7 +6,8 @@ every text marked). For every URL pattern, filled with each town's objects, by G
 
 - 曲靖's office and admin, and 通海's office, never get a page, JSON or workbook with a Chengjiang marker or ID
   number, get 403/404 on Chengjiang's objects, and change nothing;
-- 玉溪's office and admin get no error page, and change nothing either: above a county, accounts read.
+- 玉溪's office and admin and 云南's office get no error page, and change nothing either: above a county,
+  accounts read.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def tree(world: World) -> Tree:  # noqa: F811
         yuxi={
             "yuxi-office": UserFactory(username="yuxi-office", role=Role.OFFICE, region=yuxi),
             "yuxi-admin": UserFactory(username="yuxi-admin", role=Role.ADMIN, region=yuxi),
+            "yunnan-office": UserFactory(username="yunnan-office", role=Role.OFFICE, region=yuxi.parent),
         },
         outsiders={
             "qujing-office": UserFactory(username="qujing-office", role=Role.OFFICE, region=qujing),
