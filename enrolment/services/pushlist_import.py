@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.core.files import File
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,6 +49,7 @@ from enrolment.identifiers import IdentifierError, normalize_id_number, normaliz
 from enrolment.models import Batch, EntryPush, ImportStatus, ListKind, PushEntry
 from enrolment.services._claims import import_claim, import_fail, import_fail_crashed, import_release
 from enrolment.services._progress import progress_changed
+from enrolment.services._row_progress import RowProgress, row_progress
 from enrolment.services.matching import matching_request
 from enrolment.tabular import Column, DataRow, FileProblem, open_table, parse_month, parse_whole_number
 
@@ -240,41 +241,8 @@ class _RowChecker:
         return checked, ""
 
 
-class _Progress:
-    """Rows checked so far, written where the batch page can see it while the import transaction is open."""
-
-    def __init__(self, batch_id: int | None) -> None:
-        self.batch_id = batch_id
-        self.connection = None
-        if batch_id is None:
-            return
-        # A second connection only helps when the batch row is committed and unlocked: not inside an outer
-        # transaction (a test case, or a caller's atomic block), where it would wait on the caller's lock.
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            self.connection = connections.create_connection(connection.alias)
-
-    def __call__(self, rows_done: int, rows_total: int = 0) -> None:
-        if self.batch_id is None:
-            return
-        cache.set(progress_cache_key(self.batch_id), (rows_done, rows_total), 3600)
-        if self.connection is None:
-            return
-        try:
-            with self.connection.cursor() as cursor:
-                # A lock we cannot get at once means someone else is working on the row: skip this update.
-                cursor.execute("SET lock_timeout = '500ms'")
-                cursor.execute(
-                    f"UPDATE {Batch._meta.db_table} SET rows_done = %s, rows_total = %s WHERE id = %s",
-                    [rows_done, rows_total, self.batch_id],
-                )
-        except Exception:  # progress is a courtesy: the import must not fail because of it
-            logger.warning("batch %s: progress update failed", self.batch_id, exc_info=True)
-            self.close()
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+def _progress(batch_id: int | None) -> RowProgress:
+    return RowProgress(Batch, batch_id, progress_cache_key(batch_id) if batch_id is not None else "")
 
 
 def progress_cache_key(batch_id: int) -> str:
@@ -283,12 +251,7 @@ def progress_cache_key(batch_id: int) -> str:
 
 def batch_progress(batch: Batch) -> tuple[int, int]:
     """(rows done, rows total) of a batch: the freshest of the batch row and the cache."""
-    if batch.status != ImportStatus.RUNNING:
-        return batch.rows_done, batch.rows_total
-    cached = cache.get(progress_cache_key(batch.pk))
-    if cached and cached[0] > batch.rows_done:
-        return cached
-    return batch.rows_done, batch.rows_total
+    return row_progress(batch, progress_cache_key(batch.pk), running=batch.status == ImportStatus.RUNNING)
 
 
 def pushlist_analyse(
@@ -297,7 +260,7 @@ def pushlist_analyse(
     kind: str,
     path: str | Path,
     file_name: str | None = None,
-    progress: _Progress | None = None,
+    progress: RowProgress | None = None,
 ) -> Analysis:
     """Read and check every row of a push list; raises `FileProblem` for a file that cannot be imported."""
     places = Places(campaign.county_id)
@@ -801,7 +764,7 @@ def batch_import(*, batch_id: int) -> Batch | None:
 
 
 def _run(batch: Batch) -> None:
-    progress = _Progress(batch.pk)
+    progress = _progress(batch.pk)
     try:
         analysis = pushlist_analyse(
             campaign=batch.campaign,

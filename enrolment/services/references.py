@@ -23,7 +23,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +35,7 @@ from enrolment import columns as terms
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
 from enrolment.models import ImportStatus, ReferenceKind, ReferenceList, ReferenceRow
 from enrolment.services._claims import import_claim, import_fail, import_fail_crashed, import_release
+from enrolment.services._row_progress import RowProgress, row_progress
 from enrolment.tabular import Column, DataRow, FileProblem, open_table, parse_date, parse_month, write_rejected_workbook
 
 logger = logging.getLogger(__name__)
@@ -532,54 +533,20 @@ def reference_submit(
     return reference_list
 
 
-class _Progress:
-    """Rows checked so far, where the list's page can see them while the import transaction is open."""
-
-    def __init__(self, pk: int) -> None:
-        self.pk = pk
-        self.connection = None
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            self.connection = connections.create_connection(connection.alias)
-
-    def __call__(self, rows_done: int, rows_total: int = 0) -> None:
-        cache.set(progress_cache_key(self.pk), (rows_done, rows_total), 3600)
-        if self.connection is None:
-            return
-        try:
-            with self.connection.cursor() as cursor:
-                cursor.execute("SET lock_timeout = '500ms'")
-                cursor.execute(
-                    f"UPDATE {ReferenceList._meta.db_table} SET rows_done = %s, rows_total = %s WHERE id = %s",
-                    [rows_done, rows_total, self.pk],
-                )
-        except Exception:  # progress is a courtesy: the import must not fail because of it
-            logger.warning("reference list %s: progress update failed", self.pk, exc_info=True)
-            self.close()
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
-
-
 def progress_cache_key(pk: int) -> str:
     return f"reference-import-progress:{pk}"
 
 
 def reference_progress(reference_list: ReferenceList) -> tuple[int, int]:
-    if reference_list.status != ImportStatus.RUNNING:
-        return reference_list.rows_done, reference_list.rows_total
-    cached = cache.get(progress_cache_key(reference_list.pk))
-    if cached and cached[0] > reference_list.rows_done:
-        return cached
-    return reference_list.rows_done, reference_list.rows_total
+    running = reference_list.status == ImportStatus.RUNNING
+    return row_progress(reference_list, progress_cache_key(reference_list.pk), running=running)
 
 
 def reference_run(*, reference_list_id: int) -> ReferenceList | None:
     """Run a queued upload once (None when claimed elsewhere or finished); a failure is recorded on the list."""
     if not import_claim(ReferenceList, reference_list_id, imported=0, duplicates=0, rejected=0):
         return None
-    progress = _Progress(reference_list_id)
+    progress = RowProgress(ReferenceList, reference_list_id, progress_cache_key(reference_list_id))
     try:
         reference_list = ReferenceList.objects.select_related("campaign").get(pk=reference_list_id)
         analysis = reference_analyse(

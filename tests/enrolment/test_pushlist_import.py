@@ -308,14 +308,14 @@ def test_progress_is_reported_outside_the_import_transaction(
 ) -> None:
     monkeypatch.setattr(service, "PROGRESS_EVERY", 2)
     seen: list[tuple[int, int]] = []
-    original = service._Progress.__call__
+    original = service.RowProgress.__call__
 
     def spy(self, rows_done: int, rows_total: int = 0) -> None:
         original(self, rows_done, rows_total)
-        batch = Batch.objects.get(pk=self.batch_id)
+        batch = Batch.objects.get(pk=self.pk)
         seen.append(service.batch_progress(batch))
 
-    monkeypatch.setattr(service._Progress, "__call__", spy)
+    monkeypatch.setattr(service.RowProgress, "__call__", spy)
     batch = _queued(chengjiang, write_xlsx(tmp_path / "p.xlsx", PERSON_HEADER, person_rows(0, 5)))
     batch_import(batch_id=batch.pk)
     assert seen[:2] == [(2, 0), (4, 0)]
@@ -347,13 +347,13 @@ def test_on_postgresql_progress_reaches_the_batch_row_through_a_second_connectio
     monkeypatch.setattr(service, "PROGRESS_EVERY", 2)
     monkeypatch.setattr(cache, "set", lambda *args, **kwargs: None)  # only the database can tell
     seen: list[int] = []
-    original = service._Progress.__call__
+    original = service.RowProgress.__call__
 
     def spy(self, rows_done: int, rows_total: int = 0) -> None:
         original(self, rows_done, rows_total)
-        seen.append(Batch.objects.values_list("rows_done", flat=True).get(pk=self.batch_id))
+        seen.append(Batch.objects.values_list("rows_done", flat=True).get(pk=self.pk))
 
-    monkeypatch.setattr(service._Progress, "__call__", spy)
+    monkeypatch.setattr(service.RowProgress, "__call__", spy)
     batch = _queued(campaign, write_xlsx(tmp_path / "p.xlsx", PERSON_HEADER, person_rows(0, 5)))
     assert batch_import(batch_id=batch.pk).status == ImportStatus.DONE
     assert seen == [2, 4, 5]
