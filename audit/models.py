@@ -55,7 +55,7 @@ class AccessLog(models.Model):
         PASSWORD_CHANGE = "password_change", _("修改密码")
         VIEW = "view", _("查看")
         REVEAL = "reveal", _("查看完整个人信息")
-        LIST = "list", _("列表(完整个人信息)")
+        LIST = "list", _("列表（完整个人信息）")
         SEARCH = "search", _("检索")
         EXPORT = "export", _("导出")
         DOWNLOAD = "download", _("下载")

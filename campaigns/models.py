@@ -112,8 +112,8 @@ class Campaign(models.Model):
     start = models.DateField(_("开始日期"))
     target_date = models.DateField(_("目标日期"))
     # The reporting schedule (月调度): periods are months, each due on `report_due_day` of the next month.
-    report_first_period = models.DateField(_("首个报告月份"), help_text=_("该月第一天,例如 2021-04-01"))
-    report_last_period = models.DateField(_("末个报告月份"), help_text=_("该月第一天,例如 2021-11-01"))
+    report_first_period = models.DateField(_("首个报告月份"), help_text=_("该月第一天，例如 2021-04-01"))
+    report_last_period = models.DateField(_("末个报告月份"), help_text=_("该月第一天，例如 2021-11-01"))
     report_due_day = models.PositiveSmallIntegerField(_("每月报送截止日"), default=2)
     summary_due = models.DateField(_("总结报送截止日期"), null=True, blank=True)
 
@@ -185,7 +185,7 @@ class Town(models.Model):
 
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="towns", verbose_name=_("县(市、区)"))
     name = models.CharField(_("名称"), max_length=50)
-    short_name = models.CharField(_("简称"), max_length=20, help_text=_("不含“镇”“街道”后缀,例如:龙街"))
+    short_name = models.CharField(_("简称"), max_length=20, help_text=_("不含“镇”“街道”后缀，例如：龙街"))
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
@@ -322,7 +322,7 @@ class User(AbstractUser):
         blank=True,
         related_name="+",
         verbose_name=_("县(市、区)"),
-        help_text=_("管理员和办公室用户所属的县(市、区);留空表示可见全部。"),
+        help_text=_("管理员和办公室用户所属的县(市、区)；留空表示可见全部。"),
     )
     town = models.ForeignKey(
         Town, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("镇(街道)")
@@ -337,7 +337,7 @@ class User(AbstractUser):
         blank=True,
         related_name="+",
         verbose_name=_("所属区划"),
-        help_text=_("市(州)、省级管理员和办公室用户所属的区划,可见其下各县(市、区);县级用户填“县(市、区)”。"),
+        help_text=_("市（州）、省级管理员和办公室用户所属的区划，可见其下各县(市、区)；县级用户填“县(市、区)”。"),
     )
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     # Set for a password someone else chose (an administrator, or generated): its owner changes it first.

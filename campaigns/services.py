@@ -21,9 +21,9 @@ def department_lookup(*, name: str, county_id: int | None = None) -> Department:
         departments = departments.filter(county_id=county_id)
     found = list(departments[:2])
     if not found:
-        raise ValidationError(_("找不到部门:%(name)s") % {"name": name})
+        raise ValidationError(_("找不到部门：%(name)s") % {"name": name})
     if len(found) > 1:
-        raise ValidationError(_("部门名称不唯一:%(name)s,请使用全称") % {"name": name})
+        raise ValidationError(_("部门名称不唯一：%(name)s，请使用全称") % {"name": name})
     return found[0]
 
 
@@ -39,7 +39,7 @@ def region_lookup(*, code: str) -> Region:
     """A region by its division code (530400)."""
     region = Region.objects.filter(code=code.strip()).first()
     if region is None:
-        raise ValidationError(_("找不到区划代码为 %(code)s 的行政区划,请先用 load_regions 载入") % {"code": code})
+        raise ValidationError(_("找不到区划代码为 %(code)s 的行政区划，请先用 load_regions 载入") % {"code": code})
     return region
 
 
@@ -58,7 +58,9 @@ def user_create(
 ) -> User:
     """Create a staff account in one role, tied to its town or department as the role requires."""
     if role not in Role.values:
-        raise ValidationError(_("未知角色:%(role)s(可选:%(roles)s)") % {"role": role, "roles": ", ".join(Role.values)})
+        raise ValidationError(
+            _("未知角色：%(role)s（可选：%(roles)s）") % {"role": role, "roles": ", ".join(Role.values)}
+        )
     if role == Role.TOWN and town is None:
         raise ValidationError(_("镇(街道)经办人必须指定所属镇(街道)"))
     if role == Role.DEPARTMENT and department is None:
@@ -68,11 +70,11 @@ def user_create(
     if role != Role.DEPARTMENT and department is not None:
         raise ValidationError(_("只有部门经办人可以指定部门"))
     if region is not None and (role not in (Role.ADMIN, Role.OFFICE) or county is not None):
-        raise ValidationError(_("只有市(州)、省级的管理员和办公室用户可以指定区划(不再指定县(市、区))"))
+        raise ValidationError(_("只有市（州）、省级的管理员和办公室用户可以指定区划（不再指定县(市、区)）"))
     if county is not None and role not in (Role.ADMIN, Role.OFFICE):
-        raise ValidationError(_("只有管理员和办公室用户可以指定县(市、区),其他角色随所属镇(街道)或部门确定"))
+        raise ValidationError(_("只有管理员和办公室用户可以指定县(市、区)，其他角色随所属镇(街道)或部门确定"))
     if User.objects.filter(username=username).exists():
-        raise ValidationError(_("用户名已存在:%(username)s") % {"username": username})
+        raise ValidationError(_("用户名已存在：%(username)s") % {"username": username})
 
     user = User(
         username=username,

@@ -375,7 +375,7 @@ class EnrolmentRecord(models.Model):
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("村(社区)")
     )
-    contribution = models.DecimalField(_("个人缴费金额(元)"), max_digits=10, decimal_places=2, null=True, blank=True)
+    contribution = models.DecimalField(_("个人缴费金额（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
     is_transfer = models.BooleanField(_("城乡居民转入"), default=False)
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
     entry = models.ForeignKey(

@@ -46,7 +46,7 @@ class ReportForm(forms.Form):
     attachments = MultipleFileField(
         label=_("附件"),
         required=False,
-        help_text=_("文档或照片:%(types)s,单个不超过 20 MB。") % {"types": "、".join(ATTACHMENT_EXTENSIONS)},
+        help_text=_("文档或照片：%(types)s，单个不超过 20 MB。") % {"types": "、".join(ATTACHMENT_EXTENSIONS)},
         widget=MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ATTACHMENT_EXTENSIONS)}),
     )
     # Sent by the clicked button: 保存草稿 / 报送, or an attachment's 删除 (which keeps the texts as a draft).

@@ -41,7 +41,7 @@ class Report(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="reports", verbose_name=_("专项行动"))
     kind = models.CharField(_("类型"), max_length=10, choices=ReportKind.choices, default=ReportKind.MONTHLY)
-    period = models.DateField(_("报告期"), help_text=_("月报为该月第一天;年度总结为总结截止月第一天"))
+    period = models.DateField(_("报告期"), help_text=_("月报为该月第一天；年度总结为总结截止月第一天"))
     town = models.ForeignKey(
         Town, on_delete=models.PROTECT, null=True, blank=True, related_name="reports", verbose_name=_("镇(街道)")
     )
@@ -67,7 +67,7 @@ class Report(models.Model):
         ordering = ["campaign", "kind", "period", "town", "department"]
         permissions = [
             ("file_report", _("填报本单位报告")),
-            ("review_report", _("审核报告(退回、审核通过)")),
+            ("review_report", _("审核报告（退回、审核通过）")),
         ]
         constraints = [
             models.CheckConstraint(condition=_ONE_UNIT, name="report_exactly_one_unit"),
@@ -169,7 +169,7 @@ class ReportAttachment(models.Model):
     file = models.FileField(_("文件"), upload_to=_attachment_path, max_length=255)
     original_name = models.CharField(_("原文件名"), max_length=255)
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
-    size = models.PositiveBigIntegerField(_("大小(字节)"))
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("上传人")
     )
@@ -306,7 +306,7 @@ class ReminderLog(models.Model):
     class Kind(models.TextChoices):
         DUE = "due", _("报送提醒")
         OVERDUE = "overdue", _("逾期通知")
-        OFFICE_LIST = "office_list", _("逾期名单(办公室)")
+        OFFICE_LIST = "office_list", _("逾期名单（办公室）")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")

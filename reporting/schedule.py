@@ -32,10 +32,10 @@ def parse_period(value: str | None) -> datetime.date:
     """``"2021-06"`` → 2021-06-01; anything else raises PeriodError with a Chinese message."""
     match = _PERIOD_RE.match(value or "")
     if not match:
-        raise PeriodError(_("报告月份格式应为 YYYY-MM,例如 2021-06。"))
+        raise PeriodError(_("报告月份格式应为 YYYY-MM，例如 2021-06。"))
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
-        raise PeriodError(_("报告月份格式应为 YYYY-MM,例如 2021-06。"))
+        raise PeriodError(_("报告月份格式应为 YYYY-MM，例如 2021-06。"))
     return datetime.date(year, month, 1)
 
 
@@ -138,7 +138,7 @@ def period_from_key(campaign: Campaign, key: str | None) -> Period:
     start = parse_period(key)
     if not campaign.report_first_period <= start <= campaign.report_last_period:
         raise PeriodError(
-            _("{key} 不是本专项行动的报告月份(应在 {first} 至 {last} 之间)。").format(
+            _("{key} 不是本专项行动的报告月份（应在 {first} 至 {last} 之间）。").format(
                 key=key, first=period_key(campaign.report_first_period), last=period_key(campaign.report_last_period)
             )
         )

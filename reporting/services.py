@@ -47,7 +47,7 @@ def attachment_check(file: UploadedFile) -> str:
     suffix = Path(file.name or "").suffix.lower().lstrip(".")
     if suffix not in ATTACHMENT_EXTENSIONS:
         raise ValidationError(
-            _("附件“%(name)s”的类型不允许:只能上传 %(types)s 文件。"),
+            _("附件“%(name)s”的类型不允许：只能上传 %(types)s 文件。"),
             params={"name": file.name, "types": "、".join(ATTACHMENT_EXTENSIONS)},
             code="attachment_type",
         )
@@ -223,7 +223,7 @@ def _review_locked(report: Report, user: User) -> Report:
     )
     if locked.status != Report.Status.SUBMITTED:
         raise ValidationError(
-            _("只有已报送、待审核的报告才能退回或审核;此报告当前为“%(status)s”。"),
+            _("只有已报送、待审核的报告才能退回或审核；此报告当前为“%(status)s”。"),
             params={"status": locked.get_status_display()},
             code="not_submitted",
         )
@@ -247,7 +247,7 @@ def report_return(*, report: Report, user: User, comment: str) -> Report:
         campaign=report.campaign,
         **unit_filter(report.unit),
         kind=Notice.Kind.RETURNED,
-        title=_("%(period)s报告被退回,请修改后重新报送") % {"period": period.label},
+        title=_("%(period)s报告被退回，请修改后重新报送") % {"period": period.label},
         body=comment,
         link=reverse("reporting:report", args=[period.key]) if not period.is_summary else reverse("reporting:summary"),
     )
@@ -273,7 +273,7 @@ def report_attachment_delete(*, attachment: ReportAttachment, user: User) -> Non
     if user.unit != report.unit or not user.has_perm("reporting.file_report"):
         raise PermissionDenied
     if not report.editable_by_unit:
-        raise ValidationError(_("报告已报送,附件不能删除。"), code="read_only")
+        raise ValidationError(_("报告已报送，附件不能删除。"), code="read_only")
     _detach(report=report, ids=[attachment.pk])
 
 
@@ -406,10 +406,10 @@ def _remind_units(period: Period, kind: str, *, now: datetime.datetime) -> int:
     due = period.due_label
     if kind == ReminderLog.Kind.DUE:
         title = _("请于 %(due)s 前报送%(period)s报告") % {"due": due, "period": period.label}
-        body = _("%(period)s报告(工作进展情况、存在问题、对策措施)报送截止时间为 %(due)s,请及时报送。")
+        body = _("%(period)s报告（工作进展情况、存在问题、对策措施）报送截止时间为 %(due)s，请及时报送。")
     else:
         title = _("%(period)s报告已逾期未报") % {"period": period.label}
-        body = _("%(period)s报告已于 %(due)s 截止,贵单位尚未报送,请立即报送。逾期报送将记为迟报。")
+        body = _("%(period)s报告已于 %(due)s 截止，贵单位尚未报送，请立即报送。逾期报送将记为迟报。")
     body = body % {"period": period.label, "due": due}
     notice_kind = Notice.Kind.REMINDER if kind == ReminderLog.Kind.DUE else Notice.Kind.OVERDUE
     Notice.objects.bulk_create(
@@ -448,7 +448,7 @@ def _remind_office(period: Period, *, now: datetime.datetime) -> int:
         return 0
     names = "、".join(unit.name for unit in missing)
     title = _("%(period)s报告逾期未报单位(%(n)d 个)") % {"period": period.label, "n": len(missing)}
-    body = _("截至 %(due)s,以下单位未报送%(period)s报告:%(names)s。") % {
+    body = _("截至 %(due)s，以下单位未报送%(period)s报告：%(names)s。") % {
         "due": period.due_label,
         "period": period.label,
         "names": names,

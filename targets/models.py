@@ -22,7 +22,7 @@ class Indicator(models.Model):
     code = models.SlugField(_("代码"), max_length=50, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
-    unit = models.CharField(_("单位"), max_length=10, help_text=_("人、元 或 %(比率以小数保存,0.9 即 90%)"))
+    unit = models.CharField(_("单位"), max_length=10, help_text=_("人、元 或 %(比率以小数保存，0.9 即 90%)"))
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     description = models.TextField(_("口径说明"), blank=True)
 

@@ -17,7 +17,7 @@ class DataImportUploadForm(forms.Form):
     )
     file = forms.FileField(
         label=_("数据文件"),
-        help_text=_("社保业务系统导出的参保记录,或住建、交通、水利、应急等部门报送的 xlsx / csv 文件"),
+        help_text=_("社保业务系统导出的参保记录，或住建、交通、水利、应急等部门报送的 xlsx / csv 文件"),
         widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx,.xlsm,.csv"}),
     )
 

@@ -91,7 +91,7 @@ class EntryBulkStatusForm(forms.Form):
 
 
 class EntrySheetUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("填好的核查表(xlsx)"))
+    file = forms.FileField(label=gettext_lazy("填好的核查表（xlsx）"))
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]

@@ -21,9 +21,9 @@ class RecordForm(forms.Form):
     town = forms.ModelChoiceField(label=_("镇(街道)"), queryset=Town.objects.none())
     village = forms.ModelChoiceField(label=_("村(社区)"), queryset=Village.objects.none(), required=False)
     contribution = forms.DecimalField(
-        label=_("个人缴费金额(元)"), max_digits=10, decimal_places=2, min_value=0, required=False
+        label=_("个人缴费金额（元）"), max_digits=10, decimal_places=2, min_value=0, required=False
     )
-    is_transfer = forms.BooleanField(label=_("城乡居民转入(企业职工养老保险)"), required=False)
+    is_transfer = forms.BooleanField(label=_("城乡居民转入（企业职工养老保险）"), required=False)
 
     def __init__(self, *args: object, user: User, campaign: Campaign, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

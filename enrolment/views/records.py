@@ -84,7 +84,7 @@ RECORD_HEADERS = (
     gettext_lazy("参保日期"),
     gettext_lazy("镇(街道)"),
     gettext_lazy("村(社区)"),
-    gettext_lazy("个人缴费(元)"),
+    gettext_lazy("个人缴费（元）"),
     gettext_lazy("城乡居民转入"),
     gettext_lazy("来源"),
 )

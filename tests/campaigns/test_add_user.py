@@ -36,10 +36,10 @@ def test_an_admin_can_use_the_admin_site(chengjiang: Campaign) -> None:
     ("args", "message"),
     [
         (["--role", "town", "--town", "昆明"], "找不到镇（街道）“昆明”"),
-        (["--role", "mayor"], "未知角色:mayor"),
+        (["--role", "mayor"], "未知角色：mayor"),
         (["--role", "town"], "必须指定所属镇(街道)"),
         (["--role", "office", "--town", "龙街"], "只有镇(街道)经办人可以指定镇(街道)"),
-        (["--role", "department", "--department", "外交部"], "找不到部门:外交部"),
+        (["--role", "department", "--department", "外交部"], "找不到部门：外交部"),
     ],
 )
 def test_it_refuses_bad_input_and_creates_nothing(chengjiang: Campaign, args: list[str], message: str) -> None:

@@ -25,7 +25,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: str) -> None:
         role = options["role"]
         if role not in Role.values:
-            raise CommandError(_("未知角色:%(role)s(可选:%(roles)s)") % {"role": role, "roles": ", ".join(Role.values)})
+            raise CommandError(
+                _("未知角色：%(role)s（可选：%(roles)s）") % {"role": role, "roles": ", ".join(Role.values)}
+            )
         try:
             town = town_lookup(name=options["town"]) if options["town"] else None
             department = department_lookup(name=options["department"]) if options["department"] else None
@@ -52,10 +54,10 @@ class Command(BaseCommand):
 
     def _ask_password(self) -> str:
         try:
-            first = getpass.getpass(_("密码:"))
-            second = getpass.getpass(_("再次输入密码:"))
+            first = getpass.getpass(_("密码："))
+            second = getpass.getpass(_("再次输入密码："))
         except EOFError:
-            raise CommandError(_("没有可输入密码的终端:请通过环境变量 NEW_USER_PASSWORD 提供密码")) from None
+            raise CommandError(_("没有可输入密码的终端：请通过环境变量 NEW_USER_PASSWORD 提供密码")) from None
         if first != second:
             raise CommandError(_("两次输入的密码不一致"))
         if not first:

@@ -19,11 +19,11 @@ class Command(BaseCommand):
         paths = [Path(d) / f"{fixture}.json" for d in settings.FIXTURE_DIRS]
         path = next((p for p in paths if p.exists()), None)
         if path is None:
-            raise CommandError(_("找不到专项行动数据:%(fixture)s") % {"fixture": fixture})
+            raise CommandError(_("找不到专项行动数据：%(fixture)s") % {"fixture": fixture})
         objects = json.loads(path.read_text(encoding="utf-8"))
         campaigns = [o["fields"] for o in objects if o["model"] == "campaigns.campaign"]
         if campaigns and all(Campaign.objects.filter(name=c["name"], year=c["year"]).exists() for c in campaigns):
-            self.stdout.write(_("专项行动已存在,跳过载入:%(fixture)s") % {"fixture": fixture})
+            self.stdout.write(_("专项行动已存在，跳过载入：%(fixture)s") % {"fixture": fixture})
             return
         call_command("loaddata", str(path), verbosity=0)
-        self.stdout.write(_("已载入专项行动:%(fixture)s") % {"fixture": fixture})
+        self.stdout.write(_("已载入专项行动：%(fixture)s") % {"fixture": fixture})

@@ -27,7 +27,7 @@ class ImportCommand(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         path = Path(str(options["path"]))
         if not path.is_file():
-            raise CommandError(_("文件不存在:%(path)s") % {"path": path})
+            raise CommandError(_("文件不存在：%(path)s") % {"path": path})
         campaign = campaign_for_command(options["campaign"])  # type: ignore[arg-type]
         try:
             outcome = type(self).importer(campaign=campaign, path=path, original_name=path.name)

@@ -31,7 +31,9 @@ class Command(BaseCommand):
             try:
                 as_of = datetime.date.fromisoformat(str(options["as_of"]))
             except ValueError as exc:
-                raise CommandError(_("日期格式错误:%(value)s(应为 YYYY-MM-DD)") % {"value": options["as_of"]}) from exc
+                raise CommandError(
+                    _("日期格式错误：%(value)s（应为 YYYY-MM-DD）") % {"value": options["as_of"]}
+                ) from exc
         if options["region"]:
             self._region(str(options["region"]), as_of)
             return
@@ -44,7 +46,7 @@ class Command(BaseCommand):
             except RecomputeBusy:
                 # Another recompute of this campaign is running: wait for it rather than run alongside.
                 if time.monotonic() > deadline:
-                    raise CommandError(_("另一次进度重算仍在进行,请稍后再试")) from None
+                    raise CommandError(_("另一次进度重算仍在进行，请稍后再试")) from None
                 time.sleep(0.5)
         self.stdout.write(f"campaign={campaign.pk} as_of={as_of or 'all'} snapshots={written}")
 
