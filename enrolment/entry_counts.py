@@ -9,6 +9,7 @@ are upserted in key order, so two transactions take their row locks in the same 
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 _UPSERT = (
@@ -80,7 +81,9 @@ def entry_count_triggers_install(connection: BaseDatabaseWrapper) -> None:
     """Create (or replace) the triggers on this database; other vendors are not supported."""
     statements = {"postgresql": POSTGRESQL, "sqlite": SQLITE}.get(connection.vendor)
     if statements is None:
-        raise NotImplementedError(f"entry counters need triggers written for {connection.vendor}")
+        raise ImproperlyConfigured(
+            f"entry counters need triggers written for {connection.vendor}: use PostgreSQL or SQLite"
+        )
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)

@@ -17,6 +17,7 @@ fails with an IntegrityError (SQLSTATE 23503 on PostgreSQL, as a foreign key's w
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 _MESSAGE = "推送清单条目引用的记录不存在或仍被引用"
@@ -111,7 +112,9 @@ def entry_reference_triggers_install(connection: BaseDatabaseWrapper) -> None:
     """Create (or replace) the reference checks on this database; other vendors are not supported."""
     statements = {"postgresql": POSTGRESQL, "sqlite": SQLITE}.get(connection.vendor)
     if statements is None:
-        raise NotImplementedError(f"entry reference checks need triggers written for {connection.vendor}")
+        raise ImproperlyConfigured(
+            f"entry reference checks need triggers written for {connection.vendor}: use PostgreSQL or SQLite"
+        )
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
