@@ -1,4 +1,9 @@
-"""The life of an uploaded file's import: claimed once, released, and recorded as failed when it fails.
+"""The life of an uploaded file's import: recorded with its file, claimed once, released, and recorded as
+failed when it fails.
+
+Recording, for every kind of upload (push-list batches, reference lists): the file is hashed, the row saved
+with its file and the upload audited; a second upload of the same file racing the first is refused by the
+table's unique constraint on unfinished imports, and the file it had saved is deleted again.
 
 Claiming, so that a task delivered twice does the work once:
 
@@ -11,18 +16,56 @@ when acks_late redelivers its task. Elsewhere (SQLite, one process) only queued 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
-from django.db import connection
+from django.core.files import File
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import Action, audit_record
+from campaigns.models import User
 from enrolment.models import ImportBase, ImportStatus
 
 logger = logging.getLogger(__name__)
 
 # Each kind of import has its own range of single-bigint advisory-lock keys.
 _LOCK_SPACES = {"batch": 1, "dataimport": 2, "referencelist": 3}
+
+
+def upload_digest(upload: File) -> str:
+    """The SHA-256 of an uploaded file, read in chunks; the upload is left at its start for saving."""
+    sha = hashlib.sha256()
+    for chunk in upload.chunks():
+        sha.update(chunk)
+    upload.seek(0)
+    return sha.hexdigest()
+
+
+def import_files_delete(row: ImportBase, *names: str) -> None:
+    """Delete the stored files (``file``, ``rejected_file``) of an import that did not happen."""
+    for name in names:
+        file = getattr(row, name)
+        if file:
+            file.storage.delete(file.name)
+
+
+def upload_record(
+    row: ImportBase, *, upload: File, file_name: str, audit_as: str, user: User | None, refused: type[Exception]
+) -> None:
+    """Save a queued import's row with its uploaded file and audit the upload as ``<audit_as>:<pk>``.
+
+    Raises ``refused`` when the same file is being imported or was imported meanwhile (the unique constraint).
+    """
+    row.file.save(file_name, upload, save=False)
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError as error:
+        import_files_delete(row, "file")
+        raise refused(_("该文件已导入或正在导入，不能重复导入")) from error
+    audit_record(action=Action.UPLOAD, what=f"{audit_as}:{row.pk}", user=user)
 
 
 def runner_lock_key(model: type[ImportBase], pk: int) -> int:

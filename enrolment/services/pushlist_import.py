@@ -21,7 +21,6 @@ until it has finished reading, so the two connections cannot wait on each other'
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import os
@@ -40,14 +39,21 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import Action, audit_record
 from campaigns.models import Campaign, User
 from campaigns.places import PlaceError, Places
 from campaigns.text import normalize_text
 from enrolment import columns as terms
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
 from enrolment.models import Batch, EntryPush, ImportStatus, ListKind, PushEntry
-from enrolment.services._claims import import_claim, import_fail, import_fail_crashed, import_release
+from enrolment.services._claims import (
+    import_claim,
+    import_fail,
+    import_fail_crashed,
+    import_files_delete,
+    import_release,
+    upload_digest,
+    upload_record,
+)
 from enrolment.services._progress import progress_changed
 from enrolment.services._row_progress import RowProgress, row_progress
 from enrolment.services.matching import matching_request
@@ -603,13 +609,6 @@ def _default_label(file_name: str) -> str:
     return Path(file_name).stem[:100] or timezone.localdate().isoformat()
 
 
-def _delete_files(batch: Batch, *names: str) -> None:
-    for name in names:
-        file = getattr(batch, name)
-        if file:
-            file.storage.delete(file.name)
-
-
 def pushlist_import(
     *,
     campaign: Campaign,
@@ -662,7 +661,7 @@ def pushlist_import(
             _store(batch=batch, campaign=campaign, analysis=analysis)
             _finish(batch, analysis)
     except IntegrityError as error:
-        _delete_files(batch, "file", "rejected_file")
+        import_files_delete(batch, "file", "rejected_file")
         if (
             Batch.objects.filter(campaign=campaign, kind=kind, sha256=sha256)
             .exclude(status=ImportStatus.FAILED)
@@ -671,7 +670,7 @@ def pushlist_import(
             raise ImportRefused(_("该文件正在由另一个导入任务处理或已导入，不能重复导入")) from error
         raise
     except BaseException:
-        _delete_files(batch, "file", "rejected_file")
+        import_files_delete(batch, "file", "rejected_file")
         raise
     return _result(batch, analysis, batch.rejected_file.path if batch.rejected_file else None)
 
@@ -700,12 +699,8 @@ def batch_create(
 ) -> Batch:
     """Record an upload as a queued batch (the upload page and the admin); `batch_import` does the work."""
     check_kind(kind)
-    sha = hashlib.sha256()
-    for chunk in upload.chunks():
-        sha.update(chunk)
-    sha256 = sha.hexdigest()
+    sha256 = upload_digest(upload)
     _refuse_same_file(campaign=campaign, kind=kind, sha256=sha256)
-    upload.seek(0)
     batch = Batch(
         campaign=campaign,
         kind=kind,
@@ -715,14 +710,7 @@ def batch_create(
         uploaded_by=uploaded_by,
         status=ImportStatus.QUEUED,
     )
-    batch.file.save(file_name, upload, save=False)
-    try:
-        with transaction.atomic():
-            batch.save()
-    except IntegrityError as error:
-        _delete_files(batch, "file")
-        raise ImportRefused(_("该文件已导入或正在导入，不能重复导入")) from error
-    audit_record(action=Action.UPLOAD, what=f"batch:{batch.pk}", user=uploaded_by)
+    upload_record(batch, upload=upload, file_name=file_name, audit_as="batch", user=uploaded_by, refused=ImportRefused)
     return batch
 
 
@@ -779,10 +767,10 @@ def _run(batch: Batch) -> None:
             _store(batch=batch, campaign=batch.campaign, analysis=analysis)
             _finish(batch, analysis)
     except FileProblem as problem:
-        _delete_files(batch, "rejected_file")
+        import_files_delete(batch, "rejected_file")
         import_fail(Batch, batch.pk, message=problem.message, rejected_file="")
     except Exception as error:  # noqa: BLE001 - whatever went wrong, the admin must see the batch failed
-        _delete_files(batch, "rejected_file")
+        import_files_delete(batch, "rejected_file")
         import_fail_crashed(Batch, batch.pk, error, rejected_file="")
     finally:
         progress.close()

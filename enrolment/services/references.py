@@ -12,7 +12,6 @@ matching run once committed.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
 import tempfile
 from collections.abc import Callable
@@ -27,14 +26,21 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import Action, audit_record
 from campaigns.models import Campaign, Department, Role, User
 from campaigns.places import PlaceError, Places
 from campaigns.text import normalize_text
 from enrolment import columns as terms
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
 from enrolment.models import ImportStatus, ReferenceKind, ReferenceList, ReferenceRow
-from enrolment.services._claims import import_claim, import_fail, import_fail_crashed, import_release
+from enrolment.services._claims import (
+    import_claim,
+    import_fail,
+    import_fail_crashed,
+    import_files_delete,
+    import_release,
+    upload_digest,
+    upload_record,
+)
 from enrolment.services._row_progress import RowProgress, row_progress
 from enrolment.tabular import Column, DataRow, FileProblem, open_table, parse_date, parse_month, write_rejected_workbook
 
@@ -433,13 +439,6 @@ def _refuse_same_file(*, campaign: Campaign, kind: str, sha256: str) -> None:
         )
 
 
-def _delete_files(reference_list: ReferenceList, *names: str) -> None:
-    for name in names:
-        file = getattr(reference_list, name)
-        if file:
-            file.storage.delete(file.name)
-
-
 @dataclass
 class ReferenceResult:
     reference_list: ReferenceList
@@ -488,10 +487,10 @@ def reference_import(
             reference_list.save()
             _store(reference_list, analysis)
     except IntegrityError as error:
-        _delete_files(reference_list, "file", "rejected_file")
+        import_files_delete(reference_list, "file", "rejected_file")
         raise ReferenceRefused(_("该文件正在由另一个导入任务处理或已导入，不能重复导入")) from error
     except BaseException:
-        _delete_files(reference_list, "file", "rejected_file")
+        import_files_delete(reference_list, "file", "rejected_file")
         raise
     rejected = reference_list.rejected_file.path if reference_list.rejected_file else None
     return ReferenceResult(reference_list, rejected)
@@ -505,12 +504,8 @@ def reference_submit(
     from enrolment.tasks import reference_import_task
 
     department = _check_uploader(uploaded_by, campaign, kind)
-    sha = hashlib.sha256()
-    for chunk in upload.chunks():
-        sha.update(chunk)
-    sha256 = sha.hexdigest()
+    sha256 = upload_digest(upload)
     _refuse_same_file(campaign=campaign, kind=kind, sha256=sha256)
-    upload.seek(0)
     reference_list = ReferenceList(
         campaign=campaign,
         kind=kind,
@@ -521,14 +516,14 @@ def reference_submit(
         uploaded_by=uploaded_by,
         status=ImportStatus.QUEUED,
     )
-    reference_list.file.save(file_name, upload, save=False)
-    try:
-        with transaction.atomic():
-            reference_list.save()
-    except IntegrityError as error:
-        _delete_files(reference_list, "file")
-        raise ReferenceRefused(_("该文件已导入或正在导入，不能重复导入")) from error
-    audit_record(action=Action.UPLOAD, what=f"reference_list:{reference_list.pk}", user=uploaded_by)
+    upload_record(
+        reference_list,
+        upload=upload,
+        file_name=file_name,
+        audit_as="reference_list",
+        user=uploaded_by,
+        refused=ReferenceRefused,
+    )
     transaction.on_commit(lambda: reference_import_task.delay(reference_list.pk))
     return reference_list
 
