@@ -1,0 +1,57 @@
+"""The hostile-file guard reads a sheet's used range from every cell's position, whatever the XML spelling."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from enrolment.spreadsheet_guard import FileProblem, SheetExtent, check_xlsx
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _xlsx(path: Path, sheet: str) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    return path
+
+
+def _sheet(cells: str, prefix: str = "", before: str = "") -> str:
+    p = f"{prefix}:" if prefix else ""
+    xmlns = f'xmlns:{prefix}="{_MAIN}"' if prefix else f'xmlns="{_MAIN}"'
+    return f'<{p}worksheet {xmlns}>{before}<{p}sheetData><{p}row r="1">{cells}</{p}row></{p}sheetData></{p}worksheet>'
+
+
+def test_the_used_range_is_the_farthest_cell_whatever_the_order(tmp_path: Path) -> None:
+    cells = '<c r="AB7" t="n"><v>1</v></c><c r="C120"><v>2</v></c><c r="B9"/>'
+    before = '<cols><col min="1" max="3" width="9"/></cols>'
+    assert check_xlsx(_xlsx(tmp_path / "a.xlsx", _sheet(cells, before=before))) == [SheetExtent(rows=120, columns=28)]
+
+
+def test_a_sheet_written_with_a_namespace_prefix_is_measured_the_same(tmp_path: Path) -> None:
+    cells = '<x:c r="D4"><x:v>1</x:v></x:c><x:c r="A11"><x:v>2</x:v></x:c>'
+    assert check_xlsx(_xlsx(tmp_path / "a.xlsx", _sheet(cells, prefix="x"))) == [SheetExtent(rows=11, columns=4)]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        '<c r="A1"/><c><v>1</v></c>',  # a cell without its position
+        '<c r="A1"/><c t="n" r="B1"><v>1</v></c>',  # its position not first
+        '<c r="A1"/><c\tr="B1"/>',
+        '<c r="A1"/><y:c xmlns:y="urn:other"><y:v>1</y:v></y:c>',  # a cell under another prefix
+    ],
+)
+def test_a_cell_that_does_not_say_where_it_is_is_refused(tmp_path: Path, cells: str) -> None:
+    with pytest.raises(FileProblem, match="没有标明位置"):
+        check_xlsx(_xlsx(tmp_path / "a.xlsx", _sheet(cells)))
+
+
+def test_a_far_cell_is_refused_before_any_reader_sees_it(tmp_path: Path) -> None:
+    cells = '<c r="A1"><v>1</v></c><c r="XFD1048576"><v>2</v></c>'
+    with pytest.raises(FileProblem, match="上限"):
+        check_xlsx(_xlsx(tmp_path / "a.xlsx", _sheet(cells)))
