@@ -21,3 +21,11 @@ def normalize_text(value: object) -> str:
     if value is None:
         return ""
     return "".join(str(value).translate(_FOLD).split())
+
+
+def normalize_spaced_text(value: str) -> str:
+    """Free text: whitespace runs collapsed to one space, full-width ASCII folded (what `normalize_text` folds).
+
+    The same as ``" ".join(normalize_text(part) for part in value.split())``: folding never makes whitespace.
+    """
+    return " ".join(value.split()).translate(_FOLD)

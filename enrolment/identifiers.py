@@ -84,9 +84,14 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _EARLIEST_BIRTH = date(1900, 1, 1)
 
 
+# Each character's code point is its digit plus 48 ("0"): the weighted sum of the code points, less 48 times
+# the weights' sum, is the weighted sum of the digits (ASCII digits only, which every caller has checked).
+_ID_CODE_OFFSET = 48 * sum(_ID_WEIGHTS)
+
+
 def _id_check_char(first17: str) -> str:
     # ISO 7064 MOD 11-2: the check value c satisfies (sum + c) % 11 == 1.
-    check = (12 - sum(map(mul, map(int, first17), _ID_WEIGHTS)) % 11) % 11
+    check = (12 - (sum(map(mul, first17.encode("ascii"), _ID_WEIGHTS)) - _ID_CODE_OFFSET) % 11) % 11
     return "X" if check == 10 else str(check)
 
 
@@ -139,9 +144,19 @@ def normalize_id_number(value: object) -> str:
     return _checked_18(text)
 
 
+# Birth dates (YYYYMMDD) already found valid and on or before the day this process started: valid for good.
+# At most one a day since 1900, so the set stays small; later dates are checked every time.
+_VALID_BIRTHS: set[str] = set()
+_STARTED_DIGITS = _STARTED_ON.strftime("%Y%m%d")
+
+
 def _checked_18(text: str) -> str:
     """An 18-character number of valid characters: its birth date and check character."""
-    _birth_date(text[6:14], shown=text[6:14])
+    digits = text[6:14]
+    if digits not in _VALID_BIRTHS:
+        _birth_date(digits, shown=digits)
+        if digits <= _STARTED_DIGITS:
+            _VALID_BIRTHS.add(digits)
     if _id_check_char(text[:17]) != text[17]:
         raise IdentifierError(_("%(what)s校验位错误，号码中有数字填错，请核对") % {"what": _ID})
     return text

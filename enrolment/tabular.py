@@ -181,11 +181,13 @@ def _build_table(raw: _RawRows, columns: Sequence[Column], limits: UploadLimits)
     width = _width(header_cells)
     header_cells = header_cells[:width]
 
+    data_row = _data_row_maker(fields, columns)
+
     def data_rows() -> Iterator[DataRow]:
         try:
-            yield _data_row(first[0], first[1][:width], fields, columns)
+            yield data_row(first[0], first[1][:width])
             for number, cells in raw:
-                yield _data_row(number, cells[:width], fields, columns)
+                yield data_row(number, cells[:width])
         finally:
             raw.close()
 
@@ -284,17 +286,34 @@ def _find_header(
     )
 
 
-def _data_row(number: int, cells: tuple[CellValue, ...], fields: dict[str, int], columns: Sequence[Column]) -> DataRow:
-    width = len(cells)
-    values: dict[str, CellValue] = {column.field: None for column in columns}
-    for field_name, index in fields.items():
-        if index < width:
-            values[field_name] = cells[index]
-    return DataRow(number=number, cells=cells, values=values)
+def _data_row_maker(
+    fields: dict[str, int], columns: Sequence[Column]
+) -> Callable[[int, tuple[CellValue, ...]], DataRow]:
+    """Builds each DataRow: the value of every declared column, ``None`` where the row or the file has none."""
+    blank: dict[str, CellValue] = {column.field: None for column in columns}
+    found = tuple(fields.items())
+    reach = max(fields.values(), default=-1)
+
+    def data_row(number: int, cells: tuple[CellValue, ...]) -> DataRow:
+        values = blank.copy()
+        if len(cells) > reach:  # the usual row, as wide as its header: no bounds to check
+            for field_name, index in found:
+                values[field_name] = cells[index]
+        else:
+            width = len(cells)
+            for field_name, index in found:
+                if index < width:
+                    values[field_name] = cells[index]
+        return DataRow(number, cells, values)
+
+    return data_row
 
 
 def _is_blank(cells: Sequence[CellValue]) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not normalize_text(cell)) for cell in cells)
+    for cell in cells:  # noqa: SIM110 - a plain loop, no generator: most rows are decided by their first cell
+        if cell is not None and (not isinstance(cell, str) or normalize_text(cell)):
+            return False
+    return True
 
 
 # What python-calamine 0.9 returns for .xlsx cells, checked against files written by openpyxl
@@ -388,7 +407,9 @@ def _sheet_rows(
     merged = _MergedFiller(merged_ranges, end)
     try:
         for index, row in enumerate(rows):
-            cells = padding + tuple(None if cell == "" else cell for cell in row)
+            if "" in row:  # calamine reads a blank cell inside the used range as ""
+                row = [None if cell == "" else cell for cell in row]
+            cells = padding + tuple(row) if padding else tuple(row)
             # Whether a row is empty is decided on its own cells: a row only covered by a merged
             # range (a town merged down past the last person) stays an ignored empty row.
             blank = _is_blank(cells)

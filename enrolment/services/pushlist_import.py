@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, User
 from campaigns.places import PlaceError, Places
-from campaigns.text import normalize_text
+from campaigns.text import normalize_spaced_text, normalize_text
 from enrolment import columns as terms
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
 from enrolment.models import Batch, EntryPush, ImportStatus, ListKind, PushEntry
@@ -79,6 +79,8 @@ PROGRESS_EVERY = 5000
 # How many rows a preview keeps to show the user what the file looked like.
 PREVIEW_ROWS = 20
 _SQLITE_CHUNK = 500
+# How many distinct town and village cells a row check remembers (a hostile file may spell each differently).
+_RESOLVED_MAX = 10_000
 
 
 class ImportRefused(Exception):
@@ -180,11 +182,11 @@ def _text(value: object) -> str:
     """A free-text cell: whitespace runs collapsed to one space, full-width ASCII folded."""
     if value is None:
         return ""
-    if type(value) is str and value.isascii():
-        return " ".join(value.split())  # nothing to fold: the same as below, without the per-word work
+    if type(value) is str:
+        return " ".join(value.split()) if value.isascii() else normalize_spaced_text(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a phone number typed into a number cell
-    return " ".join(normalize_text(part) for part in str(value).split())
+    return normalize_spaced_text(str(value))
 
 
 class _RowChecker:
@@ -198,6 +200,27 @@ class _RowChecker:
         # Only the text columns this kind reads: a person list has no legal representative to clean.
         self.text_fields = [spec for spec in _TEXT_FIELDS if spec[0] in declared]
         self.no_texts = dict.fromkeys((model_field for _c, model_field, _l in _TEXT_FIELDS), "")
+
+        # A list names a handful of towns and villages over and over: each cell text is resolved once.
+        # Keyed by type too, since 1, 1.0 and True are equal keys but different cells.
+        self.town_ids: dict[tuple[type, object], int] = {}
+        self.villages: dict[tuple[type, object], str] = {}
+
+    def _town_id(self, value: object) -> int:
+        found = self.town_ids.get((type(value), value))
+        if found is None:
+            found = self.places.town(value).pk
+            if len(self.town_ids) < _RESOLVED_MAX:
+                self.town_ids[type(value), value] = found
+        return found
+
+    def _village(self, value: object) -> str:
+        found = self.villages.get((type(value), value))
+        if found is None:
+            found = self.places.village(value)
+            if len(self.villages) < _RESOLVED_MAX:  # a file of all-different villages resolves each row
+                self.villages[type(value), value] = found
+        return found
 
     def too_long(self, label: str, limit: int) -> str:
         return _("%(label)s过长（超过 %(n)d 个字）") % {"label": label, "n": limit}
@@ -219,8 +242,8 @@ class _RowChecker:
         town_id = 0
         village = ""
         try:
-            town_id = self.places.town(values["town"]).pk
-            village = self.places.village(values.get("village"))
+            town_id = self._town_id(values["town"])
+            village = self._village(values.get("village"))
         except PlaceError as error:
             reasons.append(error.message)
         texts = self.no_texts.copy()
