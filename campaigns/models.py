@@ -149,6 +149,61 @@ class Campaign(models.Model):
         return self.clamp(timezone.localdate())
 
 
+class RegionPlanQuerySet(models.QuerySet):
+    def for_user(self, user: User) -> RegionPlanQuerySet:
+        """The plans of the regions a user sees (`RegionQuerySet.for_user`): a prefecture's office its own, a
+        province's those of its prefectures; a county's staff none (their targets are their campaign's)."""
+        return self.filter(region__in=Region.objects.for_user(user))
+
+    def current(self, *, on: datetime.date | None = None) -> RegionPlan | None:
+        """The plan in force on a day: the latest one that has started by then (else the earliest)."""
+        on = on or timezone.localdate()
+        return self.filter(start__lte=on).order_by("-start").first() or self.order_by("start").first()
+
+
+class RegionPlan(models.Model):
+    """A prefecture's campaign plan (玉人社发〔2021〕24号): the targets it sets each of its counties, as a
+    county's campaign sets its towns'. Its targets are `targets.CountyTarget`; `targets.services.region_plans`
+    loads them, and the prefecture's dashboard judges its counties against them."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="plans", verbose_name=_("市（州）"),
+        limit_choices_to={"level": Region.Level.PREFECTURE},
+    )  # fmt: skip
+    name = models.CharField(_("名称"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    document_number = models.CharField(_("文号"), max_length=50, blank=True)
+    start = models.DateField(_("开始日期"))
+    target_date = models.DateField(_("目标日期"))
+
+    objects = RegionPlanQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("市（州）专项行动方案")
+        verbose_name_plural = _("市（州）专项行动方案")
+        ordering = ["region__code", "-start"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "name"], name="regionplan_unique_name_per_year"),
+            models.CheckConstraint(
+                condition=Q(target_date__gt=models.F("start")), name="regionplan_target_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.document_number}）" if self.document_number else self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.region_id and self.region.level != Region.Level.PREFECTURE:
+            raise ValidationError({"region": _("专项行动方案只能属于市（州）一级的区划")})
+
+    def clamp(self, day: datetime.date) -> datetime.date:
+        """``day`` moved into the plan's span, from its start to its target date."""
+        return min(max(day, self.start), self.target_date)
+
+
 class PhaseQuerySet(CountyScopedQuerySet):
     county_field = "campaign__county"
 

@@ -327,13 +327,17 @@ class RegionBoard:
     as_of: datetime.date
     indicators: list[dict[str, object]]
     matrix: list[CountyRow]
+    # The region's line: every county's figures added up (`targets.selectors.counties_progress`).
+    total: list[Cell] = field(default_factory=list)
+    # The prefecture's plan the counties are judged against (its name, document number, time progress).
+    plan: dict[str, object] | None = None
 
 
 def county_campaigns(*, user: User, on: datetime.date) -> list[Campaign]:
     """The campaign each county in the user's scope runs on ``on`` (the latest started by then, else its
     first), one query."""
     chosen: dict[int, Campaign] = {}
-    for campaign in Campaign.objects.for_user(user).select_related("county").order_by("county_id", "start"):
+    for campaign in Campaign.objects.for_user(user).select_related("county__region").order_by("county_id", "start"):
         current = chosen.get(campaign.county_id)
         if current is None or (campaign.start <= on and (current.start > on or campaign.start > current.start)):
             chosen[campaign.county_id] = campaign
@@ -342,8 +346,8 @@ def county_campaigns(*, user: User, on: datetime.date) -> list[Campaign]:
 
 def region_board(*, region: Region, campaigns: list[Campaign], as_of: datetime.date) -> RegionBoard:
     """The counties × indicators matrix of a region's office (`targets.selectors.counties_progress`), best
-    composite first, counties without one after in code order."""
-    progress = counties_progress(campaigns=campaigns, as_of=as_of)
+    composite first, counties without one after in code order, and the region's total line."""
+    progress = counties_progress(campaigns=campaigns, as_of=as_of, region=region)
     indicators = progress["indicators"]
     per_county: dict[int, dict[str, dict[str, object]]] = defaultdict(dict)
     for item in indicators:
@@ -365,4 +369,7 @@ def region_board(*, region: Region, campaigns: list[Campaign], as_of: datetime.d
     matrix.sort(
         key=lambda row: (row.composite_rank is None, row.composite_rank or 0, row.campaign.county.division_code)
     )
-    return RegionBoard(region=region, as_of=as_of, indicators=indicators, matrix=matrix)
+    total = [Cell(item["code"], item["kind"], item["total"]) for item in indicators]
+    return RegionBoard(
+        region=region, as_of=as_of, indicators=indicators, matrix=matrix, total=total, plan=progress["plan"]
+    )

@@ -116,13 +116,14 @@ class MatrixTable(tables.Table):
         *,
         as_of: datetime.date,
         city: list[Cell] | None = None,
+        city_label: str | None = None,
         campaign_id: int | None = None,
         **kwargs: object,
     ):
         # Links keep the campaign asked for: a region's office reads a county's board by its campaign.
         self.campaign_query = f"&campaign={campaign_id}" if campaign_id else ""
         data = [self.record(row, as_of) for row in rows]
-        self.city = _city_record(city) if city else None
+        self.city = _city_record(city, city_label or str(_("全市"))) if city else None
         extra = [(item["code"], CompletionColumn(item["code"], item["name"], item["unit"])) for item in indicators]
         super().__init__(data, extra_columns=extra, **kwargs)
 
@@ -132,7 +133,7 @@ class MatrixTable(tables.Table):
         return record
 
     def get_top_pinned_data(self) -> list[dict] | None:
-        """The city first, whatever the order: every indicator has its city target."""
+        """The city (a region's total) first, whatever the order."""
         return [self.city] if self.city else None
 
     def page_cells(self) -> list[tuple[str, list[tuple[str, object]]]]:
@@ -178,9 +179,9 @@ class MatrixTable(tables.Table):
         return text
 
 
-def _city_record(cells: list[Cell]) -> dict[str, object]:
+def _city_record(cells: list[Cell], label: str) -> dict[str, object]:
     return {
-        "town_name": str(_("全市")),
+        "town_name": label,
         "order": -1,
         "url": None,
         "cells": {cell.code: cell for cell in cells},

@@ -15,12 +15,12 @@ from django_tables2 import RequestConfig
 
 from audit.http import personal_file_response
 from audit.services import Action
-from campaigns.models import Campaign, Town
+from campaigns.models import Campaign, Region, Town
 from campaigns.selectors import campaign_for
 from campaigns.xlsx import XLSX_CONTENT_TYPE
-from dashboard.selectors import county_campaigns, dashboard, region_board, town_detail
+from dashboard.selectors import RegionBoard, county_campaigns, dashboard, region_board, town_detail
 from dashboard.tables import CountyMatrixTable, MatrixTable
-from dashboard.workbooks import write_dashboard_workbook
+from dashboard.workbooks import write_dashboard_workbook, write_region_workbook
 
 PERMISSION = "targets.view_dashboard"
 
@@ -45,28 +45,62 @@ def _as_of(request: HttpRequest, campaign: Campaign) -> datetime.date:
         raise _BadDate(_("日期格式应为 YYYY-MM-DD，例如 2021-06-30")) from None
 
 
-def _region_page(request: HttpRequest) -> HttpResponse:
-    """A region's office (a prefecture's, a province's): its counties ranked, each linking to its own board."""
+def _total_label(region: Region) -> str:
+    return _("%(region)s合计") % {"region": region.name}
+
+
+def _region_board(request: HttpRequest) -> RegionBoard:
+    """The board of the user's region (a prefecture's, a province's) for the date asked; `_BadDate` if it is
+    not one."""
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
-    region = request.user.region
     campaigns = county_campaigns(user=request.user, on=timezone.localdate())
-    context: dict[str, object] = {"region": region, "printed_at": timezone.now()}
     value = request.GET.get("as_of", "").strip()
     if value:
         try:
             as_of = datetime.date.fromisoformat(value)
         except ValueError:
-            context["error"] = _("日期格式应为 YYYY-MM-DD，例如 2021-06-30")
-            return render(request, "dashboard/region.html", context, status=400)
+            raise _BadDate(_("日期格式应为 YYYY-MM-DD，例如 2021-06-30")) from None
     else:
         # Today, but never past the last county's target date: after the campaigns the final figures stand.
         as_of = min(timezone.localdate(), max((c.target_date for c in campaigns), default=timezone.localdate()))
-    board = region_board(region=region, campaigns=campaigns, as_of=as_of)
-    table = CountyMatrixTable(board.matrix, board.indicators, as_of=as_of)
+    return region_board(region=request.user.region, campaigns=campaigns, as_of=as_of)
+
+
+def _region_page(request: HttpRequest) -> HttpResponse:
+    """A region's office: its counties ranked with the region's total line, each linking to its own board."""
+    region = request.user.region
+    context: dict[str, object] = {"region": region, "printed_at": timezone.now()}
+    try:
+        board = _region_board(request)
+    except _BadDate as error:
+        context["error"] = str(error)
+        return render(request, "dashboard/region.html", context, status=400)
+    table = CountyMatrixTable(
+        board.matrix, board.indicators, as_of=board.as_of, city=board.total, city_label=_total_label(region)
+    )
     RequestConfig(request, paginate=False).configure(table)
-    context.update({"as_of": as_of, "board": board, "table": table})
+    context.update({"as_of": board.as_of, "board": board, "table": table})
     return render(request, "dashboard/region.html", context)
+
+
+def _region_xlsx(request: HttpRequest) -> HttpResponse:
+    try:
+        board = _region_board(request)
+    except _BadDate as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    content = write_region_workbook(board, total_label=_total_label(board.region), author=request.user)
+    return personal_file_response(
+        request,
+        content,
+        filename=_("%(region)s各县(市、区)工作看板_%(day)s.xlsx")
+        % {"region": board.region.name, "day": f"{board.as_of:%Y-%m-%d}"},
+        what=f"dashboard:region:{board.region.pk}:{board.as_of.isoformat()}",
+        rows=len(board.matrix),
+        unmasked=False,
+        content_type=XLSX_CONTENT_TYPE,
+        action=Action.EXPORT,
+    )
 
 
 @login_required
@@ -116,6 +150,8 @@ def dashboard_town(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
+    if request.user.region_id and not request.GET.get("campaign"):
+        return _region_xlsx(request)
     campaign = _campaign(request)
     try:
         as_of = _as_of(request, campaign)

@@ -40,8 +40,16 @@ def _column(number: int) -> str:
     return get_column_letter(number)
 
 
-def ranking_sheet(sheet: XlsxSheet, *, title: str, subtitle: str, indicators: Sequence[dict], rows: Sequence[dict]):
-    """Towns × indicators: a merged header per indicator over 完成率 and 排名, then the composite.
+def ranking_sheet(
+    sheet: XlsxSheet,
+    *,
+    title: str,
+    subtitle: str,
+    indicators: Sequence[dict],
+    rows: Sequence[dict],
+    place_label: str | None = None,
+):
+    """Towns (or counties) × indicators: a merged header per indicator over 完成率 and 排名, then the composite.
 
     ``rows``: ``{"town": name, "cells": {code: figures}, "composite": float|None, "rank": int|None,
     "behind": bool|None}``, in the order to print.
@@ -49,7 +57,7 @@ def ranking_sheet(sheet: XlsxSheet, *, title: str, subtitle: str, indicators: Se
     width = 2 + 2 * len(indicators) + 2
     title_rows(sheet, title, subtitle, width)
     top = sheet.rows + 1
-    first = [head(_("综合排名")), head(_("镇(街道)"))]
+    first = [head(_("综合排名")), head(place_label or _("镇(街道)"))]
     second = [head(""), head("")]
     for item in indicators:
         first += [head(f"{item['name']}（{item['unit']}）"), head("")]
@@ -84,15 +92,18 @@ def ranking_sheet(sheet: XlsxSheet, *, title: str, subtitle: str, indicators: Se
     sheet.print_setup(landscape=True, repeat_rows=f"{top}:{top + 1}")
 
 
-def headline_sheet(sheet: XlsxSheet, *, title: str, subtitle: str, indicators: Sequence[dict]) -> None:
-    """The city on each indicator: target, baseline, actual, new, completion, status, forecast, needed per day."""
+def headline_sheet(
+    sheet: XlsxSheet, *, title: str, subtitle: str, indicators: Sequence[dict], place: str = "city"
+) -> None:
+    """The city (``place``: the key of its figures, a region's "total") on each indicator: target, baseline,
+    actual, new, completion, status, forecast, needed per day."""
     labels = [_("指标"), _("单位"), _("目标"), _("基数"), _("完成"), _("新增"), _("完成率")]
     labels += [_("状态"), _("预计年底"), _("每日尚需")]
     title_rows(sheet, title, subtitle, len(labels))
     sheet.append([head(label) for label in labels])
     header_row = sheet.rows
     for item in indicators:
-        city = item["city"] or {}
+        city = item[place] or {}
         kind = item["kind"]
         sheet.append(
             [
@@ -146,6 +157,55 @@ def write_dashboard_workbook(board: object, *, author: User | None) -> bytes:
         ],
     )
     work_sheet(writer.sheet(_("推送清单核查")), title=_("推送清单核查进度"), subtitle=subtitle, work=board.work)
+    buffer = io.BytesIO()
+    writer.save(buffer)
+    return buffer.getvalue()
+
+
+def write_region_workbook(board: object, *, total_label: str, author: User | None) -> bytes:
+    """主要指标 (the region's total line) and 各县完成情况 of a region's board for ``board.as_of``."""
+    region, as_of, plan = board.region, board.as_of, board.plan
+    writer = XlsxWriter(
+        title=_("%(region)s各县(市、区)工作看板 %(day)s") % {"region": region.name, "day": as_of}, author=author
+    )
+    subtitle = _("统计截止：%(day)s　制表时间：%(now)s") % {
+        "day": f"{as_of:%Y-%m-%d}",
+        "now": f"{timezone.localtime():%Y-%m-%d %H:%M}",
+    }
+    if plan:
+        subtitle = (
+            _("依据：%(plan)s%(number)s　时间进度：%(progress)s　")
+            % {
+                "plan": plan["name"],
+                "number": f"（{plan['document_number']}）" if plan["document_number"] else "",
+                "progress": f"{plan['time_progress'] * 100:.1f}%",
+            }
+            + subtitle
+        )
+    headline_sheet(
+        writer.sheet(_("主要指标")),
+        title=_("%(total)s主要指标完成情况") % {"total": total_label},
+        subtitle=subtitle,
+        indicators=board.indicators,
+        place="total",
+    )
+    ranking_sheet(
+        writer.sheet(_("各县完成情况")),
+        title=_("各县(市、区)目标任务完成情况"),
+        subtitle=subtitle,
+        indicators=board.indicators,
+        place_label=_("县(市、区)"),
+        rows=[
+            {
+                "town": row.name,
+                "cells": {cell_.code: cell_.figures for cell_ in row.cells},
+                "composite": row.composite,
+                "rank": row.composite_rank,
+                "behind": row.behind,
+            }
+            for row in board.matrix
+        ],
+    )
     buffer = io.BytesIO()
     writer.save(buffer)
     return buffer.getvalue()

@@ -118,3 +118,7 @@ def example_for(column: Column) -> object:
         if term.headers == column.headers:
             return term.example
     return ""
+
+
+TARGET_VALUE = Term(("目标值", "目标任务数", "目标数"), 17900)
+NOTE = Term(("备注", "说明"), "")

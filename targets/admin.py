@@ -3,7 +3,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.admin_guard import ReadOnlyAdminMixin, ScopedAdmin, ScopedHistoryAdmin
-from targets.models import Indicator, ProgressSnapshot, ProgressState, Target
+from campaigns.models import RegionPlan
+from targets.models import CountyTarget, Indicator, ProgressSnapshot, ProgressState, Target
 from targets.templatetags.measures import measure, percent
 
 
@@ -46,6 +47,40 @@ class TargetAdmin(ScopedHistoryAdmin):
 
     @admin.display(description=_("目标值"), ordering="target_value")
     def shown_target(self, obj: Target) -> str:
+        return _shown(obj.target_value, obj.indicator)
+
+
+class CountyTargetInline(admin.TabularInline):
+    model = CountyTarget
+    extra = 0
+    fields = ["county", "indicator", "target_value", "baseline", "note"]
+
+
+@admin.register(RegionPlan)
+class RegionPlanAdmin(ScopedHistoryAdmin):
+    """A prefecture's plan and the targets it sets its counties (also loaded by ``load_region_plan``). The role
+    groups hold no permission on it: the deployment's superusers keep it, a prefecture's accounts read it on
+    their board."""
+
+    list_display = ["name", "document_number", "region", "year", "start", "target_date"]
+    list_filter = ["region", "year"]
+    list_select_related = ["region"]
+    search_fields = ["name", "document_number"]
+    inlines = [CountyTargetInline]
+
+
+@admin.register(CountyTarget)
+class CountyTargetAdmin(ScopedHistoryAdmin):
+    list_display = ["indicator", "county", "plan", "shown_baseline", "shown_target"]
+    list_filter = ["plan", "indicator", "county"]
+    list_select_related = ["indicator", "county", "plan"]
+
+    @admin.display(description=_("基数"), ordering="baseline")
+    def shown_baseline(self, obj: CountyTarget) -> str:
+        return _shown(obj.baseline, obj.indicator)
+
+    @admin.display(description=_("目标值"), ordering="target_value")
+    def shown_target(self, obj: CountyTarget) -> str:
         return _shown(obj.target_value, obj.indicator)
 
 

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from campaigns.models import Campaign, Town, Village
+from campaigns.models import Campaign, County, Region, RegionPlan, Town, User, Village
 from campaigns.scoping import CountyScopedQuerySet, ReferenceQuerySet
 from enrolment.models import EntryStatus, ListKind
 from targets.assessment import Status
@@ -98,6 +98,63 @@ class Target(models.Model):
     @property
     def unit(self) -> str:
         return self.indicator.unit
+
+
+class CountyTargetQuerySet(models.QuerySet):
+    def for_user(self, user: User) -> CountyTargetQuerySet:
+        """Scoped as their plan is (`RegionPlan.objects.for_user`)."""
+        return self.filter(plan__region__in=Region.objects.for_user(user))
+
+
+class CountyTarget(models.Model):
+    """What a prefecture's plan asks of one of its counties (``county`` empty: of the whole prefecture) on one
+    indicator by the plan's target date: a level from a baseline, judged by the same measure as a town's."""
+
+    plan = models.ForeignKey(RegionPlan, on_delete=models.CASCADE, related_name="targets", verbose_name=_("方案"))
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="county_targets", verbose_name=_("指标")
+    )
+    county = models.ForeignKey(
+        County,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plan_targets",
+        verbose_name=_("县(市、区)"),
+        help_text=_("留空表示全市（州）目标"),
+    )
+    baseline = models.DecimalField(
+        _("基数"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("方案开始时的数值；留空表示基数未设置，完成率无法评估（不按 0 计）"),
+    )
+    target_value = models.DecimalField(_("目标值"), max_digits=14, decimal_places=4)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    objects = CountyTargetQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("县(市、区)目标任务")
+        verbose_name_plural = _("县(市、区)目标任务")
+        ordering = ["plan", "indicator__order", "county__division_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "indicator", "county"],
+                condition=Q(county__isnull=False),
+                name="countytarget_unique_per_county",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "indicator"], condition=Q(county__isnull=True), name="countytarget_unique_for_region"
+            ),
+            models.CheckConstraint(condition=Q(target_value__gte=0), name="countytarget_value_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county or _('全市（州）')} · {self.indicator}"
 
 
 class ProgressSnapshotQuerySet(CountyScopedQuerySet):

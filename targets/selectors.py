@@ -13,11 +13,12 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from campaigns.dates import month_end
-from campaigns.models import Campaign, Town, Village
+from campaigns.models import Campaign, Region, RegionPlan, Town, Village
 from enrolment.models import ListKind
 from targets.assessment import NOT_ASSESSED, competition_ranks, composite, judged_baseline, tone_of, uses_baseline
-from targets.models import Indicator, ProgressSnapshot, Target, WorkTally
+from targets.models import CountyTarget, Indicator, ProgressSnapshot, Target, WorkTally
 from targets.services import progress_recompute, time_progress
+from targets.services.progress import snapshot_rebased
 
 
 def _number(value: Decimal | float | None, kind: str) -> int | float | None:
@@ -154,13 +155,52 @@ def campaign_progress(*, campaign: Campaign, as_of: datetime.date) -> dict[str, 
     }
 
 
-def counties_progress(*, campaigns: list[Campaign], as_of: datetime.date) -> dict[str, object]:
-    """Counties side by side, as a county's towns are: each county is judged by its own campaign's city-level
-    figures (on ``as_of`` within that campaign's span), ranked per indicator and on a composite by the same
-    rules as towns (`targets.assessment`: competition ranks, each completion capped in the composite).
+def region_plans(*, region: Region, campaigns: list[Campaign], on: datetime.date) -> dict[int, RegionPlan]:
+    """Campaign id → the prefecture's plan its county is judged against: of the prefecture above the county
+    (the region itself for a prefecture's office, each prefecture below for a province's), the plan in force
+    on ``on``. Counties under no plan are left out (one query)."""
+    codes = [code for code in region.path.split("/") if code]
+    plans: dict[int, list[RegionPlan]] = defaultdict(list)
+    for plan in RegionPlan.objects.filter(
+        Q(region__path__startswith=region.path) | Q(region__code__in=codes)
+    ).select_related("region"):
+        plans[plan.region_id].append(plan)
+    in_force = {}
+    for candidates in plans.values():
+        started = [plan for plan in candidates if plan.start <= on]
+        chosen = max(started, key=lambda plan: plan.start) if started else min(candidates, key=lambda plan: plan.start)
+        in_force[chosen.region.path] = chosen
+    found: dict[int, RegionPlan] = {}
+    if not in_force:
+        return found
+    for campaign in campaigns:
+        place = campaign.county.region
+        if place is None:
+            continue
+        above = [plan for path, plan in in_force.items() if place.path.startswith(path)]
+        if above:
+            found[campaign.pk] = max(above, key=lambda plan: len(plan.region.path))
+    return found
 
-    One query for every county's stored figures; a county whose date is not stored yet is computed first.
-    Returns the document's shape of `campaign_progress` with ``counties`` where it has ``towns``.
+
+def counties_progress(
+    *, campaigns: list[Campaign], as_of: datetime.date, region: Region | None = None
+) -> dict[str, object]:
+    """Counties side by side, as a county's towns are: each county's city-level figures (its campaign's, on
+    ``as_of`` within that campaign's span), ranked per indicator and on a composite by the same rules as towns
+    (`targets.assessment`: competition ranks, each completion capped in the composite).
+
+    A county under a prefecture's plan (`region_plans`) is judged against the plan's target for it, by the
+    measure that judges a town (`targets.services.progress.snapshot_rebased`), on the plan's time progress; a
+    county the plan sets no target on an indicator is shown as a town without a target is (its figures, no
+    completion, no rank). A county under no plan is judged against its own campaign's city targets.
+
+    ``total`` is the region's line: the counties' figures added up (a mean or a rate over their summed
+    numerators and denominators), judged against the plan's target for the whole prefecture if it sets one.
+
+    One query for every county's stored figures, one for the plans, one for their targets; a county whose
+    date is not stored yet is computed first. Returns the document's shape of `campaign_progress` with
+    ``counties`` where it has ``towns``.
     """
     dates = {campaign.pk: campaign.clamp(as_of) for campaign in campaigns}
     snapshots = _city_snapshots(dates)
@@ -172,31 +212,73 @@ def counties_progress(*, campaigns: list[Campaign], as_of: datetime.date) -> dic
     if missing:
         snapshots = _city_snapshots(dates)
     by_campaign = {campaign.pk: campaign for campaign in campaigns}
+    plans = region_plans(region=region, campaigns=campaigns, on=as_of) if region is not None else {}
+    own_plan = next((plan for plan in plans.values() if plan.region_id == region.pk), None) if region else None
+    if own_plan is None and region is not None and region.level == Region.Level.PREFECTURE:
+        own_plan = RegionPlan.objects.filter(region=region).current(on=as_of)
+    plan_ids = {plan.pk for plan in plans.values()} | ({own_plan.pk} if own_plan else set())
+    plan_targets = {
+        (target.plan_id, target.indicator_id, target.county_id): target
+        for target in CountyTarget.objects.filter(plan_id__in=plan_ids)
+    }
+
+    def judged(snapshot: ProgressSnapshot) -> ProgressSnapshot:
+        campaign = by_campaign[snapshot.campaign_id]
+        plan = plans.get(campaign.pk)
+        if plan is None:
+            return snapshot  # judged against its own campaign's city target when it was stored
+        kind = snapshot.indicator.kind
+        target = plan_targets.get((plan.pk, snapshot.indicator_id, campaign.county_id))
+        whole = plan_targets.get((plan.pk, snapshot.indicator_id, None))
+        baseline, inherited = (
+            judged_baseline(kind, target.baseline, is_town=True, city=whole.baseline if whole else None)
+            if target is not None
+            else (None, False)
+        )
+        day = dates[campaign.pk]
+        rebased = snapshot_rebased(
+            snapshot,
+            target_value=target.target_value if target is not None else None,
+            baseline=baseline,
+            time_progress=time_progress(plan, day),
+            days_left=max(0, (plan.target_date - day).days),
+        )
+        rebased.baseline_inherited = inherited
+        return rebased
 
     by_indicator: dict[int, list[ProgressSnapshot]] = defaultdict(list)
     indicators: dict[int, Indicator] = {}
     for snapshot in snapshots:
-        by_indicator[snapshot.indicator_id].append(snapshot)
+        by_indicator[snapshot.indicator_id].append(judged(snapshot))
         indicators[snapshot.indicator_id] = snapshot.indicator
     completions: dict[int, list[float]] = defaultdict(list)
     behind: dict[int, list[bool]] = defaultdict(list)
     indicator_docs = []
     for indicator_id in sorted(by_indicator, key=lambda pk: (indicators[pk].order, pk)):
         indicator = indicators[indicator_id]
-        rows = [row for row in by_indicator[indicator_id] if row.target_value is not None]
-        ranks = competition_ranks({row.campaign_id: row.completion for row in rows if row.completion is not None})
-        for row in rows:
+        rows = by_indicator[indicator_id]
+        assessed = [row for row in rows if row.target_value is not None]
+        ranks = competition_ranks({row.campaign_id: row.completion for row in assessed if row.completion is not None})
+        for row in assessed:
             if row.completion is not None:
                 completions[row.campaign_id].append(row.completion)
             if row.behind is not None:
                 behind[row.campaign_id].append(row.behind)
-        rows.sort(key=lambda row: (ranks.get(row.campaign_id) is None, ranks.get(row.campaign_id, 0), row.campaign_id))
+        rows.sort(
+            key=lambda row: (
+                ranks.get(row.campaign_id) is None,
+                ranks.get(row.campaign_id, 0),
+                by_campaign[row.campaign_id].county.division_code,
+            )
+        )
+        whole = plan_targets.get((own_plan.pk, indicator_id, None)) if own_plan else None
         indicator_docs.append(
             {
                 "code": indicator.code,
                 "name": indicator.name,
                 "unit": indicator.unit,
                 "kind": indicator.kind,
+                "total": _place_document(_region_total(rows, whole, own_plan, as_of)),
                 "counties": [
                     {
                         "county": by_campaign[row.campaign_id].county.name,
@@ -218,11 +300,65 @@ def counties_progress(*, campaigns: list[Campaign], as_of: datetime.date) -> dic
             "composite": _fraction(composites.get(campaign.pk)),
             "rank": composite_ranks.get(campaign.pk),
             "behind": any(behind[campaign.pk]) if behind[campaign.pk] else None,
+            "plan_id": plans[campaign.pk].pk if campaign.pk in plans else None,
         }
         for campaign in campaigns
     ]
     overall.sort(key=lambda item: (item["rank"] is None, item["rank"] or 0, item["county"]))
-    return {"as_of": as_of.isoformat(), "indicators": indicator_docs, "counties_overall": overall}
+    return {
+        "as_of": as_of.isoformat(),
+        "plan": _plan_document(own_plan, as_of) if own_plan else None,
+        "indicators": indicator_docs,
+        "counties_overall": overall,
+    }
+
+
+def _plan_document(plan: RegionPlan, as_of: datetime.date) -> dict[str, object]:
+    return {
+        "id": plan.pk,
+        "name": plan.name,
+        "document_number": plan.document_number,
+        "start": plan.start.isoformat(),
+        "target_date": plan.target_date.isoformat(),
+        "time_progress": _fraction(time_progress(plan, plan.clamp(as_of))),
+    }
+
+
+def _region_total(
+    rows: list[ProgressSnapshot], whole: CountyTarget | None, plan: RegionPlan | None, as_of: datetime.date
+) -> ProgressSnapshot:
+    """The counties' figures on one indicator added up, judged against ``whole`` (the plan's target for the
+    whole prefecture) when there is one."""
+    first = rows[0] if rows else None
+    ratio = first is not None and first.denominator is not None
+    count = first is not None and not ratio and first.numerator is not None
+    numerator = sum((row.numerator or Decimal(0) for row in rows), Decimal(0)) if (ratio or count) else None
+    denominator = sum((row.denominator for row in rows), Decimal(0)) if ratio else None
+    if ratio:
+        actual = numerator / denominator if denominator else Decimal(0)
+        forecast = None
+    else:
+        actual = sum((row.actual for row in rows), Decimal(0))
+        forecast = sum((row.actual if row.forecast is None else row.forecast for row in rows), Decimal(0))
+    day = plan.clamp(as_of) if plan else as_of
+    total = ProgressSnapshot(
+        indicator=first.indicator if first else None,
+        as_of=day,
+        actual=actual,
+        numerator=numerator,
+        denominator=denominator,
+        forecast=forecast,
+        time_progress=time_progress(plan, day) if plan else 0.0,
+    )
+    if whole is None or plan is None:
+        return total
+    return snapshot_rebased(
+        total,
+        target_value=whole.target_value,
+        baseline=whole.baseline if uses_baseline(first.indicator.kind) else None,
+        time_progress=total.time_progress,
+        days_left=max(0, (plan.target_date - day).days),
+    )
 
 
 def _city_snapshots(dates: dict[int, datetime.date]) -> list[ProgressSnapshot]:

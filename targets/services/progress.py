@@ -254,6 +254,79 @@ def _measure(
     return _Measured(baseline, None, None, baseline, has_data=False)
 
 
+def snapshot_assess(snapshot: ProgressSnapshot, *, kind: str, has_data: bool, days_left: int) -> None:
+    """Judge a snapshot against the target value and baseline set on it, by the measure of its indicator's kind
+    (`targets.assessment`): its status, completions, increment, lag and what is still needed per day.
+
+    The one place a place's figures are judged: a town's or a city's by the engine, a county's against its
+    prefecture's plan by `snapshot_rebased`."""
+    assessment = measure_for(kind).assess(
+        Standing(
+            actual=snapshot.actual,
+            target=snapshot.target_value,
+            baseline=snapshot.baseline,
+            has_data=has_data,
+            time_progress=snapshot.time_progress,
+        )
+    )
+    snapshot.status = assessment.status
+    snapshot.completion = assessment.completion
+    snapshot.level_completion = assessment.level_completion
+    snapshot.new_value = _dec(assessment.new) if assessment.new is not None else None
+    snapshot.behind = assessment.behind
+    # What is still needed only means something where the starting level is known.
+    if days_left > 0 and kind == Indicator.Kind.COUNT and snapshot.baseline is not None:
+        snapshot.needed_per_day = _dec(max(Decimal(0), (snapshot.target_value - snapshot.actual) / days_left))
+
+
+def snapshot_has_data(snapshot: ProgressSnapshot) -> bool:
+    """Whether a stored snapshot had anything to measure (`_Measured.has_data`): a count always (its
+    ``numerator`` is the new enrolments), a mean or a rate when its denominator is not 0, an indicator the
+    engine cannot measure (neither stored) never."""
+    if snapshot.denominator is not None:
+        return snapshot.denominator > 0
+    return snapshot.numerator is not None
+
+
+def snapshot_rebased(
+    snapshot: ProgressSnapshot,
+    *,
+    target_value: Decimal | None,
+    baseline: Decimal | None,
+    time_progress: float,
+    days_left: int,
+) -> ProgressSnapshot:
+    """A stored snapshot read against another target (a county's city-level figures against its prefecture's
+    plan): unsaved, with the plan's target, baseline and time progress, judged by `snapshot_assess`.
+
+    A count's level is the new baseline plus the new enrolments (as `_measure` makes it); a mean or a rate is
+    what it is, whatever the target.
+    """
+    actual, forecast = snapshot.actual, snapshot.forecast
+    if snapshot.denominator is None and snapshot.numerator is not None:
+        actual = (baseline or Decimal(0)) + snapshot.numerator
+        forecast = None if forecast is None else forecast - snapshot.actual + actual
+    rebased = ProgressSnapshot(
+        campaign_id=snapshot.campaign_id,
+        indicator=snapshot.indicator,
+        town=None,
+        as_of=snapshot.as_of,
+        target_value=target_value,
+        baseline=baseline,
+        actual=_dec(actual),
+        numerator=snapshot.numerator,
+        denominator=snapshot.denominator,
+        time_progress=time_progress,
+        forecast=None if forecast is None else _dec(forecast),
+        computed_at=snapshot.computed_at,
+    )
+    if target_value is not None:
+        snapshot_assess(
+            rebased, kind=snapshot.indicator.kind, has_data=snapshot_has_data(snapshot), days_left=days_left
+        )
+    return rebased
+
+
 def _build_snapshots(
     campaign: Campaign,
     day: datetime.date,
@@ -269,7 +342,6 @@ def _build_snapshots(
     town_rows: dict[int, list[ProgressSnapshot]] = defaultdict(list)
 
     for indicator in indicators:
-        measure = measure_for(indicator.kind)
         city_target = targets.get((indicator.pk, None))
         town_completions: dict[int, float] = {}
         indicator_town_rows: list[ProgressSnapshot] = []
@@ -306,25 +378,9 @@ def _build_snapshots(
                 computed_at=now,
             )
             if target is not None:
-                assessment = measure.assess(
-                    Standing(
-                        actual=actual,
-                        target=target.target_value,
-                        baseline=baseline,
-                        has_data=measured.has_data,
-                        time_progress=progress,
-                    )
-                )
-                snapshot.status = assessment.status
-                snapshot.completion = assessment.completion
-                snapshot.level_completion = assessment.level_completion
-                snapshot.new_value = _dec(assessment.new) if assessment.new is not None else None
-                snapshot.behind = assessment.behind
-                # What is still needed only means something where the starting level is known.
-                if days_left > 0 and indicator.kind == Indicator.Kind.COUNT and baseline is not None:
-                    snapshot.needed_per_day = _dec(max(Decimal(0), (target.target_value - actual) / days_left))
-                if town_id is not None and assessment.completion is not None:
-                    town_completions[town_id] = assessment.completion
+                snapshot_assess(snapshot, kind=indicator.kind, has_data=measured.has_data, days_left=days_left)
+                if town_id is not None and snapshot.completion is not None:
+                    town_completions[town_id] = snapshot.completion
             if town_id is not None:
                 town_rows[town_id].append(snapshot)
                 indicator_town_rows.append(snapshot)
