@@ -76,12 +76,14 @@ class _Series:
     __slots__ = ("_cumulative", "_days", "_pending")
 
     def __init__(self) -> None:
-        self._pending: dict[datetime.date, Decimal] = defaultdict(Decimal)
+        # Counts stay ints (a Decimal for every grouped row costs more than the aggregate's own read); the
+        # running totals are Decimals, exact either way.
+        self._pending: dict[datetime.date, Decimal | int] = defaultdict(int)
         self._days: list[datetime.date] = []
         self._cumulative: list[Decimal] = []
 
     def add(self, day: datetime.date, amount: Decimal | int) -> None:
-        self._pending[day] += Decimal(amount)
+        self._pending[day] += amount
 
     def freeze(self) -> None:
         total = Decimal(0)
