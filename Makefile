@@ -49,9 +49,16 @@ bench: install
 	$(BIN)/python -m benchmarks
 
 # A province under load (benchmarks/province.py), not part of `make bench`: 129 counties, PROVINCE_SCALE million
-# push entries and as many enrolment records (default 10: up to an hour; PROVINCE_SCALE=0.5 for a quick look).
+# push entries and as many enrolment records (default 10; PROVINCE_SCALE=0.5 for a quick look), the app served by
+# gunicorn on 127.0.0.1 and loaded by locust (benchmarks/requirements.txt, installed here, not for CI).
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): benchmarks/requirements.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
+	touch $(BENCH_STAMP)
+
 bench-province: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/chengjiang_enroll
-bench-province: install
+bench-province: install $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.province
 
 worker: install

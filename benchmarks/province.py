@@ -6,27 +6,33 @@ written with COPY. Then, at the same time:
 
 - a push-list import of ``PROVINCE_IMPORT_ROWS`` rows into one county (澄江市),
 - a progress recompute of another county,
-- ``PROVINCE_CLIENTS`` client processes requesting the dashboards (the prefecture's and a county's) and the queues
-  (a county office's and a town's) of other counties, ``PROVINCE_REQUESTS`` requests each at most, for at
-  most ``PROVINCE_SECONDS`` seconds.
+- ``PROVINCE_CLIENTS`` locust users (headless, over loopback) logged in by password as 玉溪's prefecture office
+  (its dashboard), a county office (dashboard, queue) and a town (queue, ``/api/entries/``) of other counties,
+  each making ``PROVINCE_REQUESTS`` requests at most with a pause of ``PROVINCE_THINK`` seconds on average, the
+  whole load stopped after ``PROVINCE_SECONDS`` seconds at most, against the app served by gunicorn
+  (``PROVINCE_WORKERS`` workers) on 127.0.0.1 from the benchmark's database.
 
-It prints p50/p95 per page and the import's and the recompute's ratios against their floors (as `make bench`
-measures them, taken on the same data before the load), and writes them to benchmarks/results.json under
-``province_10m`` (or ``province_<N>`` at another size). ``PROVINCE_SCALE`` sets entries and records at once in
-millions (default 10); PROVINCE_ENTRIES / PROVINCE_RECORDS override it in rows.
+It prints p50/p95 per page under load and each page's idle median over HTTP (taken first), the import's and the
+recompute's ratios against their floors (as `make bench` measures them, taken on the same data before the load)
+and how long each phase took, and writes them to benchmarks/results.json under ``province_10m`` (or
+``province_<N>m`` at another size). ``PROVINCE_SCALE`` sets entries and records at once in millions (default 10);
+PROVINCE_ENTRIES / PROVINCE_RECORDS override it in rows.
 
-The import, the recompute and each client run in processes of their own (forked; each with its own database
-connection). The clients use Django's test client: the pages' server-side time, without an HTTP hop (no load
-tool is installed on the intranet machines this runs on). Each page's idle median is taken first, for comparison.
+The data is loaded as a restore loads it: secondary indexes and unique constraints dropped and built once after
+the COPY, triggers skipped (the entry counters are counted once), rows written frozen, one ANALYZE. The import
+and the recompute run in forked processes of their own (each with its own database connection); locust and
+gunicorn need benchmarks/requirements.txt (`make bench-province` installs it).
 """
 
 from __future__ import annotations
 
 import datetime
-import io
+import itertools
 import json
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,9 +51,11 @@ ENTRIES = _setting("PROVINCE_ENTRIES", int(SCALE * MILLION))
 RECORDS = _setting("PROVINCE_RECORDS", int(SCALE * MILLION))
 COUNTIES = _setting("PROVINCE_COUNTIES", 129)
 IMPORT_ROWS = _setting("PROVINCE_IMPORT_ROWS", 100_000)
-CLIENTS = _setting("PROVINCE_CLIENTS", 4)
+CLIENTS = _setting("PROVINCE_CLIENTS", 8)
 REQUESTS = _setting("PROVINCE_REQUESTS", 50)
 SECONDS = _setting("PROVINCE_SECONDS", 600)
+WORKERS = _setting("PROVINCE_WORKERS", 4)
+THINK = float(os.environ.get("PROVINCE_THINK", "") or 0.5)
 PREFECTURES = 16
 AS_OF = datetime.date(2021, 6, 30)
 
@@ -125,11 +133,60 @@ def _tree_and_counties():
     return chengjiang
 
 
-def _copy_data() -> None:
-    """ENTRIES push entries and RECORDS enrolment records over every town of every county (COPY)."""
-    from django.db import connection
+class _Rows:
+    """A file-like source for COPY that generates its lines chunk by chunk as psycopg2 reads them, so Python
+    writes the next chunk while the server ingests the last (the two cores work at once, nothing held whole)."""
+
+    def __init__(self, lines) -> None:
+        self._lines = lines
+
+    def read(self, size: int = -1) -> str:
+        return "".join(itertools.islice(self._lines, 20_000))
+
+
+def _load_tables(cursor, tables: list[str], load) -> None:
+    """Bulk-load ``tables`` as a restore does: their secondary indexes and unique constraints dropped and built
+    once afterwards, no trigger fired row by row or statement by statement, the rows written frozen (COPY
+    FREEZE into the tables truncated in the same transaction: no VACUUM pass needed for index-only scans)."""
+    names = ", ".join(f"'{t}'" for t in tables)
+    cursor.execute(
+        f"SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        f"WHERE contype = 'u' AND conrelid::regclass::text IN ({names})"
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        f"SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        f"WHERE i.indrelid::regclass::text IN ({names}) AND NOT i.indisprimary "
+        f"AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
+    )
+    indexes = cursor.fetchall()
+    for table, name, _definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    # Triggers (the entry counters, the reference checks, foreign keys) are skipped for the load: the rows are
+    # generated consistent, and the counters are counted once below.
+    cursor.execute("SET session_replication_role = replica")
+    # The benchmark's fresh database holds no entries yet, nor anything referring to them (pushes, records): the
+    # cascade empties only empty tables, and the truncation lets COPY write the rows frozen.
+    cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+    load()
+    cursor.execute("SET session_replication_role = origin")
+    cursor.execute("SET maintenance_work_mem = '1GB'")
+    for _name, definition in indexes:
+        cursor.execute(definition)
+    for table, name, definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    cursor.execute("RESET maintenance_work_mem")
+
+
+def _copy_data() -> dict[str, float]:
+    """ENTRIES push entries and RECORDS enrolment records over every town of every county (COPY); the seconds of
+    each step."""
+    from django.db import connection, transaction
 
     from campaigns.models import Campaign, Town
+    from enrolment.entry_counts import entry_counts_rebuild
     from enrolment.models import Batch, ImportStatus, ListKind
 
     campaign_of = {c.county_id: c.pk for c in Campaign.objects.all()}
@@ -156,53 +213,82 @@ def _copy_data() -> None:
         "campaign_id, id_number, name, insurance, enrolled_on, town_id, is_transfer, source, created_at, updated_at"
     )
     insurances = ["resident_pension"] * 8 + ["employee_pension", "unemployment"]
-    chunk = 200_000
-    with connection.cursor() as cursor:
+    days = (AS_OF - datetime.date(2021, 3, 18)).days
+    dates = [datetime.date(2021, 3, 18) + datetime.timedelta(days=d) for d in range(days + 1)]
+
+    def entries():
+        for i in range(ENTRIES):
+            campaign_id, town_id = towns[i % len(towns)]
+            status = statuses[(i // 7) % len(statuses)]
+            enrolled = "employee_pension" if status == "enrolled" else ""
+            enrolled_on = "2021-06-01" if enrolled else "\\N"
+            yield (
+                f"{campaign_id}\tperson\t{530422000000000000 + i}\t测试{i}\t{town_id}\t{batches[campaign_id]}\t1\t"
+                f"13800000000\t\t\t\t\t\t{status}\t\t{enrolled}\t{enrolled_on}\t\t1\t2021-06-01 00:00:00+08\n"
+            )
+
+    def records():
+        for i in range(RECORDS):
+            campaign_id, town_id = towns[(i * 7) % len(towns)]
+            yield (
+                f"{campaign_id}\t{i:018d}\t测试\t{insurances[i % 10]}\t{dates[i % len(dates)]}\t{town_id}\tf\timport\t"
+                "2021-06-30 00:00:00+08\t2021-06-30 00:00:00+08\n"
+            )
+
+    seconds = {}
+    tables = ["enrolment_pushentry", "enrolment_enrolmentrecord"]
+    with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor
-        for first in range(0, ENTRIES, chunk):
-            buffer = io.StringIO()
-            for i in range(first, min(first + chunk, ENTRIES)):
-                campaign_id, town_id = towns[i % len(towns)]
-                status = statuses[(i // 7) % len(statuses)]
-                enrolled = "employee_pension" if status == "enrolled" else ""
-                enrolled_on = "2021-06-01" if enrolled else "\\N"
-                buffer.write(
-                    f"{campaign_id}\tperson\t{530422000000000000 + i}\t测试{i}\t{town_id}\t{batches[campaign_id]}\t1\t"
-                    f"13800000000\t\t\t\t\t\t{status}\t\t{enrolled}\t{enrolled_on}\t\t1\t2021-06-01 00:00:00+08\n"
-                )
-            buffer.seek(0)
-            raw.copy_expert(f"COPY enrolment_pushentry ({entry_columns}) FROM STDIN", buffer)
-        days = (AS_OF - datetime.date(2021, 3, 18)).days
-        for first in range(0, RECORDS, chunk):
-            buffer = io.StringIO()
-            for i in range(first, min(first + chunk, RECORDS)):
-                campaign_id, town_id = towns[(i * 7) % len(towns)]
-                day = datetime.date(2021, 3, 18) + datetime.timedelta(days=i % (days + 1))
-                buffer.write(
-                    f"{campaign_id}\t{i:018d}\t测试\t{insurances[i % 10]}\t{day}\t{town_id}\tf\timport\t"
-                    "2021-06-30 00:00:00+08\t2021-06-30 00:00:00+08\n"
-                )
-            buffer.seek(0)
-            raw.copy_expert(f"COPY enrolment_enrolmentrecord ({record_columns}) FROM STDIN", buffer)
-        cursor.execute("VACUUM ANALYZE enrolment_pushentry")
-        cursor.execute("VACUUM ANALYZE enrolment_enrolmentrecord")
+
+        def load() -> None:
+            began = time.perf_counter()
+            raw.copy_expert(f"COPY enrolment_pushentry ({entry_columns}) FROM STDIN WITH (FREEZE)", _Rows(entries()))
+            raw.copy_expert(
+                f"COPY enrolment_enrolmentrecord ({record_columns}) FROM STDIN WITH (FREEZE)", _Rows(records())
+            )
+            seconds["copy"] = time.perf_counter() - began
+
+        began = time.perf_counter()
+        _load_tables(cursor, tables, load)
+        seconds["indexes"] = time.perf_counter() - began - seconds["copy"]
+        began = time.perf_counter()
+        entry_counts_rebuild(connection)
+        seconds["counters"] = time.perf_counter() - began
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+    seconds["analyze"] = time.perf_counter() - began
+    return seconds
 
 
-def _users(campaign):
+PASSWORD = "Bench-province-2021"
+SERVED = 3  # counties whose staff the load tool logs in as
+
+
+def _users(campaigns) -> dict[str, list[tuple[str, str]]]:
+    """(username, password) per role: 玉溪's prefecture office, and the office and a town of each served county."""
     from campaigns.models import Region, Role, Town, User
     from campaigns.roles import group_for
 
-    def make(username: str, role: str, **fields) -> User:
-        user = User.objects.create(username=username, role=role, **fields)
+    def make(username: str, role: str, **fields) -> tuple[str, str]:
+        user = User(username=username, role=role, **fields)
+        user.set_password(PASSWORD)
+        user.save()
         user.groups.add(group_for(role))
-        return user
+        return username, PASSWORD
 
-    county = campaign.county
-    return {
-        "prefecture_office": make("bench-yuxi", Role.OFFICE, region=Region.objects.get(code="530400")),
-        "county_office": make("bench-county", Role.OFFICE, county=county),
-        "town": make("bench-town", Role.TOWN, town=Town.objects.filter(county=county).order_by("order").first()),
+    accounts: dict[str, list[tuple[str, str]]] = {
+        "prefecture_office": [make("bench-yuxi", Role.OFFICE, region=Region.objects.get(code="530400"))],
+        "county_office": [],
+        "town": [],
     }
+    for n, campaign in enumerate(campaigns[:SERVED]):
+        county = campaign.county
+        town = Town.objects.filter(county=county).order_by("order").first()
+        accounts["county_office"].append(make(f"bench-county{n}", Role.OFFICE, county=county))
+        accounts["town"].append(make(f"bench-town{n}", Role.TOWN, town=town))
+    return accounts
 
 
 PAGES = [
@@ -210,72 +296,96 @@ PAGES = [
     ("dashboard_county", "county_office", "/dashboard/", {"as_of": AS_OF.isoformat()}),
     ("queue_county_office", "county_office", "/entries/", {"status": "pending"}),
     ("queue_town", "town", "/entries/", {"status": "pending"}),
+    ("api_entries_town", "town", "/api/entries/", {"status": "pending"}),
 ]
 
 
-def _client_process(n: int, user_ids: dict[str, int], out: object) -> None:
-    """One client (a process of its own, so that no client waits on another's or the import's GIL)."""
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import override_settings
-
-    from campaigns.models import User
-
-    timings: list[tuple[str, float]] = []
-    deadline = time.monotonic() + SECONDS
-    try:
-        with override_settings(ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False):
-            clients = {}
-            for role, pk in user_ids.items():
-                clients[role] = Client()
-                clients[role].force_login(User.objects.get(pk=pk), backend="django.contrib.auth.backends.ModelBackend")
-            for i in range(REQUESTS):
-                if time.monotonic() > deadline:
-                    break
-                name, role, path, params = PAGES[(n + i) % len(PAGES)]
-                started = time.perf_counter()
-                response = clients[role].get(path, params)
-                elapsed = time.perf_counter() - started
-                assert response.status_code == 200, (name, response.status_code)
-                timings.append((name, elapsed))
-    finally:
-        connection.close()
-        out.put(timings)
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
-def _load(users: dict) -> dict[str, list[float]]:
-    import multiprocessing
+def _serve(database_url: str):
+    """gunicorn serving the app on 127.0.0.1 against the benchmark's database; returns (process, base URL)."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.served_settings",
+        "DATABASE_URL": database_url,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [
+        sys.executable, "-m", "gunicorn", "chengjiang_enroll.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--threads", "2",
+        "--log-level", "warning", "--timeout", "120",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=HERE.parent, env=env)
+    base_url = f"http://127.0.0.1:{port}"
+    import requests
 
-    context = multiprocessing.get_context("fork")
-    out = context.Queue()
-    ids = {role: user.pk for role, user in users.items()}
-    processes = [context.Process(target=_client_process, args=(n, ids, out)) for n in range(CLIENTS)]
-    for process in processes:
-        process.start()
-    timings: dict[str, list[float]] = {name: [] for name, *_ in PAGES}
-    for _process in processes:
-        for name, elapsed in out.get():
-            timings[name].append(elapsed)
-    for process in processes:
-        process.join()
-    return timings
+    for _ in range(120):
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn did not start")
+        try:
+            if requests.get(f"{base_url}/accounts/login/", timeout=5).status_code == 200:
+                return process, base_url
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    process.terminate()
+    raise RuntimeError("gunicorn did not answer")
 
 
-def _idle(users: dict) -> dict[str, float]:
-    """Each page's median time with nothing else running, for comparison."""
-    from django.test import Client
+def _idle(base_url: str, accounts: dict) -> dict[str, float]:
+    """Each page's median time over HTTP with nothing else running, for comparison (also warms every worker)."""
+    import requests
 
+    from benchmarks.http_login import login
+
+    sessions = {}
+    for role, found in accounts.items():
+        sessions[role] = requests.Session()
+        login(sessions[role], base_url, *found[0])
     idle = {}
     for name, role, path, params in PAGES:
-        client = Client()
-        client.force_login(users[role], backend="django.contrib.auth.backends.ModelBackend")
         times = []
-        for _ in range(6):
+        for _ in range(2 * WORKERS + 5):
             started = time.perf_counter()
-            assert client.get(path, params).status_code == 200
+            response = sessions[role].get(f"{base_url}{path}", params=params, allow_redirects=False)
             times.append(time.perf_counter() - started)
-        idle[name] = statistics.median(times[1:])
+            assert response.status_code == 200, (name, response.status_code)
+        idle[name] = statistics.median(times[2 * WORKERS :])
     return idle
+
+
+def _locust(base_url: str, accounts: dict, workdir: Path) -> subprocess.Popen:
+    """locust, headless, with CLIENTS users of every role, each making REQUESTS requests at most, for SECONDS at
+    most; every request's time goes to ``workdir/timings.json``."""
+    plan = workdir / "locust-plan.json"
+    plan.write_text(
+        json.dumps(
+            {
+                "base_url": base_url,
+                "accounts": accounts,
+                "pages": [{"name": n, "role": r, "path": p, "params": q} for n, r, p, q in PAGES],
+                "users": CLIENTS,
+                "requests_per_user": REQUESTS,
+                "think_seconds": THINK,
+                "out": str(workdir / "timings.json"),
+            }
+        )
+    )
+    command = [
+        sys.executable, "-m", "locust", "-f", str(HERE / "province_locustfile.py"), "--headless",
+        "--users", str(CLIENTS), "--spawn-rate", str(CLIENTS), "--run-time", f"{SECONDS}s",
+        "--only-summary", "--loglevel", "WARNING", "--csv", str(workdir / "locust"),
+    ]  # fmt: skip
+    env = {**os.environ, "PROVINCE_LOCUST_PLAN": str(plan), "PYTHONPATH": str(HERE.parent)}
+    # locust's own summary goes to its log (workdir/locust.log), so the figures below keep their lines.
+    with (workdir / "locust.log").open("w") as log:
+        return subprocess.Popen(command, cwd=HERE.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def _in_process(target) -> tuple[object, object]:
@@ -309,9 +419,80 @@ def _percentile(values: list[float], share: float) -> float | None:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+LARGE = ("enrolment_pushentry", "enrolment_enrolmentrecord", "enrolment_entrysuggestion", "enrolment_entrypush")
+
+
+def _scans(node: dict, found: list) -> None:
+    if "Relation Name" in node:
+        loops = node.get("Actual Loops", 1)
+        found.append((node["Node Type"], node["Relation Name"], node.get("Index Name"), node["Actual Rows"] * loops))
+    for child in node.get("Plans", ()):
+        _scans(child, found)
+
+
+def _explain(sql: str) -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
+        (plan,) = cursor.fetchone()
+    plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+    scans: list = []
+    _scans(plan["Plan"], scans)
+    return {
+        "sql": sql[:160],
+        "ms": round(plan["Execution Time"], 2),
+        "buffers": plan["Plan"].get("Shared Hit Blocks", 0) + plan["Plan"].get("Shared Read Blocks", 0),
+        "scans": [f"{kind} {table}{f' ({index})' if index else ''}: {rows} rows" for kind, table, index, rows in scans],
+        "large_seq_scans": [table for kind, table, _index, _rows in scans if kind == "Seq Scan" and table in LARGE],
+    }
+
+
+def _plans(accounts: dict, recomputed) -> dict[str, list[dict]]:
+    """EXPLAIN (ANALYZE, BUFFERS) of every SELECT each page runs (through Django's test client, as its user) and of
+    the recompute's: the index each uses, the rows it touches, its time, at the benchmark's size."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from benchmarks.entries_data import INFRASTRUCTURE
+    from campaigns.models import User
+    from targets.services import progress_recompute
+
+    def selects(captured) -> list[str]:
+        return [
+            q["sql"]
+            for q in captured.captured_queries
+            if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
+            and not any(table in q["sql"] for table in INFRASTRUCTURE)
+        ]
+
+    plans: dict[str, list[dict]] = {}
+    with override_settings(ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False):
+        for name, role, path, params in PAGES:
+            client = Client()
+            client.force_login(User.objects.get(username=accounts[role][0][0]))
+            client.get(path, params)
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(path, params).status_code == 200
+            plans[name] = [_explain(sql) for sql in selects(captured)]
+    with CaptureQueriesContext(connection) as captured:
+        progress_recompute(campaign=recomputed, as_of=AS_OF)
+    plans["recompute"] = [_explain(sql) for sql in selects(captured)]
+    return plans
+
+
+def _database_url() -> str:
+    """The benchmark's own (test) database, for the server processes."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 def run() -> dict:
     from django.db import connections
-    from django.test.utils import override_settings
 
     from benchmarks import bench_import_pushlist_100k as import_bench
     from benchmarks import bench_recompute_1m as recompute_bench
@@ -319,22 +500,30 @@ def run() -> dict:
     from enrolment.services import pushlist_import as service
     from targets.services import progress_recompute
 
+    phases: dict[str, float] = {}
     started = time.perf_counter()
     chengjiang = _tree_and_counties()
-    _copy_data()
+    phases["tree"] = time.perf_counter() - started
+    phases.update(_copy_data())
     setup_seconds = time.perf_counter() - started
     others = list(Campaign.objects.exclude(pk=chengjiang.pk).order_by("county__division_code"))
     recomputed, served = others[0], others[1:]
-    users = _users(served[0])
+    accounts = _users(served)
 
     # The floors, on the same data, before the load (as make bench takes them).
+    began = time.perf_counter()
     import_bench.ROWS = IMPORT_ROWS
     workdir = Path(tempfile.mkdtemp(prefix="bench-province-"))
     path = workdir / "2021年第一批未参保人员.xlsx"
     import_bench._write_file(path)
     import_floor = import_bench._floor(path, "calamine")
     recompute_floor = min(recompute_bench._bare(recomputed) for _ in range(3))
-    progress_recompute(campaign=served[0], as_of=AS_OF)  # the served county's figures of the date
+    for campaign in served[:SERVED]:
+        progress_recompute(campaign=campaign, as_of=AS_OF)  # the served counties' figures of the date
+    phases["floors"] = time.perf_counter() - began
+    began = time.perf_counter()
+    plans = _plans(accounts, recomputed)
+    phases["plans"] = time.perf_counter() - began
 
     def do_import() -> None:
         service.pushlist_import(campaign=chengjiang, kind="person", path=path)
@@ -342,21 +531,38 @@ def run() -> dict:
     def do_recompute() -> None:
         progress_recompute(campaign=recomputed, as_of=recompute_bench.AS_OF)
 
-    with override_settings(ALLOWED_HOSTS=["testserver"], SECURE_SSL_REDIRECT=False):
-        idle = _idle(users)  # also warms every page (templates, plans)
-        # Children get their own database connections: none may be inherited across the fork.
-        connections.close_all()
+    # Children and the server get their own database connections: none may be inherited across the fork.
+    connections.close_all()
+    server, base_url = _serve(_database_url())
+    try:
+        began = time.perf_counter()
+        idle = _idle(base_url, accounts)
+        phases["idle"] = time.perf_counter() - began
         load_started = time.perf_counter()
+        load = _locust(base_url, accounts, workdir)
         importing, import_out = _in_process(do_import)
         recomputing, recompute_out = _in_process(do_recompute)
-        timings = _load(users)
         import_seconds, recompute_seconds = import_out.get(), recompute_out.get()
         importing.join()
         recomputing.join()
+        if load.wait(timeout=SECONDS + 120) != 0:
+            raise RuntimeError(f"locust failed: see {workdir / 'locust.log'}")
         load_seconds = time.perf_counter() - load_started
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    phases["load"] = load_seconds
     if import_seconds is None or recompute_seconds is None:
         raise RuntimeError("the import or the recompute failed under load")
-    results = {"import_seconds": import_seconds, "recompute_seconds": recompute_seconds}
+    timings: dict[str, list[float]] = {name: [] for name, *_ in PAGES}
+    failures: dict[str, int] = {name: 0 for name, *_ in PAGES}
+    for name, seconds, error in json.loads((workdir / "timings.json").read_text()):
+        if error:
+            failures[name] += 1
+        else:
+            timings[name].append(seconds)
+    if any(failures.values()):
+        raise RuntimeError(f"pages failed under load: {failures}")
 
     pages = {
         name: {
@@ -373,15 +579,19 @@ def run() -> dict:
         "records": RECORDS,
         "setup_seconds": round(setup_seconds, 1),
         "load_seconds": round(load_seconds, 1),
+        "phase_seconds": {name: round(value, 1) for name, value in phases.items()},
         "clients": CLIENTS,
+        "server_workers": WORKERS,
+        "load_tool": "locust (headless) over HTTP to gunicorn on 127.0.0.1",
         "pages": pages,
         "import_rows": IMPORT_ROWS,
-        "import_seconds": round(results["import_seconds"], 3),
+        "import_seconds": round(import_seconds, 3),
         "import_baseline_seconds": round(import_floor, 3),
-        "import_ratio": round(results["import_seconds"] / import_floor, 2),
-        "recompute_seconds": round(results["recompute_seconds"], 3),
+        "import_ratio": round(import_seconds / import_floor, 2),
+        "recompute_seconds": round(recompute_seconds, 3),
         "recompute_baseline_seconds": round(recompute_floor, 4),
-        "recompute_ratio": round(results["recompute_seconds"] / recompute_floor, 2),
+        "recompute_ratio": round(recompute_seconds / recompute_floor, 2),
+        "plans": plans,
     }
 
 
@@ -416,6 +626,15 @@ def main() -> int:
         f"{name} recompute: {figures['recompute_seconds']} s vs floor {figures['recompute_baseline_seconds']} s "
         f"→ ratio {figures['recompute_ratio']}"
     )
+    plans = [(page, plan) for page, found in figures["plans"].items() for plan in found]
+    slowest_page, slowest = max(plans, key=lambda item: item[1]["ms"])
+    scanned = sorted({f"{page}: {table}" for page, plan in plans for table in plan["large_seq_scans"]})
+    print(
+        f"{name} plans: {len(plans)} queries explained, slowest {slowest['ms']} ms ({slowest_page}), "
+        f"sequential scans of the large tables: {', '.join(scanned) or 'none'}"
+    )
+    phases = ", ".join(f"{phase} {seconds} s" for phase, seconds in figures["phase_seconds"].items())
+    print(f"{name} phases: {phases} (setup {figures['setup_seconds']} s)")
     out = HERE / "results.json"
     previous = json.loads(out.read_text()) if out.exists() else {}
     out.write_text(json.dumps({**previous, name: figures}, ensure_ascii=False, indent=2))
