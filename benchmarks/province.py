@@ -561,8 +561,8 @@ def run() -> dict:
             failures[name] += 1
         else:
             timings[name].append(seconds)
-    if any(failures.values()):
-        raise RuntimeError(f"pages failed under load: {failures}")
+    if any(failures.values()) or not all(timings.values()):
+        raise RuntimeError(f"pages failed or went unasked under load: {failures}, see {workdir / 'locust.log'}")
 
     pages = {
         name: {
