@@ -354,6 +354,8 @@ ABOVE_A_COUNTY_PERMISSIONS = frozenset(
         "audit.view_accesslog",
         "campaigns.add_user",
         "campaigns.change_user",
+        # A region's push list for all its counties (split by county, each county's share its own batch).
+        "enrolment.add_regionbatch",
     }
 )
 

@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enrolment.view_entrysuggestion",
         "enrolment.change_entrysuggestion",
         "enrolment.view_entrypush",
+        "enrolment.add_regionbatch",
+        "enrolment.view_regionbatch",
         "enrolment.view_unmasked_personal_data",
         "enrolment.reveal_personal_data",
         "enrolment.export_entries",

@@ -240,6 +240,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "imports", "recompute", "matching", "notifications")]
 CELERY_TASK_ROUTES = {
     "enrolment.batch_import_task": {"queue": "imports"},
+    "enrolment.region_batch_import_task": {"queue": "imports"},
     "enrolment.data_import_run_task": {"queue": "imports"},
     "enrolment.reference_import_task": {"queue": "imports"},
     "enrolment.previews_prune_task": {"queue": "imports"},

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from campaigns.models import Campaign, Department, Town, Village
+from campaigns.models import Campaign, Department, Region, Town, Village
 from campaigns.scoping import CountyScopedQuerySet, TownScopedQuerySet, county_filter
 
 
@@ -95,20 +95,36 @@ class BatchQuerySet(CountyScopedQuerySet):
     county_field = "campaign__county"
 
 
-class Batch(ImportBase):
-    """A push list (推送清单) as the municipal level sent it: one file of one kind."""
+class PushListUpload(ImportBase):
+    """An uploaded push list of one kind, and what became of its rows."""
 
     kind = models.CharField(_("清单类型"), max_length=30, choices=ListKind.choices)
     label = models.CharField(_("批次"), max_length=100)
     imported = models.PositiveIntegerField(_("导入"), default=0)
     duplicates = models.PositiveIntegerField(_("重复"), default=0)
 
+    class Meta:
+        abstract = True
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.label}"
+
+
+class Batch(PushListUpload):
+    """A push list (推送清单) as the municipal level sent it: one file of one kind."""
+
+    # The prefecture's upload this county's share came from (split by its county column), if any.
+    region_batch = models.ForeignKey(
+        "RegionBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="batches",
+        verbose_name=_("全市推送批次"),
+    )  # fmt: skip
+
     objects = BatchQuerySet.as_manager()
 
-    class Meta:
+    class Meta(PushListUpload.Meta):
         verbose_name = _("推送批次")
         verbose_name_plural = _("推送批次")
-        ordering = ["-uploaded_at"]
         constraints = [
             # A failed upload may be tried again; a file that went in may not go in twice.
             models.UniqueConstraint(
@@ -118,8 +134,32 @@ class Batch(ImportBase):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.label}"
+
+class RegionBatchQuerySet(models.QuerySet):
+    def for_user(self, user: object) -> RegionBatchQuerySet:
+        """The uploads of the regions a user sees (`RegionQuerySet.for_user`): a prefecture's office its own."""
+        return self.filter(region__in=Region.objects.for_user(user))
+
+
+class RegionBatch(PushListUpload):
+    """A push list a region above a county sent for all its counties in one file: split by its county column,
+    each county's rows imported as that county's own `Batch`. Its counts are the whole file's."""
+
+    campaign = None  # it belongs to no campaign: its counties' batches do
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("区划"))
+
+    objects = RegionBatchQuerySet.as_manager()
+
+    class Meta(PushListUpload.Meta):
+        verbose_name = _("全市推送批次")
+        verbose_name_plural = _("全市推送批次")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind", "sha256"],
+                condition=~Q(status=ImportStatus.FAILED),
+                name="regionbatch_unique_file_per_kind",
+            ),
+        ]
 
 
 class EntryStatus(models.TextChoices):

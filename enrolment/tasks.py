@@ -11,6 +11,7 @@ from celery import shared_task
 from enrolment.services.data_imports import data_import_run
 from enrolment.services.entry_sheets import previews_prune
 from enrolment.services.pushlist_import import batch_import
+from enrolment.services.region_batches import region_batch_import
 
 IMPORT_SOFT_LIMIT = 30 * 60
 IMPORT_HARD_LIMIT = IMPORT_SOFT_LIMIT + 5 * 60
@@ -21,6 +22,13 @@ def batch_import_task(batch_id: int) -> str | None:
     """Import a queued push-list batch; a second delivery of the same task finds it claimed and does nothing."""
     batch = batch_import(batch_id=batch_id)
     return batch.status if batch is not None else None
+
+
+@shared_task(name="enrolment.region_batch_import_task", soft_time_limit=IMPORT_SOFT_LIMIT, time_limit=IMPORT_HARD_LIMIT)
+def region_batch_import_task(region_batch_id: int) -> str | None:
+    """Split and import a region's queued push list into its counties, once."""
+    region_batch = region_batch_import(region_batch_id=region_batch_id)
+    return region_batch.status if region_batch is not None else None
 
 
 @shared_task(name="enrolment.data_import_run_task", soft_time_limit=IMPORT_SOFT_LIMIT, time_limit=IMPORT_HARD_LIMIT)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrolment.views import api, batches, data_imports, entries, records, references, suggestions
+from enrolment.views import api, batches, data_imports, entries, records, references, region_batches, suggestions
 
 urlpatterns = [
     path("batches/", batches.batch_list, name="batch-list"),
@@ -9,6 +9,15 @@ urlpatterns = [
     path("batches/<int:pk>/", batches.batch_detail, name="batch-detail"),
     path("batches/<int:pk>/progress.json", batches.batch_progress_json, name="batch-progress"),
     path("batches/<int:pk>/rejected.xlsx", batches.batch_rejected, name="batch-rejected"),
+    path("batches/regions/", region_batches.region_batch_list, name="region-batch-list"),
+    path("batches/regions/upload/", region_batches.region_batch_upload, name="region-batch-upload"),
+    path("batches/regions/<int:pk>/", region_batches.region_batch_detail, name="region-batch-detail"),
+    path(
+        "batches/regions/<int:pk>/progress.json",
+        region_batches.region_batch_progress_json,
+        name="region-batch-progress",
+    ),
+    path("batches/regions/<int:pk>/rejected.xlsx", region_batches.region_batch_rejected, name="region-batch-rejected"),
     path("imports/", data_imports.data_import_list, name="data-import-list"),
     path("imports/upload/", data_imports.data_import_upload, name="data-import-upload"),
     path("imports/template/<str:source>.xlsx", data_imports.data_import_template, name="data-import-template"),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enrolment.models import ListKind
 from enrolment.services.pushlist_import import columns_for
+from enrolment.services.pushlist_split import split_columns
 from enrolment.spreadsheet_guard import check_size
 from enrolment.tabular import Column, FileProblem, open_table
 
@@ -36,8 +37,18 @@ class BatchUploadForm(forms.Form):
     def clean(self) -> dict[str, object]:
         cleaned = super().clean()
         if cleaned.get("file") is not None and cleaned.get("kind") is not None:
-            check_upload_header(self, cleaned["file"], columns_for(cleaned["kind"]))
+            check_upload_header(self, cleaned["file"], self.columns(cleaned["kind"]))
         return cleaned
+
+    def columns(self, kind: str) -> tuple[Column, ...]:
+        return columns_for(kind)
+
+
+class RegionBatchUploadForm(BatchUploadForm):
+    """A region's push list for all its counties: the same form, its file read with a county column too."""
+
+    def columns(self, kind: str) -> tuple[Column, ...]:
+        return split_columns(kind)
 
 
 def check_upload_header(form: forms.Form, upload: UploadedFile, columns: Sequence[Column]) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
@@ -31,7 +32,7 @@ from enrolment.models import ImportBase, ImportStatus
 logger = logging.getLogger(__name__)
 
 # Each kind of import has its own range of single-bigint advisory-lock keys.
-_LOCK_SPACES = {"batch": 1, "dataimport": 2, "referencelist": 3}
+_LOCK_SPACES = {"batch": 1, "dataimport": 2, "referencelist": 3, "regionbatch": 4}
 
 
 def upload_digest(upload: File) -> str:
@@ -98,6 +99,27 @@ def import_claim(model: type[ImportBase], pk: int, **reset: object) -> bool:
 
 def import_release(model: type[ImportBase], pk: int) -> None:
     runner_lock(model, pk, release=True)
+
+
+def import_claimed_run(
+    model: type[ImportBase],
+    pk: int,
+    run: Callable[[ImportBase], None],
+    *,
+    related: tuple[str, ...] = (),
+    **reset: object,
+) -> ImportBase | None:
+    """Claim an import, ``run`` it and release it; the row as it ended, or None when it could not be claimed (being
+    imported by another worker, or finished): a task delivered twice does the work once."""
+    if not import_claim(model, pk, **reset):
+        return None
+    try:
+        row = model.objects.select_related(*related).get(pk=pk)
+        run(row)
+    finally:
+        import_release(model, pk)
+    row.refresh_from_db()
+    return row
 
 
 def import_fail(model: type[ImportBase], pk: int, *, message: str, **fields: object) -> None:

@@ -46,11 +46,10 @@ from enrolment import columns as terms
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
 from enrolment.models import Batch, EntryPush, ImportStatus, ListKind, PushEntry
 from enrolment.services._claims import (
-    import_claim,
+    import_claimed_run,
     import_fail,
     import_fail_crashed,
     import_files_delete,
-    import_release,
     upload_digest,
     upload_record,
 )
@@ -755,15 +754,7 @@ def batch_import(*, batch_id: int) -> Batch | None:
     task delivered twice does the work once. A file-level problem or a crash marks the batch failed, with
     the reason, outside the import transaction; the same file may then be uploaded again.
     """
-    if not import_claim(Batch, batch_id):
-        return None
-    try:
-        batch = Batch.objects.select_related("campaign").get(pk=batch_id)
-        _run(batch)
-    finally:
-        import_release(Batch, batch_id)
-    batch.refresh_from_db()
-    return batch
+    return import_claimed_run(Batch, batch_id, _run, related=("campaign",))
 
 
 def _run(batch: Batch) -> None:

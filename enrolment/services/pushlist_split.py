@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +22,16 @@ from campaigns.models import Campaign, County, Region, User
 from campaigns.text import normalize_text
 from campaigns.xlsx import CsvWriter
 from enrolment import columns as terms
-from enrolment.services.pushlist_import import ImportResult, check_kind, columns_for, pushlist_import
-from enrolment.tabular import open_table
+from enrolment.models import Batch, RegionBatch
+from enrolment.services._row_progress import RowProgress
+from enrolment.services.pushlist_import import (
+    PROGRESS_EVERY,
+    ImportResult,
+    check_kind,
+    columns_for,
+    pushlist_import,
+)
+from enrolment.tabular import Column, open_table
 
 
 @dataclass
@@ -31,6 +40,9 @@ class SplitResult:
     by_county: list[tuple[County, ImportResult]] = field(default_factory=list)
     # (row number as Excel shows it, reason) of the rows no county took.
     unplaced: list[tuple[int, str]] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    # Every rejected row of the file, unplaced or refused by its county: (row number in the file, cells, reason).
+    rejected_rows: list[tuple[int, Sequence, str]] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
@@ -47,6 +59,11 @@ class SplitResult:
     @property
     def counts_line(self) -> str:
         return f"imported={self.imported} duplicates={self.duplicates} rejected={self.rejected}"
+
+
+def split_columns(kind: str) -> tuple[Column, ...]:
+    """The columns a region's push list is read with: the kind's own and its county."""
+    return (*columns_for(kind), terms.COUNTY.column("county", required=True))
 
 
 def _county_lookup(region: Region) -> tuple[dict[str, County], dict[int, Campaign]]:
@@ -71,21 +88,29 @@ def pushlist_split_import(
     file_name: str | None = None,
     label: str = "",
     uploaded_by: User | None = None,
+    region_batch: RegionBatch | None = None,
+    progress: RowProgress | None = None,
 ) -> SplitResult:
     """Import a region's push list into its counties' campaigns, split by the county column (name or code).
 
-    Raises what `pushlist_import` raises (`FileProblem`, `ImportRefused`), for the whole file."""
+    ``region_batch`` (the upload page's record) is linked to each county's batch; ``progress`` is told the
+    rows read, then the rows of the counties imported. Raises what `pushlist_import` raises (`FileProblem`,
+    `ImportRefused`), for the whole file."""
     check_kind(kind)
     path = Path(path)
     file_name = file_name or path.name
-    columns = (*columns_for(kind), terms.COUNTY.column("county", required=True))
     lookup, campaigns = _county_lookup(region)
     result = SplitResult()
     groups: dict[int, list[tuple]] = {}
-    with open_table(path, columns, original_name=file_name) as table:
-        headers = table.headers
+    # Each county's rows' numbers in the file, to name a row its county refused as the file numbers it.
+    numbers: dict[int, list[int]] = {}
+    unplaced_cells: list[Sequence] = []
+    with open_table(path, split_columns(kind), original_name=file_name) as table:
+        headers = result.headers = table.headers
         for row in table.rows:
             result.rows_total += 1
+            if progress is not None and result.rows_total % PROGRESS_EVERY == 0:
+                progress(result.rows_total)
             text = normalize_text(row.values.get("county"))
             county = lookup.get(text)
             if not text:
@@ -107,6 +132,9 @@ def pushlist_split_import(
                 )
             else:
                 groups.setdefault(county.pk, []).append(row.cells)
+                numbers.setdefault(county.pk, []).append(row.number)
+                continue
+            unplaced_cells.append(row.cells)
     counties = {county.pk: county for county in lookup.values()}
     workdir = Path(tempfile.mkdtemp(prefix="pushlist-split-", dir=settings.PRIVATE_TMP))
     stem, suffix = Path(file_name).stem, ".csv"
@@ -131,6 +159,16 @@ def pushlist_split_import(
                     uploaded_by=uploaded_by,
                 )
                 result.by_county.append((county, imported))
+                if region_batch is not None and imported.batch is not None:
+                    Batch.objects.filter(pk=imported.batch.pk).update(region_batch=region_batch)
+                if progress is not None:
+                    done = len(result.unplaced) + sum(part.rows_total for _county, part in result.by_county)
+                    progress(done, result.rows_total)
+                # A part's data rows start on its second line; the file's numbers are kept in the same order.
+                result.rejected_rows += [
+                    (numbers[county_id][number - 2], cells, reason)
+                    for number, cells, reason in imported.analysis.rejected
+                ]
     except BaseException:
         # The counties imported before the refusal are rolled back: their stored files go with them.
         for _county, imported in result.by_county:
@@ -141,4 +179,8 @@ def pushlist_split_import(
         raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    result.rejected_rows += [
+        (number, cells, reason) for (number, reason), cells in zip(result.unplaced, unplaced_cells, strict=True)
+    ]
+    result.rejected_rows.sort(key=lambda rejected: rejected[0])
     return result

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,12 +18,14 @@ from campaigns.selectors import campaign_for
 from enrolment.forms.batches import BatchUploadForm
 from enrolment.models import Batch, ImportStatus, ListKind
 from enrolment.selectors import batch_funnel
-from enrolment.services.pushlist_import import ImportRefused, batch_progress, batch_submit, columns_for
+from enrolment.services.pushlist_import import batch_progress, batch_submit, columns_for
+from enrolment.views.region_batches import region_batches_allowed
 from enrolment.views.uploads import (
     import_template_response,
-    rejected_rows_response,
+    push_list_progress_json,
+    push_list_rejected_response,
     template_links,
-    upload_progress_json,
+    upload_submitted,
 )
 
 
@@ -43,11 +43,20 @@ def _batch_for(user: User, pk: int) -> Batch:
 @require_GET
 def batch_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(_batches_for(request.user), 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "enrolment/batch_list.html",
-        {"page": page, "can_upload": request.user.has_perm("enrolment.add_batch")},
-    )
+    links = []
+    if region_batches_allowed(request.user, "enrolment.view_regionbatch"):
+        # A prefecture's office pushes lists to all its counties at once from there.
+        links.append({"label": _("全市推送批次"), "url": reverse("region-batch-list"), "testid": "region-batches-link"})
+    if request.user.has_perm("enrolment.add_batch"):
+        links.append({"label": _("上传推送清单"), "url": reverse("batch-upload"), "testid": "upload-link"})
+    context = {
+        "page": page,
+        "title": _("推送批次"),
+        "links": links,
+        "detail_route": "batch-detail",
+        "empty": _("还没有推送批次"),
+    }
+    return render(request, "enrolment/batch_list.html", context)
 
 
 @login_required
@@ -68,32 +77,19 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _batch_progress_json(batch: Batch) -> dict[str, object]:
-    rows_done, rows_total = batch_progress(batch)
-    return upload_progress_json(
-        batch, rows_done=rows_done, rows_total=rows_total, imported=batch.imported, duplicates=batch.duplicates
-    )
-
-
 @never_cache
 @require_GET
 @api_view("enrolment.view_batch")
 def batch_progress_json(request: HttpRequest, pk: int) -> JsonResponse:
-    return json_response(_batch_progress_json(_batch_for(request.user, pk)))
+    batch = _batch_for(request.user, pk)
+    return json_response(push_list_progress_json(batch, batch_progress(batch)))
 
 
 @login_required
 @require_GET
 def batch_rejected(request: HttpRequest, pk: int) -> FileResponse:
     """The rejected rows of a batch as uploaded (unmasked personal data): access-checked and logged."""
-    batch = _batch_for(request.user, pk)
-    return rejected_rows_response(
-        request,
-        batch,
-        what=f"batch:{batch.pk}:rejected",
-        filename=_("%(name)s_未导入的行_%(day)s.xlsx")
-        % {"name": batch.label, "day": f"{timezone.localdate():%Y-%m-%d}"},
-    )
+    return push_list_rejected_response(request, _batch_for(request.user, pk), audit_as="batch")
 
 
 @login_required
@@ -104,21 +100,16 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
     campaign = campaign_for(request.user)
     form = BatchUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            batch = batch_submit(
-                campaign=campaign,
-                kind=form.cleaned_data["kind"],
-                upload=upload,
-                file_name=upload.name,
-                label=form.cleaned_data["label"],
-                uploaded_by=request.user,
-            )
-        except ImportRefused as refused:
-            form.add_error("file", refused.message)
-        else:
-            messages.success(request, _("已上传“%(label)s”，正在后台导入") % {"label": batch.label})
-            return redirect("batch-detail", pk=batch.pk)
+        submitted = upload_submitted(
+            request,
+            form,
+            batch_submit,
+            message=_("已上传“%(label)s”，正在后台导入"),
+            detail="batch-detail",
+            campaign=campaign,
+        )
+        if submitted is not None:
+            return submitted
     templates = template_links(
         [(str(label), reverse("batch-template", args=[kind]), columns_for(kind)) for kind, label in ListKind.choices]
     )

@@ -291,6 +291,14 @@ def batch(world: World, side: Side) -> dict:
     return {"pk": world.batch.pk}
 
 
+def region_batch(world: World, side: Side) -> dict:
+    # A region's upload, made by the prefecture sweep's tree (none in a county's world: every county role is
+    # refused before the lookup).
+    from enrolment.models import RegionBatch
+
+    return {"pk": RegionBatch.objects.order_by("pk").values_list("pk", flat=True).first() or 1}
+
+
 def data_import(world: World, side: Side) -> dict:
     return {"pk": world.data_import.pk}
 
@@ -360,6 +368,11 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "batches/<int:pk>/": ("batch-detail", batch, False),
     "batches/<int:pk>/progress.json": ("batch-progress", batch, False),
     "batches/<int:pk>/rejected.xlsx": ("batch-rejected", batch, False),
+    "batches/regions/": ("region-batch-list", none, False),
+    "batches/regions/upload/": ("region-batch-upload", none, False),
+    "batches/regions/<int:pk>/": ("region-batch-detail", region_batch, True),
+    "batches/regions/<int:pk>/progress.json": ("region-batch-progress", region_batch, True),
+    "batches/regions/<int:pk>/rejected.xlsx": ("region-batch-rejected", region_batch, True),
     "imports/": ("data-import-list", none, False),
     "imports/upload/": ("data-import-upload", none, False),
     "imports/<int:pk>/": ("data-import-detail", data_import, False),

@@ -17,11 +17,14 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 
 from campaigns.models import County, Region, Role, User
+from enrolment.models import ListKind, RegionBatch
 from tests.acceptance.test_scoping_everywhere import (
     ALL_ROUTES,
+    MARK,
     NOW,
     ROUTES,
     World,
@@ -52,6 +55,12 @@ def tree(world: World) -> Tree:  # noqa: F811
     call_command("load_regions", str(ROOT / "tests" / "fixtures" / "regions" / "qujing.csv"), verbosity=0)
     yuxi, qujing = Region.objects.get(code="530400"), Region.objects.get(code="530300")
     tonghai = County.objects.get(division_code="530423")
+    # 玉溪's own upload for its counties, its rejected rows on file: 曲靖 and 通海 must get none of it.
+    region_batch = RegionBatch(
+        region=yuxi, kind=ListKind.PERSON, label="玉溪市第一批", file_name="玉溪.csv", sha256="e" * 64, status="done"
+    )
+    region_batch.rejected_file.save("rejected.xlsx", ContentFile(_rejected_workbook()), save=False)
+    region_batch.save()
     return Tree(
         world=world,
         yuxi={
@@ -65,6 +74,22 @@ def tree(world: World) -> Tree:  # noqa: F811
             "tonghai-office": UserFactory(username="tonghai-office", role=Role.OFFICE, county=tonghai),
         },
     )
+
+
+def _rejected_workbook() -> bytes:
+    import io
+
+    from enrolment.tabular import write_rejected_workbook
+
+    buffer = io.BytesIO()
+    write_rejected_workbook(buffer, ["姓名"], [(3, [MARK["longjie"]], "缺少所属县（市、区）")])
+    return buffer.getvalue()
+
+
+def test_the_prefectures_admin_reaches_its_own_upload(login, tree: Tree) -> None:
+    client = login(tree.yuxi["yuxi-admin"])
+    for route in ("batches/regions/<int:pk>/", "batches/regions/<int:pk>/rejected.xlsx", "batches/regions/upload/"):
+        assert client.get(_url(tree.world, route, tree.world.fenglu)).status_code == 200, route
 
 
 @pytest.mark.parametrize("route", ALL_ROUTES)

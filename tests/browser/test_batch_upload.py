@@ -10,6 +10,17 @@ from tests.enrolment.pushlist_files import PERSON_HEADER, person_rows, write_xls
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def upload_through_the_form(page: object, links: list[str], path: Path, label: str) -> None:
+    """From the batch list, through the links named by their test ids, to an upload form: a person list sent."""
+    page.click("text=推送批次")
+    for link in links:
+        page.get_by_test_id(link).click()
+    page.set_input_files("#id_file", str(path))
+    page.select_option("#id_kind", "person")
+    page.fill("#id_label", label)
+    page.get_by_test_id("upload-submit").click()
+
+
 def test_an_admin_uploads_a_push_list_and_sees_the_batch_counts(
     browser_page: object, admin_user: User, tmp_path: Path
 ) -> None:
@@ -18,12 +29,7 @@ def test_an_admin_uploads_a_push_list_and_sees_the_batch_counts(
     path = write_xlsx(tmp_path / "第一批推送.xlsx", PERSON_HEADER, rows)
 
     browser_page.login(admin_user)
-    browser_page.click("text=推送批次")
-    browser_page.get_by_test_id("upload-link").click()
-    browser_page.set_input_files("#id_file", str(path))
-    browser_page.select_option("#id_kind", "person")
-    browser_page.fill("#id_label", "2021年第一批")
-    browser_page.get_by_test_id("upload-submit").click()
+    upload_through_the_form(browser_page, ["upload-link"], path, "2021年第一批")
 
     assert browser_page.get_by_test_id("batch-title").inner_text() == "未参保人员 · 2021年第一批"
     assert browser_page.get_by_test_id("batch-status").inner_text() == "已完成"

@@ -89,7 +89,9 @@ def test_the_same_list_again_is_refused_whole(counties, chengjiang, prefecture_l
     assert Batch.objects.count() == 2
 
 
-def test_one_county_refused_keeps_none(counties, chengjiang, prefecture_list, monkeypatch):
+@pytest.fixture
+def second_county_refused(monkeypatch) -> list:
+    """The second county's import refused (after the first went in): the campaigns imported into so far."""
     from enrolment.services import pushlist_split
     from enrolment.services.pushlist_import import ImportRefused
 
@@ -103,8 +105,12 @@ def test_one_county_refused_keeps_none(counties, chengjiang, prefecture_list, mo
         return real(**kwargs)
 
     monkeypatch.setattr(pushlist_split, "pushlist_import", second_refused)
+    return calls
+
+
+def test_one_county_refused_keeps_none(counties, chengjiang, prefecture_list, second_county_refused):
     with pytest.raises(CommandError, match="不能重复导入"):
         _run(prefecture_list)
-    assert len(calls) == 2
+    assert len(second_county_refused) == 2
     assert not PushEntry.objects.exists()
     assert not Batch.objects.exists()
