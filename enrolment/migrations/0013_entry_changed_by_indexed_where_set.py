@@ -4,6 +4,18 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from enrolment.entry_references import entry_reference_triggers_install, entry_reference_triggers_uninstall
+
+
+# SQLite rebuilds the table to alter the column, and refuses to rename the rebuilt table while other tables'
+# triggers name it: the reference checks step aside for the rebuild and come back after it.
+def install(apps, schema_editor):
+    entry_reference_triggers_install(schema_editor.connection)
+
+
+def uninstall(apps, schema_editor):
+    entry_reference_triggers_uninstall(schema_editor.connection)
+
 
 class Migration(migrations.Migration):
 
@@ -14,6 +26,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(uninstall, install),
         migrations.AlterField(
             model_name='pushentry',
             name='status_changed_by',
@@ -23,4 +36,5 @@ class Migration(migrations.Migration):
             model_name='pushentry',
             index=models.Index(condition=models.Q(('status_changed_by__isnull', False)), fields=['status_changed_by'], name='entry_status_changed_by'),
         ),
+        migrations.RunPython(install, uninstall),
     ]
