@@ -47,7 +47,26 @@ class TargetQuerySet(CountyScopedQuerySet):
         return self.filter(campaign=campaign).select_related("indicator", "town")
 
 
-class Target(models.Model):
+def _baseline_field(help_text: str) -> models.DecimalField:
+    return models.DecimalField(_("基数"), max_digits=14, decimal_places=4, null=True, blank=True, help_text=help_text)
+
+
+class TargetFigures(models.Model):
+    """What a target asks on one indicator: the level to reach from a baseline (empty: not set, so the
+    completion cannot be judged, never taken as 0); a town's, a city's or a county's alike."""
+
+    target_value = models.DecimalField(_("目标值"), max_digits=14, decimal_places=4)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def unit(self) -> str:
+        return self.indicator.unit
+
+
+class Target(TargetFigures):
     """What the city (``town`` empty) or one town must reach on one indicator by the campaign's target date."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets", verbose_name=_("专项行动"))
@@ -61,16 +80,7 @@ class Target(models.Model):
         verbose_name=_("镇(街道)"),
         help_text=_("留空表示全市目标"),
     )
-    baseline = models.DecimalField(
-        _("基数"),
-        max_digits=14,
-        decimal_places=4,
-        null=True,
-        blank=True,
-        help_text=_("专项行动开始时的数值；留空表示基数未设置，完成率无法评估（不按 0 计）"),
-    )
-    target_value = models.DecimalField(_("目标值"), max_digits=14, decimal_places=4)
-    note = models.CharField(_("备注"), max_length=200, blank=True)
+    baseline = _baseline_field(_("专项行动开始时的数值；留空表示基数未设置，完成率无法评估（不按 0 计）"))
 
     objects = TargetQuerySet.as_manager()
     history = HistoricalRecords()
@@ -95,10 +105,6 @@ class Target(models.Model):
     def __str__(self) -> str:
         return f"{self.town or _('全市')} · {self.indicator}"
 
-    @property
-    def unit(self) -> str:
-        return self.indicator.unit
-
 
 class CountyTargetQuerySet(models.QuerySet):
     def for_user(self, user: User) -> CountyTargetQuerySet:
@@ -106,7 +112,7 @@ class CountyTargetQuerySet(models.QuerySet):
         return self.filter(plan__region__in=Region.objects.for_user(user))
 
 
-class CountyTarget(models.Model):
+class CountyTarget(TargetFigures):
     """What a prefecture's plan asks of one of its counties (``county`` empty: of the whole prefecture) on one
     indicator by the plan's target date: a level from a baseline, judged by the same measure as a town's."""
 
@@ -123,16 +129,7 @@ class CountyTarget(models.Model):
         verbose_name=_("县(市、区)"),
         help_text=_("留空表示全市（州）目标"),
     )
-    baseline = models.DecimalField(
-        _("基数"),
-        max_digits=14,
-        decimal_places=4,
-        null=True,
-        blank=True,
-        help_text=_("方案开始时的数值；留空表示基数未设置，完成率无法评估（不按 0 计）"),
-    )
-    target_value = models.DecimalField(_("目标值"), max_digits=14, decimal_places=4)
-    note = models.CharField(_("备注"), max_length=200, blank=True)
+    baseline = _baseline_field(_("方案开始时的数值；留空表示基数未设置，完成率无法评估（不按 0 计）"))
 
     objects = CountyTargetQuerySet.as_manager()
     history = HistoricalRecords()
