@@ -11,6 +11,9 @@ urlpatterns = [
     path("batches/<int:pk>/rejected.xlsx", batches.batch_rejected, name="batch-rejected"),
     path("batches/regions/", region_batches.region_batch_list, name="region-batch-list"),
     path("batches/regions/upload/", region_batches.region_batch_upload, name="region-batch-upload"),
+    path(
+        "batches/regions/template/<str:kind>.xlsx", region_batches.region_batch_template, name="region-batch-template"
+    ),
     path("batches/regions/<int:pk>/", region_batches.region_batch_detail, name="region-batch-detail"),
     path(
         "batches/regions/<int:pk>/progress.json",

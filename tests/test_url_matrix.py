@@ -96,6 +96,7 @@ GET: dict[str, tuple[int, int, int, int, int]] = {
     # A region's uploads: only accounts above a county (tests/acceptance/test_scoping_prefectures.py).
     "batches/regions/": (403, 403, 403, 403, 302),
     "batches/regions/upload/": (403, 403, 403, 403, 302),
+    "batches/regions/template/<str:kind>.xlsx": (403, 403, 403, 403, 302),
     "batches/regions/<int:pk>/": (403, 403, 403, 403, 302),
     "batches/regions/<int:pk>/progress.json": (403, 403, 403, 403, 401),
     "batches/regions/<int:pk>/rejected.xlsx": (403, 403, 403, 403, 302),
@@ -180,6 +181,7 @@ POST: dict[str, tuple[int, int, int, int, int]] = {
     "batches/upload/": (200, 403, 403, 403, 302),
     "batches/regions/": (405, 405, 405, 405, 302),
     "batches/regions/upload/": (403, 403, 403, 403, 302),
+    "batches/regions/template/<str:kind>.xlsx": (405, 405, 405, 405, 302),
     "batches/regions/<int:pk>/": (405, 405, 405, 405, 302),
     "batches/regions/<int:pk>/progress.json": (405, 405, 405, 405, 405),
     "batches/regions/<int:pk>/rejected.xlsx": (405, 405, 405, 405, 302),

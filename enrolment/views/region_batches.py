@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,9 +16,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from campaigns.api import api_view, json_response
 from campaigns.models import User
 from enrolment.forms.batches import RegionBatchUploadForm
-from enrolment.models import Batch, ImportStatus, RegionBatch
+from enrolment.models import Batch, ImportStatus, ListKind, RegionBatch
+from enrolment.services.pushlist_split import split_columns
 from enrolment.services.region_batches import region_batch_progress, region_batch_submit
-from enrolment.views.uploads import push_list_progress_json, push_list_rejected_response, upload_submitted
+from enrolment.views.uploads import (
+    import_template_response,
+    push_list_progress_json,
+    push_list_rejected_response,
+    template_links,
+    upload_submitted,
+)
 
 
 def region_batches_allowed(user: User, perm: str) -> bool:
@@ -74,7 +81,26 @@ def region_batch_upload(request: HttpRequest) -> HttpResponse:
         )
         if submitted is not None:
             return submitted
-    return render(request, "enrolment/region_batch_upload.html", {"form": form, "region": region})
+    templates = template_links(
+        [
+            (str(label), reverse("region-batch-template", args=[kind]), split_columns(kind))
+            for kind, label in ListKind.choices
+        ]
+    )
+    context = {"form": form, "region": region, "import_templates": templates}
+    return render(request, "enrolment/region_batch_upload.html", context)
+
+
+@login_required
+@require_GET
+def region_batch_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """A region's push-list template for one kind: the county's own headers and the county column."""
+    _check(request.user, "enrolment.add_regionbatch")
+    if kind not in ListKind.values:
+        raise Http404
+    return import_template_response(
+        request, title=str(ListKind(kind).label), columns=split_columns(kind), what=f"region_batch_template:{kind}"
+    )
 
 
 @login_required

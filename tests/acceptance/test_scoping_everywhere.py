@@ -370,6 +370,11 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "batches/<int:pk>/rejected.xlsx": ("batch-rejected", batch, False),
     "batches/regions/": ("region-batch-list", none, False),
     "batches/regions/upload/": ("region-batch-upload", none, False),
+    "batches/regions/template/<str:kind>.xlsx": (
+        "region-batch-template",
+        lambda world, side: {"kind": "person"},
+        False,
+    ),
     "batches/regions/<int:pk>/": ("region-batch-detail", region_batch, True),
     "batches/regions/<int:pk>/progress.json": ("region-batch-progress", region_batch, True),
     "batches/regions/<int:pk>/rejected.xlsx": ("region-batch-rejected", region_batch, True),

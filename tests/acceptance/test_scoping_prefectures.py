@@ -88,7 +88,12 @@ def _rejected_workbook() -> bytes:
 
 def test_the_prefectures_admin_reaches_its_own_upload(login, tree: Tree) -> None:
     client = login(tree.yuxi["yuxi-admin"])
-    for route in ("batches/regions/<int:pk>/", "batches/regions/<int:pk>/rejected.xlsx", "batches/regions/upload/"):
+    for route in (
+        "batches/regions/<int:pk>/",
+        "batches/regions/<int:pk>/rejected.xlsx",
+        "batches/regions/upload/",
+        "batches/regions/template/<str:kind>.xlsx",
+    ):
         assert client.get(_url(tree.world, route, tree.world.fenglu)).status_code == 200, route
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from campaigns.models import Campaign, Region, Role
 from tests.browser.test_batch_upload import upload_through_the_form
@@ -49,3 +50,24 @@ def test_a_prefecture_admin_pushes_one_list_to_its_counties(
 
     shares.nth(0).get_by_role("link").click()
     assert page.get_by_test_id("imported").inner_text() == "1"
+
+
+def test_a_prefecture_admin_downloads_the_template_with_the_county_column(
+    browser_page: object,
+    counties: Campaign,  # noqa: F811
+    chengjiang: Campaign,
+) -> None:
+    admin = UserFactory(username="yuxi-admin", role=Role.ADMIN, region=Region.objects.get(code="530400"))
+    page = browser_page
+    page.login(admin)
+    page.click("text=推送批次")
+    page.get_by_test_id("region-batches-link").click()
+    page.get_by_test_id("region-upload-link").click()
+    templates = page.get_by_test_id("import-templates")
+    assert "所属县（市、区）" in templates.inner_text()
+    with page.expect_download() as download:
+        templates.get_by_role("link", name="未参保人员", exact=True).click()
+    with open(download.value.path(), "rb") as downloaded:  # a temporary file without an extension
+        book = load_workbook(downloaded)
+    headers = [cell.value for cell in next(book.worksheets[0].iter_rows())]
+    assert "所属县（市、区）" in headers and download.value.suggested_filename == "未参保人员_导入模板.xlsx"

@@ -3,12 +3,17 @@ downloads its rejected rows; another prefecture gets 404, a county's own staff 4
 
 from __future__ import annotations
 
+from io import BytesIO
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import load_workbook
 
+from audit.models import AccessLog
 from campaigns.models import Region, Role, User
-from enrolment.models import ImportStatus, RegionBatch
+from enrolment.models import ImportStatus, ListKind, RegionBatch
+from enrolment.services.pushlist_split import pushlist_split_import
 from tests.enrolment.test_pushlist_split import counties, prefecture_list  # noqa: F401 - fixtures
 from tests.factories import UserFactory
 
@@ -92,3 +97,31 @@ def test_another_prefecture_gets_404_and_county_staff_403(login, yuxi_admin, adm
     assert reverse("region-batch-list") not in county_admin.get(reverse("batch-list")).content.decode()
     office = login(UserFactory(role=Role.OFFICE, region=Region.objects.get(code="530400")))
     assert office.get(reverse("region-batch-upload")).status_code == 403
+
+
+def test_the_upload_page_offers_each_kinds_template_with_the_county_column(login, yuxi_admin, chengjiang, tmp_path):
+    client = login(yuxi_admin)
+    page = client.get(reverse("region-batch-upload")).content.decode()
+    for kind in ListKind.values:
+        assert reverse("region-batch-template", args=[kind]) in page
+    assert "所属县（市、区）" in page
+
+    response = client.get(reverse("region-batch-template", args=[ListKind.PERSON]))
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    headers = [cell.value for cell in next(load_workbook(BytesIO(response.content)).worksheets[0].iter_rows())]
+    assert "所属县（市、区）" in headers and "公民身份号码" in headers
+    assert AccessLog.objects.filter(action="download", what="region_batch_template:person").exists()
+    assert client.get(reverse("region-batch-template", args=["nothing"])).status_code == 404
+
+    # The template's example row, uploaded as it is, lands in the county it names.
+    path = tmp_path / "模板.xlsx"
+    path.write_bytes(response.content)
+    result = pushlist_split_import(
+        region=Region.objects.get(code="530400"), kind=ListKind.PERSON, path=path, label="模板", uploaded_by=yuxi_admin
+    )
+    assert (result.imported, result.rejected) == (1, 0)
+    assert [county.name for county, share in result.by_county if share.imported] == ["澄江市"]
+
+
+def test_county_staff_get_no_region_template(login, admin_user, counties):  # noqa: F811
+    assert login(admin_user).get(reverse("region-batch-template", args=[ListKind.PERSON])).status_code == 403
