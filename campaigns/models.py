@@ -356,6 +356,8 @@ ABOVE_A_COUNTY_PERMISSIONS = frozenset(
         "campaigns.change_user",
         # A region's push list for all its counties (split by county, each county's share its own batch).
         "enrolment.add_regionbatch",
+        # The prefecture's own plan and the targets it sets its counties.
+        "campaigns.add_regionplan",
     }
 )
 

@@ -40,6 +40,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enrolment.view_entrypush",
         "enrolment.add_regionbatch",
         "enrolment.view_regionbatch",
+        "campaigns.add_regionplan",
+        "campaigns.view_regionplan",
         "enrolment.view_unmasked_personal_data",
         "enrolment.reveal_personal_data",
         "enrolment.export_entries",
@@ -53,7 +55,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.view_accesslog",
     ],
     Role.OFFICE: [
-        *(f"campaigns.view_{m}" for m in ("campaign", "phase", "town", "village", "department")),
+        *(f"campaigns.view_{m}" for m in ("campaign", "phase", "town", "village", "department", "regionplan")),
         *(f"targets.view_{m}" for m in ("indicator", "target")),
         "targets.set_baseline",
         "targets.view_dashboard",

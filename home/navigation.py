@@ -15,6 +15,8 @@ class NavItem:
     label: str
     url_name: str
     roles: frozenset[str]
+    # Only for an account above a county (a prefecture's, a province's).
+    above_a_county: bool = False
 
     @property
     def url(self) -> str:
@@ -36,6 +38,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("部门比对数据"), "reference-list", frozenset({Role.ADMIN, Role.DEPARTMENT})),
     NavItem(_("目标任务进度"), "progress", _EVERYONE),
     NavItem(_("基数设置"), "baselines", _REVIEWERS),
+    NavItem(_("市（州）方案"), "region-plans", _REVIEWERS, above_a_county=True),
     NavItem(_("参保记录"), "records", _QUEUE),
     NavItem(_("月度报告"), "reporting:list", _UNITS),
     NavItem(_("报告报送情况"), "reporting:overview-index", _REVIEWERS),
@@ -50,4 +53,5 @@ def nav_items_for(user: User) -> list[NavItem]:
     if not user.is_authenticated:
         return []
     role = Role.ADMIN if user.is_superuser and not user.role else user.role
-    return [item for item in NAV_ITEMS if role in item.roles]
+    above_a_county = bool(user.region_id)
+    return [item for item in NAV_ITEMS if role in item.roles and (above_a_county or not item.above_a_county)]

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.admin_guard import ReadOnlyAdminMixin, ScopedAdmin, ScopedHistoryAdmin
+from campaigns.admin_guard import ReadOnlyAdminMixin, ScopedAdmin, ScopedHistoryAdmin, SuperuserOnlyAdminMixin
 from campaigns.models import RegionPlan
 from targets.models import CountyTarget, Indicator, ProgressSnapshot, ProgressState, Target
 from targets.templatetags.measures import measure, percent
@@ -57,10 +57,9 @@ class CountyTargetInline(admin.TabularInline):
 
 
 @admin.register(RegionPlan)
-class RegionPlanAdmin(ScopedHistoryAdmin):
-    """A prefecture's plan and the targets it sets its counties (also loaded by ``load_region_plan``). The role
-    groups hold no permission on it: the deployment's superusers keep it, a prefecture's accounts read it on
-    their board."""
+class RegionPlanAdmin(SuperuserOnlyAdminMixin, ScopedHistoryAdmin):
+    """A prefecture's plan and the targets it sets its counties, for the deployment's superusers. A prefecture's
+    admin loads it on the plan pages (targets/plans/) or with ``load_region_plan``, whole or not at all."""
 
     list_display = ["name", "document_number", "region", "year", "start", "target_date"]
     list_filter = ["region", "year"]
@@ -70,7 +69,7 @@ class RegionPlanAdmin(ScopedHistoryAdmin):
 
 
 @admin.register(CountyTarget)
-class CountyTargetAdmin(ScopedHistoryAdmin):
+class CountyTargetAdmin(SuperuserOnlyAdminMixin, ScopedHistoryAdmin):
     list_display = ["indicator", "county", "plan", "shown_baseline", "shown_target"]
     list_filter = ["plan", "indicator", "county"]
     list_select_related = ["indicator", "county", "plan"]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from enrolment.forms.batches import check_upload_header
 from targets.selectors import BaselineGrid
 from targets.services.baselines import BASELINE_COLUMNS, parse_baseline, plain_number
+from targets.services.region_plans import PLAN_COLUMNS
 
 MAX_BASELINE_FILE = 2 * 1024 * 1024
 
@@ -84,4 +85,46 @@ class BaselineUploadForm(forms.Form):
                 self.add_error("file", _("基数文件不应超过 2 MB（每个镇（街道）每项指标一行即可）"))
             else:
                 check_upload_header(self, upload, BASELINE_COLUMNS)
+        return cleaned
+
+
+class RegionPlanUploadForm(forms.Form):
+    """A prefecture's plan: its name, 文号 and dates, and the file of the targets it sets its counties."""
+
+    name = forms.CharField(label=_("方案名称"), max_length=100, widget=forms.TextInput(attrs={"class": "form-control"}))
+    year = forms.IntegerField(
+        label=_("年度"), min_value=2000, max_value=2100, widget=forms.NumberInput(attrs={"class": "form-control"})
+    )
+    document_number = forms.CharField(
+        label=_("文号"),
+        max_length=50,
+        required=False,
+        help_text=_("例如 玉人社发〔2021〕24号"),
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    start = forms.DateField(
+        label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
+    target_date = forms.DateField(
+        label=_("目标日期"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
+    file = forms.FileField(
+        label=_("目标任务文件"),
+        help_text=_(
+            "xlsx 或 csv，表头：县（市、区）、指标、目标值、基数、备注；全市（州）的目标县（市、区）留空或填“全市”"
+        ),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx,.xlsm,.csv"}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        start, target_date = cleaned.get("start"), cleaned.get("target_date")
+        if start and target_date and target_date <= start:
+            self.add_error("target_date", _("目标日期应晚于开始日期"))
+        upload = cleaned.get("file")
+        if upload is not None:
+            if upload.size > MAX_BASELINE_FILE:
+                self.add_error("file", _("目标任务文件不应超过 2 MB（每个县（市、区）每项指标一行即可）"))
+            else:
+                check_upload_header(self, upload, PLAN_COLUMNS)
         return cleaned

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from campaigns.dates import month_end
@@ -584,3 +584,36 @@ def progress_trend(*, campaign: Campaign, as_of: datetime.date) -> Trend:
     for indicator_id, town_id, day, value, _progress in rows:
         completion[(indicator_id, town_id)][index[day]] = value
     return Trend(dates, progress, dict(completion))
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One target of a prefecture's plan as its page shows it: whose, which indicator, baseline and target."""
+
+    place: str
+    indicator: Indicator
+    baseline: Decimal | None
+    target_value: Decimal
+    note: str
+
+
+def region_plan_lines(*, plans: list[RegionPlan]) -> dict[int, list[PlanLine]]:
+    """Each plan's targets, the prefecture's own first, then its counties by division code, each by indicator;
+    one query for all the plans."""
+    lines: dict[int, list[PlanLine]] = defaultdict(list)
+    targets = (
+        CountyTarget.objects.filter(plan__in=plans)
+        .select_related("indicator", "county")
+        .order_by("plan_id", F("county__division_code").asc(nulls_first=True), "indicator__order", "indicator_id")
+    )
+    for target in targets:
+        lines[target.plan_id].append(
+            PlanLine(
+                place=target.county.name if target.county else _("全市（州）"),
+                indicator=target.indicator,
+                baseline=target.baseline,
+                target_value=target.target_value,
+                note=target.note,
+            )
+        )
+    return dict(lines)

@@ -9,4 +9,7 @@ urlpatterns = [
     path("targets/baselines/", views.baselines_page, name="baselines"),
     path("targets/baselines/upload/", views.baselines_upload, name="baselines-upload"),
     path("targets/baselines/template.xlsx", views.baselines_template, name="baselines-template"),
+    path("targets/plans/", views.region_plans_page, name="region-plans"),
+    path("targets/plans/upload/", views.region_plan_upload, name="region-plan-upload"),
+    path("targets/plans/template.xlsx", views.region_plan_template, name="region-plan-template"),
 ]

@@ -20,16 +20,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from audit.http import personal_file_response
 from audit.services import Action
 from campaigns.api import ApiError, api_view, campaign_param, date_param, json_response
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Region, RegionPlan
 from campaigns.selectors import campaign_for
 from campaigns.xlsx import XLSX_CONTENT_TYPE
 from enrolment.tabular import FileProblem
 from enrolment.views.uploads import import_template_response, template_links
 from targets.charts import completion_bars
-from targets.forms import BaselineGridForm, BaselineUploadForm
-from targets.selectors import baseline_grid, baseline_history, campaign_progress
+from targets.forms import BaselineGridForm, BaselineUploadForm, RegionPlanUploadForm
+from targets.selectors import baseline_grid, baseline_history, campaign_progress, region_plan_lines
 from targets.services import BaselineError, baselines_import, baselines_set
 from targets.services.baselines import BASELINE_COLUMNS
+from targets.services.region_plans import PLAN_COLUMNS, PlanError, region_plan_load
 from targets.workbooks import write_progress_workbook
 
 
@@ -194,4 +195,78 @@ def baselines_template(request: HttpRequest) -> HttpResponse:
     _baseline_campaign(request)
     return import_template_response(
         request, title=_("目标任务基数"), columns=BASELINE_COLUMNS, what="baselines_template"
+    )
+
+
+# --- a prefecture's plan: the targets it sets its counties ----------------------------------------------------
+
+
+def _plan_region(request: HttpRequest, perm: str) -> Region:
+    """The region of an account above a county holding ``perm``: a county's own staff have no plan pages."""
+    user = request.user
+    if not (user.region_id and user.has_perm(perm)):
+        raise PermissionDenied
+    return user.region
+
+
+@login_required
+@require_GET
+def region_plans_page(request: HttpRequest) -> HttpResponse:
+    """The plans of the user's region (a prefecture's; a province's office sees its prefectures'), each with
+    the targets it sets."""
+    region = _plan_region(request, "campaigns.view_regionplan")
+    plans = list(RegionPlan.objects.for_user(request.user).select_related("region"))
+    lines = region_plan_lines(plans=plans)
+    context = {
+        "region": region,
+        "plans": [(plan, lines.get(plan.pk, [])) for plan in plans],
+        "may_upload": request.user.has_perm("campaigns.add_regionplan"),
+    }
+    return render(request, "targets/region_plans.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def region_plan_upload(request: HttpRequest) -> HttpResponse:
+    """Load a prefecture's plan from a file, whole or not at all; loading the same plan (year and name) again
+    replaces its targets. Every refused row is named on the form."""
+    region = _plan_region(request, "campaigns.add_regionplan")
+    form = RegionPlanUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        file = data["file"]
+        with tempfile.NamedTemporaryFile(suffix=Path(file.name).suffix.lower()) as handle:
+            for chunk in file.chunks():
+                handle.write(chunk)
+            handle.flush()
+            try:
+                loaded = region_plan_load(
+                    region=region,
+                    name=data["name"],
+                    year=data["year"],
+                    document_number=data["document_number"],
+                    start=data["start"],
+                    target_date=data["target_date"],
+                    path=handle.name,
+                    original_name=file.name,
+                    user=request.user,
+                )
+            except PlanError as error:
+                for message in error.shown():
+                    form.add_error(None, message)
+            else:
+                messages.success(request, loaded.message)
+                return redirect("region-plans")
+    templates = template_links([(_("市（州）目标任务"), reverse("region-plan-template"), PLAN_COLUMNS)])
+    context = {"region": region, "form": form, "import_templates": templates}
+    return render(request, "targets/region_plan_upload.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def region_plan_template(request: HttpRequest) -> HttpResponse:
+    """The plan's template: 县（市、区）, 指标, 目标值, 基数, 备注 and an example row."""
+    _plan_region(request, "campaigns.add_regionplan")
+    return import_template_response(
+        request, title=_("市（州）目标任务"), columns=PLAN_COLUMNS, what="region_plan_template"
     )

@@ -151,6 +151,10 @@ GET: dict[str, tuple[int, int, int, int, int]] = {
     "targets/baselines/": (200, 200, 403, 403, 302),
     "targets/baselines/upload/": (302, 302, 403, 403, 302),
     "targets/baselines/template.xlsx": (200, 200, 403, 403, 302),
+    # A prefecture's plan: only accounts above a county (tests/acceptance/test_scoping_prefectures.py).
+    "targets/plans/": (403, 403, 403, 403, 302),
+    "targets/plans/upload/": (403, 403, 403, 403, 302),
+    "targets/plans/template.xlsx": (403, 403, 403, 403, 302),
 }
 POST: dict[str, tuple[int, int, int, int, int]] = {
     "": (302, 302, 302, 302, 302),
@@ -236,6 +240,9 @@ POST: dict[str, tuple[int, int, int, int, int]] = {
     "targets/baselines/": (200, 200, 403, 403, 302),
     "targets/baselines/upload/": (400, 400, 403, 403, 302),
     "targets/baselines/template.xlsx": (405, 405, 405, 405, 302),
+    "targets/plans/": (405, 405, 405, 405, 302),
+    "targets/plans/upload/": (403, 403, 403, 403, 302),
+    "targets/plans/template.xlsx": (405, 405, 405, 405, 302),
 }
 
 

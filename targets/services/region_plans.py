@@ -45,6 +45,13 @@ class PlanError(ValueError):
         super().__init__("\n".join(errors))
         self.errors = errors
 
+    def shown(self, limit: int = 50) -> list[str]:
+        """The first ``limit`` errors, and how many more there are (a page or a terminal shows no more)."""
+        shown = self.errors[:limit]
+        if len(self.errors) > limit:
+            shown.append(_("……另有 %(n)s 处错误") % {"n": len(self.errors) - limit})
+        return shown
+
 
 @dataclass(frozen=True)
 class PlanLoaded:
@@ -52,6 +59,15 @@ class PlanLoaded:
     created: bool
     targets: int
     counties: int
+
+    @property
+    def message(self) -> str:
+        return _("已%(how)s专项行动方案“%(plan)s”：目标任务 %(targets)s 项，涉及县(市、区) %(counties)s 个") % {
+            "how": _("新建") if self.created else _("更新"),
+            "plan": self.plan,
+            "targets": self.targets,
+            "counties": self.counties,
+        }
 
 
 def _value(raw: object, indicator: Indicator, label: str) -> Decimal:

@@ -93,6 +93,9 @@ def test_the_prefectures_admin_reaches_its_own_upload(login, tree: Tree) -> None
         "batches/regions/<int:pk>/rejected.xlsx",
         "batches/regions/upload/",
         "batches/regions/template/<str:kind>.xlsx",
+        "targets/plans/",
+        "targets/plans/upload/",
+        "targets/plans/template.xlsx",
     ):
         assert client.get(_url(tree.world, route, tree.world.fenglu)).status_code == 200, route
 

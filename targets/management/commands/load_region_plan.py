@@ -12,8 +12,6 @@ from django.utils.translation import gettext as _
 from campaigns.models import Region
 from targets.services.region_plans import PlanError, region_plan_load
 
-SHOWN_ERRORS = 50
-
 
 def _date(value: str) -> datetime.date:
     try:
@@ -52,16 +50,5 @@ class Command(BaseCommand):
                 path=options["path"],
             )
         except PlanError as error:
-            shown = error.errors[:SHOWN_ERRORS]
-            if len(error.errors) > SHOWN_ERRORS:
-                shown.append(_("……另有 %(n)s 处错误") % {"n": len(error.errors) - SHOWN_ERRORS})
-            raise CommandError(_("专项行动方案未载入：") + "\n" + "\n".join(shown)) from error
-        self.stdout.write(
-            _("已%(how)s专项行动方案“%(plan)s”：目标任务 %(targets)s 项，涉及县(市、区) %(counties)s 个")
-            % {
-                "how": _("新建") if loaded.created else _("更新"),
-                "plan": loaded.plan,
-                "targets": loaded.targets,
-                "counties": loaded.counties,
-            }
-        )
+            raise CommandError(_("专项行动方案未载入：") + "\n" + "\n".join(error.shown())) from error
+        self.stdout.write(loaded.message)
