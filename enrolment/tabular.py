@@ -10,16 +10,18 @@ importer, which knows, for instance, that a number in an ID column must be refus
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import math
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Self, TextIO, TypeAlias
+from typing import IO, Protocol, Self, TextIO, TypeAlias
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -116,6 +118,26 @@ _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and also password-protected .xlsx
 
 _RawRows: TypeAlias = Iterator[tuple[int, tuple[CellValue, ...]]]
+
+
+class Upload(Protocol):
+    """What a received file offers (Django's ``UploadedFile``): its name and its bytes in chunks."""
+
+    name: str
+
+    def chunks(self) -> Iterator[bytes]: ...
+
+
+@contextlib.contextmanager
+def upload_on_disk(upload: Upload, *, default_suffix: str = "") -> Iterator[Path]:
+    """A received file as a temporary file with its own suffix (the readers go by it), for the ``with`` block
+    only: it may hold personal data, so nothing of it stays behind."""
+    suffix = Path(upload.name).suffix.lower() or default_suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        yield Path(handle.name)
 
 
 def open_table(path: str | Path, columns: Sequence[Column], *, original_name: str | None = None) -> Table:

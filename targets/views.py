@@ -4,8 +4,6 @@ baselines page of the office and admins."""
 from __future__ import annotations
 
 import datetime
-import tempfile
-from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +21,7 @@ from campaigns.api import ApiError, api_view, campaign_param, date_param, json_r
 from campaigns.models import Campaign, Region, RegionPlan
 from campaigns.selectors import campaign_for
 from campaigns.xlsx import XLSX_CONTENT_TYPE
-from enrolment.tabular import FileProblem
+from enrolment.tabular import FileProblem, upload_on_disk
 from enrolment.views.uploads import import_template_response, template_links
 from targets.charts import completion_bars
 from targets.forms import BaselineGridForm, BaselineUploadForm, RegionPlanUploadForm
@@ -154,13 +152,10 @@ def baselines_upload(request: HttpRequest) -> HttpResponse:
     upload = BaselineUploadForm(request.POST, request.FILES)
     if upload.is_valid():
         file = upload.cleaned_data["file"]
-        with tempfile.NamedTemporaryFile(suffix=Path(file.name).suffix.lower()) as handle:
-            for chunk in file.chunks():
-                handle.write(chunk)
-            handle.flush()
+        with upload_on_disk(file) as path:
             try:
                 outcome = baselines_import(
-                    campaign=campaign, path=handle.name, original_name=file.name, uploaded_by=request.user
+                    campaign=campaign, path=path, original_name=file.name, uploaded_by=request.user
                 )
             except FileProblem as problem:
                 upload.add_error("file", problem.message)
@@ -235,10 +230,7 @@ def region_plan_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         file = data["file"]
-        with tempfile.NamedTemporaryFile(suffix=Path(file.name).suffix.lower()) as handle:
-            for chunk in file.chunks():
-                handle.write(chunk)
-            handle.flush()
+        with upload_on_disk(file) as path:
             try:
                 loaded = region_plan_load(
                     region=region,
@@ -247,7 +239,7 @@ def region_plan_upload(request: HttpRequest) -> HttpResponse:
                     document_number=data["document_number"],
                     start=data["start"],
                     target_date=data["target_date"],
-                    path=handle.name,
+                    path=path,
                     original_name=file.name,
                     user=request.user,
                 )

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from enrolment.models import ListKind
 from enrolment.services.pushlist_import import columns_for
 from enrolment.services.pushlist_split import split_columns
 from enrolment.spreadsheet_guard import check_size
-from enrolment.tabular import Column, FileProblem, open_table
+from enrolment.tabular import Column, FileProblem, open_table, upload_on_disk
 
 ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
@@ -64,12 +63,9 @@ def check_upload_header(form: forms.Form, upload: UploadedFile, columns: Sequenc
     except FileProblem as problem:
         form.add_error("file", problem.message)
         return
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-        handle.flush()
+    with upload_on_disk(upload) as path:
         try:
-            open_table(handle.name, columns, original_name=upload.name).close()
+            open_table(path, columns, original_name=upload.name).close()
         except FileProblem as problem:
             form.add_error("file", problem.message)
     upload.seek(0)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import tempfile
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -17,7 +15,7 @@ from campaigns.files import private_tmp_prune
 from campaigns.models import User
 from enrolment.models import EntrySheetUpload
 from enrolment.services.entries import CHANGE_PERMISSION, ChangePlan, entries_status_change_bulk
-from enrolment.tabular import FileProblem
+from enrolment.tabular import FileProblem, upload_on_disk
 from enrolment.workbooks import change_requests, read_queue_workbook
 
 
@@ -28,14 +26,9 @@ def entry_sheet_upload(*, user: User, file: UploadedFile) -> EntrySheetUpload:
     """
     if not user.has_perm(CHANGE_PERMISSION):
         raise PermissionDenied(_("您没有修改推送清单条目的权限"))
-    suffix = Path(file.name).suffix.lower() or ".xlsx"
-    # The workbook holds personal data: it lives only in a temporary file while it is read.
-    with tempfile.NamedTemporaryFile(suffix=suffix) as temporary:
-        for chunk in file.chunks():
-            temporary.write(chunk)
-        temporary.flush()
+    with upload_on_disk(file, default_suffix=".xlsx") as path:
         try:
-            rows, problems = read_queue_workbook(Path(temporary.name), original_name=file.name)
+            rows, problems = read_queue_workbook(path, original_name=file.name)
         except FileProblem as problem:
             raise ValidationError(problem.message) from None
     if not rows and not problems:

@@ -487,3 +487,16 @@ def test_required_columns_spread_over_a_two_row_header_are_found(tmp_path: Path)
     header_row, rows = read_all(tmp_path / "list.xlsx", (*COLUMNS[:2], Column("town", ("乡镇",), required=True)))
     assert header_row == 2
     assert [(row.number, row.values["name"], row.values["town"]) for row in rows] == [(3, "张三", "凤麓")]
+
+
+def test_an_upload_is_on_disk_with_its_suffix_only_inside_the_block() -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from enrolment.tabular import upload_on_disk
+
+    upload = SimpleUploadedFile("名单.CSV", "姓名\n张三\n".encode())
+    with upload_on_disk(upload) as path:
+        assert path.suffix == ".csv" and path.read_text(encoding="utf-8") == "姓名\n张三\n"
+    assert not path.exists()
+    with upload_on_disk(SimpleUploadedFile("没有后缀", b"x"), default_suffix=".xlsx") as path:
+        assert path.suffix == ".xlsx"
