@@ -25,7 +25,7 @@ from enrolment.models import (
     PushEntry,
     ReferenceKind,
 )
-from enrolment.selectors import capped_count, entry_counts, filter_choices
+from enrolment.selectors import capped_count, entry_count_parts, entry_counts, filter_choices
 
 # The filters the entry counters are keyed on; any other narrows the list past what they can answer.
 _COUNTED_FILTERS = frozenset({"kind", "status", "town"})
@@ -95,11 +95,8 @@ class EntryFilter(django_filters.FilterSet):
             queryset = self.filter_town(queryset, "town", town)
         return queryset
 
-    def counter_total(self) -> int | None:
-        """How many entries the filters select, from the entry counters, when only kind, status and town narrow
-        the list (the counters' key); None when another filter does."""
-        if self.form.errors:
-            return 0
+    def _counted(self) -> dict[str, object] | None:
+        """The counters' filters (kind, status, town ids) when only those narrow the list, else None."""
         data = self.form.cleaned_data
         active = {name for name, value in data.items() if normalize_text(value or "")}
         town = data.get("town") or (self.data or {}).get("town") or ""
@@ -108,8 +105,24 @@ class EntryFilter(django_filters.FilterSet):
         if active - _COUNTED_FILTERS:
             return None
         town_ids = self._town_ids(town) if "town" in active else None
-        counts = entry_counts(self.user, kind=data.get("kind"), status=data.get("status"), town_ids=town_ids)
-        return sum(counts.values())
+        return {"kind": data.get("kind"), "status": data.get("status"), "town_ids": town_ids}
+
+    def counter_total(self) -> int | None:
+        """How many entries the filters select, from the entry counters, when only kind, status and town narrow
+        the list (the counters' key); None when another filter does."""
+        if self.form.errors:
+            return 0
+        counted = self._counted()
+        return None if counted is None else sum(entry_counts(self.user, **counted).values())
+
+    def counted_parts(self) -> list[tuple[int, str, int]] | None:
+        """(town, status, entries) of the pairs holding the entries the filters select, from the entry counters,
+        when only kind, status and town narrow the list; None when another filter does (`entries_page` merges
+        them)."""
+        if self.form.errors:
+            return []
+        counted = self._counted()
+        return None if counted is None else entry_count_parts(self.user, **counted)
 
     def total(self) -> tuple[int, bool]:
         """(how many entries the filters select, whether that is exact): from the counters where they can

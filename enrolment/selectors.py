@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value
 from django.utils.translation import gettext_lazy
 
@@ -127,6 +128,57 @@ def entry_counts(
     if town_ids is not None:
         counts = counts.filter(town_id__in=town_ids)
     return dict(counts.order_by().values("status").annotate(n=Sum("entries")).values_list("status", "n"))
+
+
+def entry_count_parts(
+    user: User, *, kind: str | None = None, status: str | None = None, town_ids: list[int] | None = None
+) -> list[tuple[int, str, int]]:
+    """(town, status, entries) for each pair holding entries the user may see, from the counters, in town and
+    status order."""
+    counts = EntryCount.objects.for_user(user)
+    if kind:
+        counts = counts.filter(kind=kind)
+    if status:
+        counts = counts.filter(status=status)
+    if town_ids is not None:
+        counts = counts.filter(town_id__in=town_ids)
+    rows = counts.order_by("town_id", "status").values("town_id", "status").annotate(n=Sum("entries"))
+    return [(row["town_id"], row["status"], row["n"]) for row in rows if row["n"]]
+
+
+# Beyond this many (town, status) pairs (a prefecture's or a province's office, unfiltered) one merge would
+# cost more to plan than a walk of the id order: the page is read in one query instead.
+MERGED_PARTS = 120
+
+
+def entries_page(
+    queryset: QuerySet[PushEntry], *, parts: list[tuple[int, str, int]] | None, start: int, stop: int
+) -> list[PushEntry]:
+    """Rows ``start:stop`` of ``queryset`` in id order, each page read within its own towns' entries.
+
+    Ordered by id across several towns, one query would walk the whole table's id order and keep its towns'
+    rows: as far as the table is long (every county's entries interleave in id order). Given ``parts``, the
+    (town, status) pairs that hold the selected entries (`EntryFilter.counted_parts`, from the counters),
+    each pair's first ``stop`` ids are read from its own range of the (town, status, id) index and the
+    database merges the ordered ranges (a Merge Append on PostgreSQL), so a page reads at most ``stop`` index
+    entries a pair; the page's rows are then read by id, through the same scoped ``queryset``. Without parts,
+    with too many, or on a database that cannot order the branches of a UNION (SQLite), one sliced query.
+    """
+    if parts is not None and not parts:
+        return []
+    ordered = queryset.order_by("id")
+    can_merge = connections[queryset.db].features.supports_slicing_ordering_in_compound
+    if parts is None or len(parts) > MERGED_PARTS or not can_merge:
+        return list(ordered[start:stop])
+    if len(parts) == 1:
+        ((town_id, status, _entries),) = parts
+        return list(ordered.filter(town_id=town_id, status=status)[start:stop])
+    branches = [
+        ordered.filter(town_id=town_id, status=status).values_list("id", flat=True)[:stop]
+        for town_id, status, _entries in parts
+    ]
+    ids = list(branches[0].union(*branches[1:], all=True).order_by("id")[start:stop])
+    return list(ordered.filter(pk__in=ids)) if ids else []
 
 
 def queue_funnel(user: User) -> Funnel:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 
 import django_tables2 as tables
+from django.template import Context
+from django.template.base import render_value_in_context
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tables2.columns.base import LinkTransform
@@ -15,6 +18,9 @@ from django_tables2.utils import Accessor, signature
 from enrolment.models import PushEntry
 from enrolment.selectors import is_person, is_system_matched, shown_key, shown_phone, suggestion_badge, suggestion_kinds
 from enrolment.templatetags.entry_status import entry_status_badge
+
+# A value no id takes, reversed into a URL once per page and replaced by each row's id.
+_STAND_IN = "987654321987654321"
 
 
 class EntryTable(tables.Table):
@@ -95,6 +101,20 @@ class EntryTable(tables.Table):
             for row in self.paginated_rows
         ]
 
+    def page_rows(self) -> SafeString:
+        """The page's rows as HTML: each of `page_cells` written as the template writes a value, joined at once
+        (a template loop would resolve and escape every cell through its variable machinery)."""
+        context = Context()
+        # Safe: each cell is escaped as a template escapes a value; the attributes come escaped by AttributeDict.
+        return mark_safe(
+            "\n".join(
+                f"<tr {row_attrs}>"
+                + "".join(f"<td {attrs}>{render_value_in_context(cell, context)}</td>" for attrs, cell in cells)
+                + "</tr>"
+                for row_attrs, cells in self.page_cells()
+            )
+        )
+
     def _cell_maker(self, bound_column: tables.columns.BoundColumn) -> Callable[[BoundRow], object]:
         column = bound_column.column
         # A CheckBoxColumn renders from (value, bound_column, record) alone, like a plain Column.
@@ -103,16 +123,20 @@ class EntryTable(tables.Table):
         render = bound_column.render
         wanted, takes_any = signature(render)
         accessor = Accessor(bound_column.accessor)
-        display: str | None = None
+        # A choice's label, translated once per page (a model's get_FOO_display hashes every lazy label of the
+        # field's choices on each call, translating each of them again).
+        labels: dict[object, str] | None = None
         if "__" not in accessor and "." not in accessor:
             field = next((f for f in PushEntry._meta.concrete_fields if f.name == accessor), None)
             if field is not None and field.choices:
-                display = f"get_{accessor}_display"
+                labels = self._labels(field.name)
         link, default, empty = self._link_maker(bound_column.link), bound_column.default, column.empty_values
 
         def make(row: BoundRow) -> object:
             record = row.record
-            value = getattr(record, display)() if display else accessor.resolve(record, quiet=True)
+            value = accessor.resolve(record, quiet=True)
+            if labels is not None:
+                value = labels.get(value, value)
             if value in empty:
                 return default
             given = {"value": value, "record": record, "column": column, "bound_column": bound_column}
@@ -121,6 +145,14 @@ class EntryTable(tables.Table):
             return link(content, **given) if link else content
 
         return make
+
+    def _labels(self, field_name: str) -> dict[object, str]:
+        """The field's choices' labels in the request's language, worked out once per table."""
+        found = self.__dict__.setdefault("_choice_labels", {})
+        if field_name not in found:
+            field = PushEntry._meta.get_field(field_name)
+            found[field_name] = {value: str(label) for value, label in field.flatchoices}
+        return found[field_name]
 
     @staticmethod
     def _link_maker(link: object) -> Callable[..., object] | None:
@@ -136,13 +168,12 @@ class EntryTable(tables.Table):
         ((name, accessor),) = kwargs.items()
         if not isinstance(accessor, Accessor):
             return link
-        stand_in = "987654321987654321"
-        template = reverse(args["viewname"], kwargs={name: stand_in})
-        if template.count(stand_in) != 1:
+        template = reverse(args["viewname"], kwargs={name: _STAND_IN})
+        if template.count(_STAND_IN) != 1:
             return link
 
         def make(content: object, *, record: object, **_kwargs: object) -> SafeString:
-            href = template.replace(stand_in, str(accessor.resolve(record)))
+            href = template.replace(_STAND_IN, str(accessor.resolve(record)))
             return format_html('<a href="{}">{}</a>', href, content)
 
         return make
@@ -160,14 +191,22 @@ class EntryTable(tables.Table):
             '<button type="submit" class="btn btn-link btn-sm p-0 align-baseline" data-testid="reveal">'
             "{}</button></form>",
             shown,
-            reverse("entry-reveal", args=[record.pk]),
-            _("查看失败，请重试"),
+            self._reveal_url.replace(_STAND_IN, str(record.pk)),
+            self._reveal_texts[0],
             self.csrf_token,
-            _("查看完整信息"),
+            self._reveal_texts[1],
         )
 
+    @cached_property
+    def _reveal_url(self) -> str:
+        return reverse("entry-reveal", args=[_STAND_IN])
+
+    @cached_property
+    def _reveal_texts(self) -> tuple[str, str]:
+        return _("查看失败，请重试"), _("查看完整信息")
+
     def render_status(self, record: PushEntry) -> str:
-        badge = entry_status_badge(record.status, record.get_status_display())
+        badge = entry_status_badge(record.status, self._labels("status").get(record.status, record.status))
         if is_system_matched(record):
             badge = format_html(
                 '{} <span class="small text-muted" data-testid="system-matched">{}</span>', badge, _("系统比对")

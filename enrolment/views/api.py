@@ -22,7 +22,14 @@ from campaigns.params import int_param, page_param
 from campaigns.search_tokens import search_redirect_query
 from enrolment.filters import EntryFilter
 from enrolment.models import ListKind, PushEntry
-from enrolment.selectors import entries_for, entry_detail_json, entry_in_scope, entry_json, with_suggestions
+from enrolment.selectors import (
+    entries_for,
+    entries_page,
+    entry_detail_json,
+    entry_in_scope,
+    entry_json,
+    with_suggestions,
+)
 from enrolment.views.entries import VIEW_PERMISSION
 
 PAGE_SIZE = 50
@@ -69,9 +76,11 @@ def api_entry_list(request: HttpRequest) -> JsonResponse:
         queryset, start = queryset.filter(pk__gt=after), 0
     else:
         start = (page - 1) * PAGE_SIZE
-    # From the entry counters when the filters allow it (kind, status, town), else counted up to a cap.
-    count, exact = filterset.total()
-    entries = list(with_suggestions(queryset)[start : start + PAGE_SIZE + 1])
+    # From the entry counters when the filters allow it (kind, status, town), else counted up to a cap; the
+    # page read within the counters' (town, status) pairs then.
+    parts = filterset.counted_parts()
+    count, exact = (sum(entries for _town, _status, entries in parts), True) if parts is not None else filterset.total()
+    entries = entries_page(with_suggestions(queryset), parts=parts, start=start, stop=start + PAGE_SIZE + 1)
     more, entries = len(entries) > PAGE_SIZE, entries[:PAGE_SIZE]
     next_url = None
     if more:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2.rows import BoundRows
 
 from audit.http import no_store, personal_file_response
 from audit.services import Action, audit_record
@@ -28,6 +30,7 @@ from enrolment.forms.entries import EntryBulkStatusForm, EntrySheetUploadForm, E
 from enrolment.models import EntrySheetUpload, PushEntry, ReferenceKind
 from enrolment.selectors import (
     entries_for,
+    entries_page,
     entry_history,
     entry_in_scope,
     entry_suggestions,
@@ -68,20 +71,44 @@ def _queue_params(request: HttpRequest) -> QueryDict:
 
 
 class CountedPaginator(Paginator):
-    """A paginator told its total when the caller already has it (the entry counters), else counting once."""
+    """A paginator told its total when the caller already has it (the entry counters), else counting once; and
+    given ``fetch(start, stop)``, reading a page's records through it (`entries_page`) rather than by slicing."""
 
-    def __init__(self, object_list: object, per_page: int, *, count: int | None = None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        object_list: object,
+        per_page: int,
+        *,
+        count: int | None = None,
+        fetch: Callable[[int, int], list] | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(object_list, per_page, **kwargs)
         if count is not None:
             self.__dict__["count"] = count  # Paginator.count is a cached_property
+        self.fetch = fetch
+
+    def page(self, number: object) -> Page:
+        if self.fetch is None:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list  # django-tables2's rows: the page's records go in their place
+        return self._get_page(BoundRows(self.fetch(bottom, top), table=rows.table), number, self)
 
 
-def _paginate(table: EntryTable, request: HttpRequest, *, count: int | None) -> None:
+def _paginate(
+    table: EntryTable, request: HttpRequest, *, count: int | None, fetch: Callable[[int, int], list] | None
+) -> None:
     per_page = page_size_param(request.GET, default=PAGE_SIZE)
+    options = {"paginator_class": CountedPaginator, "per_page": per_page, "count": count, "fetch": fetch}
     try:
-        table.paginate(paginator_class=CountedPaginator, per_page=per_page, page=page_param(request.GET), count=count)
+        table.paginate(page=page_param(request.GET), **options)
     except EmptyPage:
-        table.paginate(paginator_class=CountedPaginator, per_page=per_page, page=1, count=count)
+        table.paginate(page=1, **options)
 
 
 def _bulk_kind(request: HttpRequest) -> str:
@@ -104,15 +131,24 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     can_change = user.has_perm(CHANGE_PERMISSION)
     filterset = EntryFilter(_queue_params(request), queryset=entries_for(user), user=user)
     funnel = queue_funnel(user)
+    queryset = with_suggestions(filterset.qs)
+    parts = filterset.counted_parts()
     table = EntryTable(
-        with_suggestions(filterset.qs),
+        queryset,
         unmasked=unmasked,
         can_reveal=user.may_reveal_personal_data and not unmasked,
         csrf_token=get_token(request),
         exclude=() if can_change else ("select",),
     )
-    # The total from the entry counters when only kind, status and town narrow the list, else counted once.
-    _paginate(table, request, count=filterset.counter_total())
+    # The total from the entry counters when only kind, status and town narrow the list (else counted once),
+    # and the page read within the counters' (town, status) pairs.
+    count = None if parts is None else sum(entries for _town, _status, entries in parts)
+    _paginate(
+        table,
+        request,
+        count=count,
+        fetch=lambda start, stop: entries_page(queryset, parts=parts, start=start, stop=stop),
+    )
     rows = list(table.page.object_list) if table.paginator else []
     if unmasked and rows:
         audit_record(
