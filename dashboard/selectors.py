@@ -8,10 +8,16 @@ period and the push-list work, never recomputing a figure of its own.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from django.core.cache import cache
+from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, Phase, Region, Town, User
@@ -21,7 +27,17 @@ from reporting.selectors import UnitStatus, period_statuses, reporting_units, un
 from targets.assessment import LAGGING, NOT_ASSESSED
 from targets.charts import LineChart, Timeline, phase_timeline, trend_chart
 from targets.models import Indicator
-from targets.selectors import PushWork, campaign_progress, counties_progress, progress_trend, push_work
+from targets.selectors import (
+    PushWork,
+    campaign_progress,
+    counties_progress,
+    figures_tokens,
+    plans_digest,
+    progress_trend,
+    push_work,
+)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -111,6 +127,8 @@ class Dashboard:
     work: PushWork
     todo: Todo
     resolved: list[Resolved] = field(default_factory=list)
+    # The cache key of the figures shown (`figures_key`): the page's fragments made of them are cached by it.
+    figures_key: str = ""
 
     @property
     def time_progress(self) -> float:
@@ -182,16 +200,59 @@ def _reports(campaign: Campaign, as_of: datetime.date, now: datetime.datetime, u
     )
 
 
-def dashboard(*, campaign: Campaign, as_of: datetime.date, now: datetime.datetime | None = None) -> Dashboard:
-    """Everything the dashboard shows for ``as_of`` in nine queries whatever the data: the snapshots of the date
-    and of the month ends, the indicators, the towns and departments, the phases, two periods' reports, the
-    push-list tallies."""
-    now = now or timezone.now()
+# A board's figures are cached under the token of the stored figures they come from (`figures_tokens`: every
+# recompute makes a new one) with whatever else they are made of (the campaign, its towns, the plans), so a
+# board is never served older than its figures. The timeout only bounds how long a renamed indicator keeps
+# its old name on a board.
+FIGURES_SECONDS = 3600
+
+
+def figures_key(*parts: object) -> str:
+    """The cache key of a board's figures made of ``parts`` (in the active language)."""
+    return "dashboard:" + hashlib.sha256(repr((get_language(), *parts)).encode()).hexdigest()
+
+
+def _cached(key: str, build: Callable[[], T]) -> T:
+    found = cache.get(key)
+    if found is None:
+        found = build()
+        cache.set(key, found, FIGURES_SECONDS)
+    return found
+
+
+def _fields(instance: models.Model) -> tuple:
+    return tuple(getattr(instance, f.attname) for f in instance._meta.concrete_fields)
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """What a county's board shows from its stored figures (snapshots and tallies)."""
+
+    progress: dict[str, object]
+    city: list[Cell]
+    matrix: list[MatrixRow]
+    trends: list[LineChart]
+    work: PushWork
+
+
+def _figures(campaign: Campaign, as_of: datetime.date, towns: list[Town]) -> _Figures:
     progress = campaign_progress(campaign=campaign, as_of=as_of)
+    city, matrix = _matrix(progress, towns)
+    return _Figures(progress, city, matrix, _trends(campaign, as_of, progress, towns), push_work(campaign=campaign))
+
+
+def dashboard(*, campaign: Campaign, as_of: datetime.date, now: datetime.datetime | None = None) -> Dashboard:
+    """Everything the dashboard shows for ``as_of`` in a fixed number of queries whatever the data: the
+    figures' token, the towns and departments, the phases, two periods' reports, what resolved entries; and,
+    unless cached under the token, the snapshots of the date and of the month ends and the push-list tallies."""
+    now = now or timezone.now()
+    token = figures_tokens(campaign_ids=[campaign.pk]).get(campaign.pk, "")
     units = reporting_units(campaign)
     towns = [unit for unit in units if isinstance(unit, Town)]
+    key = figures_key("county", _fields(campaign), as_of, token, [_fields(town) for town in towns])
+    figures = _cached(key, lambda: _figures(campaign, as_of, towns))
+    progress, city, matrix = figures.progress, figures.city, figures.matrix
     phases = list(campaign.phases.all())
-    city, matrix = _matrix(progress, towns)
     reports = _reports(campaign, as_of, now, units)
     todo = Todo(
         missing_baselines=[
@@ -212,11 +273,12 @@ def dashboard(*, campaign: Campaign, as_of: datetime.date, now: datetime.datetim
         indicators=progress["indicators"],
         city=city,
         matrix=matrix,
-        trends=_trends(campaign, as_of, progress, towns),
+        trends=figures.trends,
         reports=reports,
-        work=push_work(campaign=campaign),
+        work=figures.work,
         todo=todo,
         resolved=entries_resolved_by_source(campaign=campaign),
+        figures_key=key,
     )
 
 
@@ -331,6 +393,8 @@ class RegionBoard:
     total: list[Cell] = field(default_factory=list)
     # The prefecture's plan the counties are judged against (its name, document number, time progress).
     plan: dict[str, object] | None = None
+    # The cache key of the figures shown (`figures_key`).
+    figures_key: str = ""
 
 
 def county_campaigns(*, user: User, on: datetime.date) -> list[Campaign]:
@@ -346,7 +410,25 @@ def county_campaigns(*, user: User, on: datetime.date) -> list[Campaign]:
 
 def region_board(*, region: Region, campaigns: list[Campaign], as_of: datetime.date) -> RegionBoard:
     """The counties × indicators matrix of a region's office (`targets.selectors.counties_progress`), best
-    composite first, counties without one after in code order, and the region's total line."""
+    composite first, counties without one after in code order, and the region's total line.
+
+    Cached under the counties' figures tokens, the plans' digest and the campaigns and places it is made of
+    (three queries when cached)."""
+    tokens = figures_tokens(campaign_ids=[campaign.pk for campaign in campaigns])
+    places = [
+        (
+            _fields(campaign),
+            _fields(campaign.county),
+            campaign.county.region and _fields(campaign.county.region),
+            tokens.get(campaign.pk, ""),
+        )
+        for campaign in campaigns
+    ]
+    key = figures_key("region", _fields(region), as_of, plans_digest(region=region), places)
+    return _cached(key, lambda: _region_board(region, campaigns, as_of, key))
+
+
+def _region_board(region: Region, campaigns: list[Campaign], as_of: datetime.date, key: str) -> RegionBoard:
     progress = counties_progress(campaigns=campaigns, as_of=as_of, region=region)
     indicators = progress["indicators"]
     per_county: dict[int, dict[str, dict[str, object]]] = defaultdict(dict)
@@ -371,5 +453,11 @@ def region_board(*, region: Region, campaigns: list[Campaign], as_of: datetime.d
     )
     total = [Cell(item["code"], item["kind"], item["total"]) for item in indicators]
     return RegionBoard(
-        region=region, as_of=as_of, indicators=indicators, matrix=matrix, total=total, plan=progress["plan"]
+        region=region,
+        as_of=as_of,
+        indicators=indicators,
+        matrix=matrix,
+        total=total,
+        plan=progress["plan"],
+        figures_key=key,
     )

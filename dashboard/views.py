@@ -18,7 +18,14 @@ from audit.services import Action
 from campaigns.models import Campaign, Region, Town
 from campaigns.selectors import campaign_for
 from campaigns.xlsx import XLSX_CONTENT_TYPE
-from dashboard.selectors import RegionBoard, county_campaigns, dashboard, region_board, town_detail
+from dashboard.selectors import (
+    FIGURES_SECONDS,
+    RegionBoard,
+    county_campaigns,
+    dashboard,
+    region_board,
+    town_detail,
+)
 from dashboard.tables import CountyMatrixTable, MatrixTable
 from dashboard.workbooks import write_dashboard_workbook, write_region_workbook
 
@@ -80,7 +87,7 @@ def _region_page(request: HttpRequest) -> HttpResponse:
         board.matrix, board.indicators, as_of=board.as_of, city=board.total, city_label=_total_label(region)
     )
     RequestConfig(request, paginate=False).configure(table)
-    context.update({"as_of": board.as_of, "board": board, "table": table})
+    context.update({"as_of": board.as_of, "board": board, "table": table, "figures_seconds": FIGURES_SECONDS})
     return render(request, "dashboard/region.html", context)
 
 
@@ -129,6 +136,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "table": table,
         "printed_at": timezone.now(),
         "report_groups": [("town", _("镇(街道)")), ("department", _("市直部门"))],
+        "figures_seconds": FIGURES_SECONDS,
     }
     return render(request, "dashboard/dashboard.html", context)
 

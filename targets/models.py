@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -233,6 +235,10 @@ class ProgressStateQuerySet(CountyScopedQuerySet):
     county_field = "campaign__county"
 
 
+def new_figures_token() -> str:
+    return uuid.uuid4().hex
+
+
 class ProgressState(models.Model):
     """The recompute bookkeeping of one campaign: coalesces requests and keeps two recomputes apart.
 
@@ -258,6 +264,9 @@ class ProgressState(models.Model):
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     runs = models.PositiveIntegerField(_("完成次数"), default=0)
     last_error = models.TextField(_("最近错误"), blank=True)
+    # Replaced in the transaction that writes the campaign's stored figures (snapshots, tallies): the
+    # dashboards' caches are keyed by it, so a page never outlives the figures it was made from.
+    figures = models.CharField(_("数字版本"), max_length=32, default=new_figures_token, editable=False)
 
     objects = ProgressStateQuerySet.as_manager()
 

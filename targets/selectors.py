@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,7 +18,7 @@ from campaigns.dates import month_end
 from campaigns.models import Campaign, Region, RegionPlan, Town, Village
 from enrolment.models import ListKind
 from targets.assessment import NOT_ASSESSED, competition_ranks, composite, judged_baseline, tone_of, uses_baseline
-from targets.models import CountyTarget, Indicator, ProgressSnapshot, Target, WorkTally
+from targets.models import CountyTarget, Indicator, ProgressSnapshot, ProgressState, Target, WorkTally
 from targets.services import progress_recompute, time_progress
 from targets.services.progress import snapshot_rebased
 
@@ -66,6 +68,29 @@ def _place_document(snapshot: ProgressSnapshot) -> dict[str, object]:
         # Only where the target can be assessed: without a baseline the forecast level means nothing.
         "will_miss": snapshot.forecast < target if assessed and snapshot.forecast is not None else None,
     }
+
+
+def figures_tokens(*, campaign_ids: Iterable[int]) -> dict[int, str]:
+    """Campaign id → the token of its stored figures (`ProgressState.figures`: replaced with every write of its
+    snapshots or tallies), "" for a campaign never computed; one query. Read before the figures themselves, so
+    what is cached under a token is never older than the token."""
+    return dict(ProgressState.objects.filter(campaign_id__in=list(campaign_ids)).values_list("campaign_id", "figures"))
+
+
+def plans_digest(*, region: Region) -> str:
+    """A digest of every prefecture plan a region's board may judge by (the region's own and those above and
+    below it) and of their targets: it changes with any edit of them (two queries)."""
+    codes = [code for code in region.path.split("/") if code]
+    plans = RegionPlan.objects.filter(Q(region__path__startswith=region.path) | Q(region__code__in=codes))
+    rows = [
+        list(plans.order_by("pk").values_list(*(f.attname for f in RegionPlan._meta.concrete_fields))),
+        list(
+            CountyTarget.objects.filter(plan__in=plans)
+            .order_by("pk")
+            .values_list(*(f.attname for f in CountyTarget._meta.concrete_fields))
+        ),
+    ]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
 def progress_snapshots(*, campaign: Campaign, as_of: datetime.date) -> list[ProgressSnapshot]:

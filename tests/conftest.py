@@ -11,6 +11,16 @@ from campaigns.models import Campaign, Department, Role, Town, User
 from tests.factories import TEST_PASSWORD, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with an empty cache: its database is rolled back, so what an earlier test cached under
+    the same keys (the same fixture rows) would not be its data."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def chengjiang(db: None) -> Campaign:
     """The 2021 Chengjiang campaign exactly as the shipped fixture holds it."""

@@ -26,7 +26,7 @@ from campaigns.dates import month_end
 from campaigns.models import Campaign, Region, Town
 from enrolment.models import ConstructionProject, EnrolmentRecord, Insurance, PneumoconiosisRoster, PushEntry
 from targets.assessment import Standing, competition_ranks, composite, judged_baseline, measure_for
-from targets.models import Indicator, ProgressSnapshot, ProgressState, Target, WorkTally
+from targets.models import Indicator, ProgressSnapshot, ProgressState, Target, WorkTally, new_figures_token
 
 logger = logging.getLogger(__name__)
 
@@ -427,6 +427,13 @@ def _state_for(campaign: Campaign) -> ProgressState:
     return state
 
 
+def _figures_changed(campaign: Campaign) -> None:
+    """A new token for the campaign's stored figures, in the transaction that writes them (a new state row
+    starts with one of its own)."""
+    if not ProgressState.objects.filter(campaign=campaign).update(figures=new_figures_token()):
+        _state_for(campaign)
+
+
 @transaction.atomic
 def progress_recompute(*, campaign: Campaign, as_of: datetime.date | Iterable[datetime.date]) -> list[ProgressSnapshot]:
     """Compute and store the snapshots of one date (or several) for every target of the campaign.
@@ -441,6 +448,7 @@ def progress_recompute(*, campaign: Campaign, as_of: datetime.date | Iterable[da
     snapshots = progress_compute(campaign=campaign, dates=dates)
     ProgressSnapshot.objects.filter(campaign=campaign, as_of__in=dates).delete()
     ProgressSnapshot.objects.bulk_create(snapshots, batch_size=1000)
+    _figures_changed(campaign)
     return snapshots
 
 
@@ -487,8 +495,10 @@ def work_tally_refresh(*, campaign: Campaign) -> int:
         )
         for town_id, village_id, kind, status, n in counts
     ]
-    WorkTally.objects.filter(campaign=campaign).delete()
-    WorkTally.objects.bulk_create(tallies, batch_size=1000)
+    with transaction.atomic():
+        WorkTally.objects.filter(campaign=campaign).delete()
+        WorkTally.objects.bulk_create(tallies, batch_size=1000)
+        _figures_changed(campaign)
     return len(tallies)
 
 

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 import openpyxl
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -267,6 +268,7 @@ def test_the_workbook_holds_the_figures_formatted_and_no_formula(login, office_u
 
 def _queries(client) -> int:
     client.get(PAGE, {"as_of": JUNE_30})  # stores any missing snapshot, warms the session
+    cache.clear()  # the board made afresh from its figures, not read from the cache
     with CaptureQueriesContext(connection) as queries:
         assert client.get(PAGE, {"as_of": JUNE_30}).status_code == 200
     return len(queries)
@@ -293,3 +295,58 @@ def test_the_number_of_queries_does_not_grow_with_the_data(login, office_user, c
     many = _queries(client)
     assert many == few
     assert many <= 20
+
+
+# --- cached under the figures' token --------------------------------------------------------------------
+
+
+def _headline_actual(html: str, code: str) -> str:
+    card = html[html.index(f'data-testid="headline-{code}"') :]
+    return re.search(r'data-testid="headline-actual">(.*?)</span>', card).group(1)
+
+
+def test_a_recompute_shows_its_new_figures_on_the_board_at_once(login, office_user, chengjiang, fenglu) -> None:
+    client = login(office_user)
+    Target.objects.filter(indicator__code="resident_pension_insured", town=fenglu).update(baseline=5800)
+    records(chengjiang, fenglu, 5, Insurance.RESIDENT_PENSION, datetime.date(2021, 5, 1), 300)
+    progress_refresh(campaign=chengjiang)
+    before = client.get(PAGE, {"as_of": JUNE_30}).content.decode()
+    assert (
+        client.get(PAGE, {"as_of": JUNE_30})
+        .content.decode()
+        .count(_headline_actual(before, "resident_pension_insured"))
+    )
+    records(chengjiang, fenglu, 400, Insurance.RESIDENT_PENSION, datetime.date(2021, 6, 1), 300)
+    PushEntryFactory(campaign=chengjiang, town=fenglu, kind=ListKind.PERSON)
+    progress_refresh(campaign=chengjiang)
+    after = client.get(PAGE, {"as_of": JUNE_30}).content.decode()
+    payload = client.get("/api/progress/", {"as_of": JUNE_30}).json()
+    city = next(item["city"] for item in payload["indicators"] if item["code"] == "resident_pension_insured")
+    shown = _headline_actual(after, "resident_pension_insured")
+    assert shown != _headline_actual(before, "resident_pension_insured")
+    assert shown.replace(",", "") == str(city["actual"])
+    assert (
+        _cells(after)[("凤麓街道", "resident_pension_insured")]
+        != _cells(before)[("凤麓街道", "resident_pension_insured")]
+    )
+    work = after[after.index('data-testid="work"') :]
+    assert re.search(
+        r'data-town="凤麓街道" data-kind="person">\s*<td[^>]*>[^<]*</td><td[^>]*>[^<]*</td>\s*<td>1</td>', work
+    )
+
+
+def test_the_board_is_read_from_the_cache_until_its_figures_change(login, office_user, chengjiang, fenglu) -> None:
+    client = login(office_user)
+    records(chengjiang, fenglu, 5, Insurance.RESIDENT_PENSION, datetime.date(2021, 5, 1), 300)
+    progress_refresh(campaign=chengjiang)
+    client.get(PAGE, {"as_of": JUNE_30})
+    cache.clear()
+    with CaptureQueriesContext(connection) as made:
+        first = client.get(PAGE, {"as_of": JUNE_30}).content.decode()
+    with CaptureQueriesContext(connection) as cached:
+        second = client.get(PAGE, {"as_of": JUNE_30}).content.decode()
+    assert len(cached) < len(made)
+    assert not any("targets_progresssnapshot" in query["sql"] for query in cached.captured_queries)
+    # What differs from one request to the next: the time printed, the CSRF token's mask.
+    printed = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?|value=\"[A-Za-z0-9]{64}\"")
+    assert printed.sub("", first) == printed.sub("", second)

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,8 +21,9 @@ from campaigns.models import Campaign, County, Region, Role, User
 from dashboard.selectors import county_campaigns
 from enrolment.models import Insurance
 from targets.assessment import Standing, measure_for
-from targets.models import Indicator, Target
+from targets.models import CountyTarget, Indicator, Target
 from targets.selectors import counties_progress
+from targets.services import progress_recompute
 from targets.services.region_plans import region_plan_load
 from tests.factories import CampaignFactory, CountyFactory, TownFactory, UserFactory
 from tests.targets.helpers import records
@@ -225,3 +227,54 @@ def test_another_prefectures_workbook_holds_none_of_these_counties(login, yuxi, 
         text = "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
     for name in ("澄江市", "江川区", "华宁县", "玉人社发"):
         assert name not in text
+
+
+# --- cached under the counties' figures and the plans ----------------------------------------------------
+
+
+def test_a_countys_recompute_shows_on_the_prefectures_board_at_once(login, prefecture_office):
+    client = login(prefecture_office)
+    client.get("/dashboard/", {"as_of": AS_OF})  # the figures of the date are stored by the first reader
+    before = dict(
+        (county, cells) for county, cells, _link in _rows(client.get("/dashboard/", {"as_of": AS_OF}).content.decode())
+    )
+    assert before["华宁县"][PENSION][0] == "0.0%"
+    huaning = Campaign.objects.get(county__name="华宁县")
+    records(huaning, TownFactory(county=huaning.county), 50, Insurance.EMPLOYEE_PENSION, datetime.date(2021, 5, 10))
+    progress_recompute(campaign=huaning, as_of=datetime.date(2021, 6, 30))
+    after = dict(
+        (county, cells) for county, cells, _link in _rows(client.get("/dashboard/", {"as_of": AS_OF}).content.decode())
+    )
+    assert after["华宁县"][PENSION][0] == "50.0%"  # 50 of the 100 new its campaign asks for
+    assert after["江川区"] == before["江川区"]
+
+
+def test_an_edit_of_the_plans_targets_shows_on_the_board_without_a_recompute(login, prefecture_office, plan):
+    client = login(prefecture_office)
+    client.get("/dashboard/", {"as_of": AS_OF})  # the figures of the date are stored by the first reader
+    jiangchuan = next(
+        cells
+        for county, cells, _link in _rows(client.get("/dashboard/", {"as_of": AS_OF}).content.decode())
+        if county == "江川区"
+    )
+    assert jiangchuan[PENSION][0] == "45.0%"
+    CountyTarget.objects.filter(plan=plan, county__name="江川区", indicator__code=PENSION).update(target_value=1100)
+    jiangchuan = next(
+        cells
+        for county, cells, _link in _rows(client.get("/dashboard/", {"as_of": AS_OF}).content.decode())
+        if county == "江川区"
+    )
+    assert jiangchuan[PENSION][0] == "90.0%"  # 90 new of the 100 the plan now asks for
+
+
+def test_the_board_is_read_from_the_cache_while_nothing_changes(login, prefecture_office):
+    client = login(prefecture_office)
+    client.get("/dashboard/", {"as_of": AS_OF})
+    cache.clear()
+    with CaptureQueriesContext(connection) as made:
+        first = client.get("/dashboard/", {"as_of": AS_OF}).content.decode()
+    with CaptureQueriesContext(connection) as cached:
+        second = client.get("/dashboard/", {"as_of": AS_OF}).content.decode()
+    assert not any("targets_progresssnapshot" in query["sql"] for query in cached.captured_queries)
+    assert len(cached) < len(made)
+    assert _rows(first) == _rows(second)
