@@ -419,7 +419,7 @@ def _percentile(values: list[float], share: float) -> float | None:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-LARGE = ("enrolment_pushentry", "enrolment_enrolmentrecord", "enrolment_entrysuggestion", "enrolment_entrypush")
+LARGE = ("enrolment_pushentry", "enrolment_enrolmentrecord", "enrolment_entrymatch", "enrolment_entrypush")
 
 
 def _scans(node: dict, found: list) -> None:

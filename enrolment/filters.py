@@ -17,9 +17,9 @@ from campaigns.text import normalize_text
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
 from enrolment.models import (
     EnrolmentRecord,
+    EntryMatch,
     EntryPush,
     EntryStatus,
-    EntrySuggestion,
     Insurance,
     ListKind,
     PushEntry,
@@ -178,8 +178,7 @@ class EntryFilter(django_filters.FilterSet):
     def filter_suggestion(self, queryset: QuerySet[PushEntry], name: str, value: str) -> QuerySet[PushEntry]:
         if not value:
             return queryset
-        open_ones = EntrySuggestion.objects.filter(kind=value, status=EntrySuggestion.Status.OPEN)
-        return queryset.filter(pk__in=open_ones.values("entry_id"))
+        return queryset.filter(pk__in=EntryMatch.objects.filter(kind=value).values("entry_id"))
 
     def summary(self) -> str:
         """The active filters for the audit log: codes and ids, and only whether a search was made."""

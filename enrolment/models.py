@@ -669,10 +669,74 @@ class EntrySuggestionQuerySet(TownScopedQuerySet):
     town_field = "entry__town"
 
 
-class EntrySuggestion(models.Model):
-    """A department's list holds an entry's ID number or credit code: what it suggests, and what became of it.
+class EntryMatch(models.Model):
+    """An open suggestion or tag: a current department list holds an open entry's ID number or credit code.
 
-    Tag kinds (政府代缴对象, 在营单位) are kept here too, always open: they are never accepted or dismissed.
+    Derived data, rewritten by the matching (`enrolment.services.matching`): tens of thousands of these are
+    written in one statement, so the row is narrow and its key, the entry and kind, is its only index (the
+    page's prefetch reads it; the queue's filter by kind and the counts per list read the small table whole).
+    No database constraint on the entry, list and row, which that statement has just read in its join (a
+    deferred check costs a query per row at commit); the ORM still cascades from the entry and protects the
+    list and row. A decision (accepted, dismissed) moves it to `EntrySuggestion`, which the matching never
+    suggests again.
+    """
+
+    pk = models.CompositePrimaryKey("entry", "kind")
+    entry = models.ForeignKey(
+        PushEntry,
+        on_delete=models.CASCADE,
+        related_name="matches",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("条目"),
+    )
+    kind = models.CharField(_("数据类型"), max_length=30, choices=ReferenceKind.choices)
+    reference_list = models.ForeignKey(
+        ReferenceList,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("来源清单"),
+    )
+    reference_row = models.ForeignKey(
+        ReferenceRow,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("来源数据行"),
+    )
+
+    objects = EntrySuggestionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("比对提示")
+        verbose_name_plural = _("比对提示")
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} · {self.get_kind_display()}"
+
+    def as_suggestion(self) -> EntrySuggestion:
+        """The open suggestion it stands for (unsaved), as the entry page and the acceptance read it."""
+        suggestion = EntrySuggestion(
+            entry_id=self.entry_id,
+            kind=self.kind,
+            reference_list_id=self.reference_list_id,
+            reference_row_id=self.reference_row_id,
+            status=EntrySuggestion.Status.OPEN,
+        )
+        for name in ("entry", "reference_list", "reference_row"):
+            field = self._meta.get_field(name)
+            if field.is_cached(self):
+                setattr(suggestion, name, getattr(self, name))
+        return suggestion
+
+
+class EntrySuggestion(models.Model):
+    """A suggestion someone decided: accepted or dismissed, by whom and when. Kept as history; the matching never
+    suggests its entry and kind again. Open suggestions and tags are `EntryMatch` rows (tags are never decided);
+    ``Status.OPEN`` names them when they are shown alongside (`EntryMatch.as_suggestion`).
     """
 
     class Status(models.TextChoices):
@@ -680,11 +744,7 @@ class EntrySuggestion(models.Model):
         ACCEPTED = "accepted", _("已采纳")
         DISMISSED = "dismissed", _("已驳回")
 
-    # The matching writes tens of thousands of these in one statement: one index (the unique entry and kind, which
-    # the queue's prefetch uses; the queue's filter by kind and the counts per list read the small table whole),
-    # and no database constraint on the entry, list and row, which that statement has just read in its join (a
-    # deferred check costs a query per row at commit, three times the join itself); the ORM still cascades from
-    # the entry and protects the list and row.
+    # No database constraint on the entry, list and row, as for the open matches it was.
     entry = models.ForeignKey(
         PushEntry,
         on_delete=models.CASCADE,

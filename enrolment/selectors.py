@@ -13,6 +13,7 @@ from enrolment.identifiers import mask_id_number, mask_phone
 from enrolment.models import (
     Batch,
     EntryCount,
+    EntryMatch,
     EntryPush,
     EntryStatus,
     EntrySuggestion,
@@ -55,15 +56,15 @@ _KIND_ORDER = {kind: n for n, kind in enumerate(ReferenceKind.values)}
 
 def with_suggestions(queryset: QuerySet[PushEntry]) -> QuerySet[PushEntry]:
     """The entries with their open suggestions and tags (``entry.open_suggestions``), in one more query."""
-    open_ones = EntrySuggestion.objects.filter(status=EntrySuggestion.Status.OPEN).only("id", "entry_id", "kind")
-    return queryset.prefetch_related(Prefetch("suggestions", queryset=open_ones, to_attr="open_suggestions"))
+    open_ones = EntryMatch.objects.only("entry_id", "kind")
+    return queryset.prefetch_related(Prefetch("matches", queryset=open_ones, to_attr="open_suggestions"))
 
 
 def suggestion_kinds(entry: PushEntry) -> tuple[list[str], list[str]]:
     """(open suggestion kinds, tag kinds) of an entry, in the kinds' order."""
     found = getattr(entry, "open_suggestions", None)
     if found is None:
-        found = list(entry.suggestions.filter(status=EntrySuggestion.Status.OPEN).only("id", "entry_id", "kind"))
+        found = list(entry.matches.only("entry_id", "kind"))
     kinds = sorted({suggestion.kind for suggestion in found}, key=_KIND_ORDER.__getitem__)
     tags = ReferenceKind.tag_kinds()
     return [kind for kind in kinds if kind not in tags], [kind for kind in kinds if kind in tags]
@@ -365,14 +366,15 @@ class SuggestionLine:
 
 
 def entry_suggestions(entry: PushEntry) -> list[SuggestionLine]:
-    """Every suggestion and tag of an entry with its source list and date, and what accepting it does."""
+    """Every suggestion and tag of an entry with its source list and date, and what accepting it does: the open
+    ones first, then the decided ones."""
     from enrolment.services.references import place_label
     from enrolment.services.suggestions import outcome_of
 
     lines = []
-    for suggestion in entry.suggestions.select_related(
-        "reference_list__department", "reference_row", "decided_by"
-    ).order_by("status", "kind"):
+    open_ones = entry.matches.select_related("reference_list__department", "reference_row").order_by("kind")
+    decided = entry.suggestions.select_related("reference_list__department", "reference_row", "decided_by")
+    for suggestion in [match.as_suggestion() for match in open_ones] + list(decided.order_by("status", "kind")):
         suggestion.entry = entry
         outcome = outcome_of(suggestion)
         row = suggestion.reference_row

@@ -1,7 +1,8 @@
 """Acting on the matching's suggestions: accept (one, or every open one of a kind in a filtered selection), or
 dismiss with a reason. Only a person changes an entry's status this way, through the same validated,
-set-based status change as the queue's own (`enrolment.services.entries`); each decision records who and when
-on the suggestion and goes through the audit door.
+set-based status change as the queue's own (`enrolment.services.entries`); each decision moves the open match
+(`EntryMatch`) to a decided suggestion (`EntrySuggestion`) recording who and when, and goes through the audit
+door. A suggestion is named by its entry and kind (the open matches have no id of their own).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from audit.services import Action, audit_record
 from campaigns.models import User
 from enrolment.models import (
+    EntryMatch,
     EntryStatus,
     EntrySuggestion,
     Insurance,
@@ -93,10 +95,36 @@ def outcome_of(suggestion: EntrySuggestion) -> Outcome | None:
     return None
 
 
-def suggestions_for(user: User) -> QuerySet[EntrySuggestion]:
-    return EntrySuggestion.objects.for_user(user).select_related(
+def open_matches_for(user: User) -> QuerySet[EntryMatch]:
+    return EntryMatch.objects.for_user(user).select_related(
         "entry", "reference_list", "reference_list__department", "reference_row"
     )
+
+
+def _open_one(user: User, entry_id: int, kind: str) -> EntrySuggestion:
+    """The open suggestion of the entry and kind, locked; a ValidationError if it was decided, and
+    EntrySuggestion.DoesNotExist if there is none the user may see."""
+    match = open_matches_for(user).select_for_update(of=("self",)).filter(entry_id=entry_id, kind=kind).first()
+    if match is not None:
+        return match.as_suggestion()
+    decided = EntrySuggestion.objects.for_user(user).filter(entry_id=entry_id, kind=kind).first()
+    if decided is None:
+        raise EntrySuggestion.DoesNotExist
+    raise ValidationError(_("该提示已处理（%(status)s）") % {"status": decided.get_status_display()})
+
+
+def _decide(suggestions: Sequence[EntrySuggestion], *, user: User, status: str, reason: str = "") -> None:
+    """Record the decisions and drop their open matches (which the matching never writes again)."""
+    now = timezone.now()
+    for suggestion in suggestions:
+        suggestion.status, suggestion.reason, suggestion.decided_by, suggestion.decided_at = status, reason, user, now
+    EntrySuggestion.objects.bulk_create(suggestions, batch_size=1000)
+    by_kind: dict[str, list[int]] = {}
+    for suggestion in suggestions:
+        by_kind.setdefault(suggestion.kind, []).append(suggestion.entry_id)
+    for kind, entry_ids in by_kind.items():
+        for start in range(0, len(entry_ids), 1000):
+            EntryMatch.objects.filter(kind=kind, entry_id__in=entry_ids[start : start + 1000]).delete()
 
 
 def _check_permission(user: User) -> None:
@@ -145,11 +173,8 @@ def _accept(user: User, suggestions: Sequence[EntrySuggestion]) -> AcceptResult:
         by_entry[suggestion.entry_id] = suggestion
     plan = entries_status_plan(user=user, requests=requests, lock=True)
     _apply(plan.changes, user=user)
-    now = timezone.now()
     accepted = [by_entry[change.entry.pk] for change in plan.changes]
-    EntrySuggestion.objects.filter(pk__in=[s.pk for s in accepted]).update(
-        status=EntrySuggestion.Status.ACCEPTED, decided_by=user, decided_at=now, reason=""
-    )
+    _decide(accepted, user=user, status=EntrySuggestion.Status.ACCEPTED)
     result.accepted = len(accepted)
     result.skipped += plan.unchanged + len(plan.conflicts) + len(plan.problems)
     result.problems = [problem.reason for problem in [*plan.problems, *plan.conflicts]]
@@ -164,14 +189,13 @@ def _accept(user: User, suggestions: Sequence[EntrySuggestion]) -> AcceptResult:
 
 
 @transaction.atomic
-def suggestion_accept(*, user: User, suggestion_id: int) -> AcceptResult:
-    """Accept one suggestion: its entry takes the suggested status. EntrySuggestion.DoesNotExist out of scope."""
+def suggestion_accept(*, user: User, entry_id: int, kind: str) -> AcceptResult:
+    """Accept the entry's open suggestion of a kind: the entry takes the suggested status.
+    EntrySuggestion.DoesNotExist out of scope."""
     _check_permission(user)
-    suggestion = suggestions_for(user).select_for_update(of=("self",)).get(pk=suggestion_id)
+    suggestion = _open_one(user, entry_id, kind)
     if suggestion.is_tag:
         raise ValidationError(_("该提示只是标记，无需采纳"))
-    if suggestion.status != EntrySuggestion.Status.OPEN:
-        raise ValidationError(_("该提示已处理（%(status)s）") % {"status": suggestion.get_status_display()})
     result = _accept(user, [suggestion])
     if not result.accepted:
         raise ValidationError(result.problems or [_("该条目已核查完毕，未作更改")])
@@ -185,31 +209,25 @@ def suggestions_accept_bulk(*, user: User, entries: QuerySet[PushEntry], kind: s
     _check_permission(user)
     if kind not in ReferenceKind.values or kind in ReferenceKind.tag_kinds():
         raise ValidationError(_("请选择要批量采纳的比对提示类型"))
-    suggestions = list(
-        suggestions_for(user)
+    matches = (
+        open_matches_for(user)
         .select_for_update(of=("self",))
-        .filter(kind=kind, status=EntrySuggestion.Status.OPEN, entry__in=entries.order_by().values("pk"))
+        .filter(kind=kind, entry__in=entries.order_by().values("pk"))
         .order_by("entry_id")
     )
-    return _accept(user, suggestions)
+    return _accept(user, [match.as_suggestion() for match in matches])
 
 
 @transaction.atomic
-def suggestion_dismiss(*, user: User, suggestion_id: int, reason: str) -> EntrySuggestion:
-    """Dismiss a suggestion with a reason; the entry is left as it is."""
+def suggestion_dismiss(*, user: User, entry_id: int, kind: str, reason: str) -> EntrySuggestion:
+    """Dismiss the entry's open suggestion of a kind with a reason; the entry is left as it is."""
     _check_permission(user)
-    suggestion = suggestions_for(user).select_for_update(of=("self",)).get(pk=suggestion_id)
+    suggestion = _open_one(user, entry_id, kind)
     reason = " ".join((reason or "").split())
     if suggestion.is_tag:
         raise ValidationError(_("该提示只是标记，无需驳回"))
-    if suggestion.status != EntrySuggestion.Status.OPEN:
-        raise ValidationError(_("该提示已处理（%(status)s）") % {"status": suggestion.get_status_display()})
     if not reason:
         raise ValidationError(_("驳回比对提示时必须填写原因"))
-    suggestion.status = EntrySuggestion.Status.DISMISSED
-    suggestion.reason = reason[:500]
-    suggestion.decided_by = user
-    suggestion.decided_at = timezone.now()
-    suggestion.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+    _decide([suggestion], user=user, status=EntrySuggestion.Status.DISMISSED, reason=reason[:500])
     audit_record(action=Action.SUGGESTION, what=_("驳回比对提示：%(id)s") % {"id": suggestion.pk}, user=user, rows=1)
     return suggestion

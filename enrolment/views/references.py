@@ -23,7 +23,7 @@ from campaigns.models import User
 from campaigns.selectors import campaign_for
 from campaigns.xlsx import XLSX_CONTENT_TYPE, XlsxWriter
 from enrolment.forms.references import ReferenceUploadForm
-from enrolment.models import EntrySuggestion, ImportStatus, ReferenceKind, ReferenceList
+from enrolment.models import EntryMatch, EntrySuggestion, ImportStatus, ReferenceKind, ReferenceList
 from enrolment.services.references import (
     ReferenceRefused,
     kinds_for,
@@ -91,14 +91,14 @@ def reference_list(request: HttpRequest) -> HttpResponse:
 def reference_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reference_list = _list_for(request.user, pk)
     rows_done, rows_total = reference_progress(reference_list)
-    suggested = EntrySuggestion.objects.filter(reference_list=reference_list)
+    decided = EntrySuggestion.objects.filter(reference_list=reference_list)
     context = {
         "reference_list": reference_list,
         "rows_done": rows_done,
         "rows_total": rows_total,
         "in_progress": reference_list.status in (ImportStatus.QUEUED, ImportStatus.RUNNING),
-        "matched": suggested.count(),
-        "accepted": suggested.filter(status=EntrySuggestion.Status.ACCEPTED).count(),
+        "matched": EntryMatch.objects.filter(reference_list=reference_list).count() + decided.count(),
+        "accepted": decided.filter(status=EntrySuggestion.Status.ACCEPTED).count(),
     }
     return render(request, "enrolment/reference_detail.html", context)
 

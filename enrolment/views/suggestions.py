@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from campaigns.search_tokens import search_params
 from enrolment.filters import EntryFilter
 from enrolment.forms.references import SuggestionBulkForm, SuggestionDismissForm
-from enrolment.models import EntrySuggestion, PushEntry
+from enrolment.models import EntryMatch, EntrySuggestion, PushEntry
 from enrolment.services.suggestions import (
     DECIDE_PERMISSION,
     suggestion_accept,
@@ -38,39 +38,44 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def suggestion_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+def suggestion_accept_view(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Accept the open suggestion of ``kind`` on entry ``pk``."""
     _check(request)
     try:
-        suggestion = EntrySuggestion.objects.for_user(request.user).get(pk=pk)
-        suggestion_accept(user=request.user, suggestion_id=pk)
+        suggestion_accept(user=request.user, entry_id=pk, kind=kind)
     except EntrySuggestion.DoesNotExist:
         raise Http404 from None
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
     else:
         messages.success(request, _("已采纳比对提示，核查状态已更新"))
-    return _back(request, reverse("entry-detail", args=[suggestion.entry_id]))
+    return _back(request, reverse("entry-detail", args=[pk]))
 
 
 @login_required
 @require_POST
-def suggestion_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
+def suggestion_dismiss_view(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Dismiss the open suggestion of ``kind`` on entry ``pk`` with a reason."""
     _check(request)
+    form = SuggestionDismissForm(request.POST)
     try:
-        suggestion = EntrySuggestion.objects.for_user(request.user).get(pk=pk)
+        if not form.is_valid():
+            # Out of scope stays a 404 even with no reason given.
+            found = (
+                model.objects.for_user(request.user).filter(entry_id=pk, kind=kind).exists()
+                for model in (EntryMatch, EntrySuggestion)
+            )
+            if not any(found):
+                raise EntrySuggestion.DoesNotExist
+            messages.error(request, _("驳回比对提示时必须填写原因"))
+        else:
+            suggestion_dismiss(user=request.user, entry_id=pk, kind=kind, reason=form.cleaned_data["reason"])
+            messages.success(request, _("已驳回比对提示"))
     except EntrySuggestion.DoesNotExist:
         raise Http404 from None
-    form = SuggestionDismissForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("驳回比对提示时必须填写原因"))
-    else:
-        try:
-            suggestion_dismiss(user=request.user, suggestion_id=pk, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            messages.error(request, "；".join(error.messages))
-        else:
-            messages.success(request, _("已驳回比对提示"))
-    return _back(request, reverse("entry-detail", args=[suggestion.entry_id]))
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    return _back(request, reverse("entry-detail", args=[pk]))
 
 
 @login_required

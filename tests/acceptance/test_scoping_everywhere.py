@@ -37,6 +37,7 @@ from enrolment.models import (
     ConstructionProject,
     DataImport,
     EnrolmentRecord,
+    EntryMatch,
     EntrySheetUpload,
     EntrySuggestion,
     Insurance,
@@ -241,7 +242,7 @@ def world(chengjiang, fenglu, longjie, users, other_town_user, department_user) 
 def _death_list(world: World) -> None:
     """A current death list of 卫生健康 naming both towns' people, each with its open suggestion."""
     from campaigns.models import Department
-    from enrolment.models import EntrySuggestion, ReferenceList, ReferenceRow
+    from enrolment.models import EntryMatch, ReferenceList, ReferenceRow
 
     campaign = world.campaign
     reference_list = ReferenceList(
@@ -268,7 +269,7 @@ def _death_list(world: World) -> None:
             name=side.entry.name,
             details={"death_date": "2021-05-01"},
         )
-        side.suggestion = EntrySuggestion.objects.create(
+        side.suggestion = EntryMatch.objects.create(
             entry=side.entry, kind="deceased", reference_list=reference_list, reference_row=row
         )
     world.reference_list = reference_list
@@ -336,7 +337,7 @@ def reference_list(world: World, side: Side) -> dict:
 
 
 def suggestion(world: World, side: Side) -> dict:
-    return {"pk": side.suggestion.pk}
+    return {"pk": side.suggestion.entry_id, "kind": side.suggestion.kind}
 
 
 def reference_kind(world: World, side: Side) -> dict:
@@ -406,8 +407,8 @@ ROUTES: dict[str, tuple[str, Kwargs, bool]] = {
     "references/<int:pk>/file": ("reference-file", reference_list, False),
     "references/<int:pk>/rejected.xlsx": ("reference-rejected", reference_list, False),
     "references/templates/<str:kind>.xlsx": ("reference-template", reference_kind, False),
-    "suggestions/<int:pk>/accept/": ("suggestion-accept", suggestion, True),
-    "suggestions/<int:pk>/dismiss/": ("suggestion-dismiss", suggestion, True),
+    "suggestions/<int:pk>/<slug:kind>/accept/": ("suggestion-accept", suggestion, True),
+    "suggestions/<int:pk>/<slug:kind>/dismiss/": ("suggestion-dismiss", suggestion, True),
     "entries/suggestions/accept/": ("suggestions-accept-bulk", none, False),
     "api/entries/": ("api-entry-list", none, False),
     "api/entries/<int:pk>/": ("api-entry-detail", entry, True),
@@ -497,6 +498,7 @@ def _fingerprint(side: Side) -> list[dict]:
         (PneumoconiosisRoster, {"town": side.town}),
         (EntrySheetUpload, {"user": side.user}),
         (EntrySuggestion, {"entry__town": side.town}),
+        (EntryMatch, {"entry__town": side.town}),
     ):
         for obj in model.objects.filter(**filters).order_by("pk"):
             rows.append({"model": model.__name__, **model_to_dict(obj), "_str": str(obj)})

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from campaigns.models import Campaign, Department, Role, Town, User
-from enrolment.models import EntryStatus, EntrySuggestion, ListKind, PushEntry, ReferenceList
+from enrolment.models import EntryMatch, EntryStatus, EntrySuggestion, ListKind, PushEntry, ReferenceList
 from enrolment.services.matching import entries_match
 from enrolment.services.references import reference_import
 from tests.enrolment.factories import PushEntryFactory
@@ -86,13 +86,20 @@ def test_the_entry_page_lists_the_suggestion_with_its_source_and_accepts_it(logi
     client = login(town_user)
     page = client.get(f"/entries/{matched[0].pk}/").content.decode()
     assert "卫生健康" in page and "2021-05-01" in page and 'data-testid="suggestion-accept"' in page
-    suggestion = EntrySuggestion.objects.get(entry=matched[0])
-    client.post(f"/suggestions/{suggestion.pk}/dismiss/", {"reason": ""})
-    assert EntrySuggestion.objects.get(pk=suggestion.pk).status == "open"
-    client.post(f"/suggestions/{suggestion.pk}/accept/")
+    assert f'action="/suggestions/{matched[0].pk}/deceased/accept/"' in page
+    client.post(f"/suggestions/{matched[0].pk}/deceased/dismiss/", {"reason": ""})
+    assert EntryMatch.objects.filter(entry=matched[0], kind="deceased").exists()
+    assert not EntrySuggestion.objects.exists()
+    client.post(f"/suggestions/{matched[0].pk}/deceased/accept/")
     assert PushEntry.objects.get(pk=matched[0].pk).not_due_reason == "deceased"
-    other = EntrySuggestion.objects.get(entry=matched[3])
-    assert client.post(f"/suggestions/{other.pk}/accept/").status_code == 404
+    decided = EntrySuggestion.objects.get(entry=matched[0])
+    assert (decided.status, decided.decided_by) == ("accepted", town_user)
+    page = client.get(f"/entries/{matched[0].pk}/").content.decode()
+    assert 'data-testid="suggestion-accept"' not in page and "采纳" in page
+    # Another town's entry, and a kind it has no suggestion of: not found.
+    assert client.post(f"/suggestions/{matched[3].pk}/deceased/accept/").status_code == 404
+    assert client.post(f"/suggestions/{matched[3].pk}/deceased/dismiss/", {"reason": "x"}).status_code == 404
+    assert client.post(f"/suggestions/{matched[1].pk}/student/accept/").status_code == 404
     assert PushEntry.objects.get(pk=matched[3].pk).status == EntryStatus.PENDING
 
 

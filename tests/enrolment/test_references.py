@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from audit.models import AccessLog
 from campaigns.models import Campaign, Department, Role, Town, User
 from enrolment.models import (
+    EntryMatch,
     EntryStatus,
     EntrySuggestion,
     ListKind,
@@ -105,7 +106,7 @@ def test_a_death_list_suggests_deceased_on_exactly_the_open_entries_it_names(
     path = _death_list(tmp_path / "deaths.xlsx", [person_id(1), person_id(3), person_id(4), person_id(900)])
     with django_capture_on_commit_callbacks(execute=True):
         _run(str(path), "--kind", "deceased")
-    suggested = set(EntrySuggestion.objects.filter(kind=ReferenceKind.DECEASED).values_list("entry_id", flat=True))
+    suggested = set(EntryMatch.objects.filter(kind=ReferenceKind.DECEASED).values_list("entry_id", flat=True))
     assert suggested == {open_entries[0].pk, open_entries[2].pk}
     assert set(PushEntry.objects.values_list("status", flat=True)) <= {EntryStatus.PENDING, EntryStatus.NOT_DUE}
     assert PushEntry.objects.get(pk=open_entries[0].pk).status == EntryStatus.PENDING
@@ -121,7 +122,7 @@ def test_a_newer_list_replaces_the_current_one_and_its_open_suggestions(
         as_of=datetime.date(2021, 6, 1),
     ).reference_list
     entries_match(campaign=chengjiang)
-    assert EntrySuggestion.objects.count() == 2
+    assert EntryMatch.objects.count() == 2
     older = reference_import(
         campaign=chengjiang,
         kind="deceased",
@@ -138,7 +139,7 @@ def test_a_newer_list_replaces_the_current_one_and_its_open_suggestions(
     first.refresh_from_db()
     assert second.is_current and second.replaces == first and not first.is_current
     entries_match(campaign=chengjiang)
-    suggestions = EntrySuggestion.objects.order_by("entry_id")
+    suggestions = EntryMatch.objects.order_by("entry_id")
     assert [(s.entry_id, s.reference_list_id) for s in suggestions] == [
         (open_entries[1].pk, second.pk),
         (open_entries[2].pk, second.pk),
@@ -152,18 +153,18 @@ def test_accepting_a_death_makes_the_entry_not_due_deceased_with_who_and_when(
         campaign=chengjiang, kind="deceased", path=_death_list(tmp_path / "d.xlsx", [person_id(1), person_id(3)])
     )
     entries_match(campaign=chengjiang)
-    mine = EntrySuggestion.objects.get(entry=open_entries[0])
-    theirs = EntrySuggestion.objects.get(entry=open_entries[2])
-    suggestion_accept(user=town_user, suggestion_id=mine.pk)
+    assert EntryMatch.objects.filter(entry=open_entries[2]).exists()
+    suggestion_accept(user=town_user, entry_id=open_entries[0].pk, kind="deceased")
     entry = PushEntry.objects.get(pk=open_entries[0].pk)
     assert (entry.status, entry.not_due_reason) == (EntryStatus.NOT_DUE, NotDueReason.DECEASED)
     assert entry.status_changed_by == town_user and entry.status_changed_at is not None
-    mine.refresh_from_db()
+    mine = EntrySuggestion.objects.get(entry=open_entries[0], kind="deceased")
+    assert not EntryMatch.objects.filter(entry=open_entries[0]).exists()
     assert mine.status == EntrySuggestion.Status.ACCEPTED and mine.decided_by == town_user and mine.decided_at
     assert AccessLog.objects.filter(action=AccessLog.Action.SUGGESTION, user=town_user).exists()
     assert entry.history.first().history_user == town_user
     with pytest.raises(EntrySuggestion.DoesNotExist):
-        suggestion_accept(user=town_user, suggestion_id=theirs.pk)
+        suggestion_accept(user=town_user, entry_id=open_entries[2].pk, kind="deceased")
     assert PushEntry.objects.get(pk=open_entries[2].pk).status == EntryStatus.PENDING
 
 
@@ -188,16 +189,21 @@ def test_a_dismissal_needs_a_reason_and_leaves_the_entry(
 ) -> None:
     reference_import(campaign=chengjiang, kind="deceased", path=_death_list(tmp_path / "d.xlsx", [person_id(1)]))
     entries_match(campaign=chengjiang)
-    suggestion = EntrySuggestion.objects.get()
+    entry_id = EntryMatch.objects.get().entry_id
     with pytest.raises(ValidationError):
-        suggestion_dismiss(user=town_user, suggestion_id=suggestion.pk, reason=" ")
-    suggestion_dismiss(user=town_user, suggestion_id=suggestion.pk, reason="本人仍健在，系同名同号错误")
-    suggestion.refresh_from_db()
+        suggestion_dismiss(user=town_user, entry_id=entry_id, kind="deceased", reason=" ")
+    assert EntryMatch.objects.exists() and not EntrySuggestion.objects.exists()
+    suggestion_dismiss(user=town_user, entry_id=entry_id, kind="deceased", reason="本人仍健在，系同名同号错误")
+    suggestion = EntrySuggestion.objects.get()
+    assert suggestion.reason == "本人仍健在，系同名同号错误" and not EntryMatch.objects.exists()
     assert suggestion.status == EntrySuggestion.Status.DISMISSED and suggestion.decided_by == town_user
     assert PushEntry.objects.get(pk=open_entries[0].pk).status == EntryStatus.PENDING
     # A dismissed suggestion stays dismissed when the matching runs again.
-    entries_match(campaign=chengjiang)
+    assert entries_match(campaign=chengjiang) == 0
     assert EntrySuggestion.objects.get().status == EntrySuggestion.Status.DISMISSED
+    assert not EntryMatch.objects.exists()
+    with pytest.raises(ValidationError, match="已处理"):
+        suggestion_accept(user=town_user, entry_id=entry_id, kind="deceased")
 
 
 def test_health_staff_upload_only_deaths(chengjiang: Campaign, health_user: User, tmp_path: Path) -> None:
@@ -232,11 +238,10 @@ def test_tags_and_the_insured_list(
     )
     reference_import(campaign=chengjiang, kind="insured_16plus", path=insured, as_of=datetime.date(2021, 6, 30))
     entries_match(campaign=chengjiang)
-    kinds = set(EntrySuggestion.objects.values_list("entry_id", "kind"))
+    kinds = set(EntryMatch.objects.values_list("entry_id", "kind"))
     assert (open_entries[0].pk, "dibao_tekun") in kinds and (employer.pk, "registered_business") in kinds
-    tag = EntrySuggestion.objects.get(entry=employer)
     with pytest.raises(ValidationError):
-        suggestion_accept(user=town_user, suggestion_id=tag.pk)
+        suggestion_accept(user=town_user, entry_id=employer.pk, kind="registered_business")
     suggestions_accept_bulk(user=town_user, entries=PushEntry.objects.for_user(town_user), kind="insured_16plus")
     first = PushEntry.objects.get(pk=open_entries[0].pk)
     assert (first.status, first.enrolled_insurance, first.enrolled_on) == (
@@ -315,7 +320,7 @@ def test_the_api_lists_open_suggestions_and_tags(
     assert (rows[open_entries[1].pk]["suggestions"], rows[open_entries[1].pk]["tags"]) == ([], [])
     detail = client.get(f"/api/entries/{open_entries[0].pk}/").json()
     assert (detail["suggestions"], detail["tags"]) == (["deceased"], ["disabled"])
-    suggestion_accept(user=town_user, suggestion_id=EntrySuggestion.objects.get(kind="deceased").pk)
+    suggestion_accept(user=town_user, entry_id=EntryMatch.objects.get(kind="deceased").entry_id, kind="deceased")
     detail = client.get(f"/api/entries/{open_entries[0].pk}/").json()
     assert (detail["suggestions"], detail["tags"]) == ([], ["disabled"])
 
@@ -334,4 +339,91 @@ def test_the_commands_match_before_they_return(chengjiang: Campaign, tmp_path: P
     out = StringIO()
     call_command("import_pushlist", str(push), "--kind", "person", stdout=out)
     assert out.getvalue().splitlines()[-1] == "imported=1 duplicates=0 rejected=0"
-    assert EntrySuggestion.objects.get().entry.key == person_id(5)
+    assert EntryMatch.objects.get().entry.key == person_id(5)
+
+
+def test_a_decided_suggestion_is_not_suggested_again_by_a_newer_list_of_its_kind(
+    chengjiang: Campaign, open_entries: list[PushEntry], town_user: User, tmp_path: Path
+) -> None:
+    reference_import(
+        campaign=chengjiang,
+        kind="deceased",
+        path=_death_list(tmp_path / "a.xlsx", [person_id(1), person_id(2)]),
+        as_of=datetime.date(2021, 6, 1),
+    )
+    entries_match(campaign=chengjiang)
+    suggestion_dismiss(user=town_user, entry_id=open_entries[0].pk, kind="deceased", reason="本人仍健在")
+    reference_import(
+        campaign=chengjiang,
+        kind="deceased",
+        path=_death_list(tmp_path / "b.xlsx", [person_id(1), person_id(2), person_id(4)]),
+        as_of=datetime.date(2021, 7, 1),
+    )
+    entries_match(campaign=chengjiang)
+    assert set(EntryMatch.objects.values_list("entry_id", flat=True)) == {open_entries[1].pk, open_entries[3].pk}
+    assert EntrySuggestion.objects.get().entry_id == open_entries[0].pk
+    # Nor an accepted one, once its entry is reopened.
+    suggestion_accept(user=town_user, entry_id=open_entries[1].pk, kind="deceased")
+    PushEntry.objects.filter(pk=open_entries[1].pk).update(status=EntryStatus.PENDING, not_due_reason="")
+    entries_match(campaign=chengjiang)
+    assert set(EntryMatch.objects.values_list("entry_id", flat=True)) == {open_entries[3].pk}
+
+
+def test_no_open_match_of_a_list_that_is_no_longer_current_survives_a_run(
+    chengjiang: Campaign, open_entries: list[PushEntry], tmp_path: Path
+) -> None:
+    reference_import(
+        campaign=chengjiang,
+        kind="deceased",
+        path=_death_list(tmp_path / "a.xlsx", [person_id(1), person_id(2)]),
+        as_of=datetime.date(2021, 6, 1),
+    )
+    entries_match(campaign=chengjiang)
+    second = reference_import(
+        campaign=chengjiang,
+        kind="deceased",
+        path=_death_list(tmp_path / "b.xlsx", [person_id(2)]),
+        as_of=datetime.date(2021, 7, 1),
+    ).reference_list
+    assert entries_match(campaign=chengjiang) == 1
+    match = EntryMatch.objects.select_related("reference_row").get()
+    assert (match.entry_id, match.reference_list_id) == (open_entries[1].pk, second.pk)
+    assert match.reference_row.reference_list_id == second.pk
+
+
+def test_a_second_run_writes_only_what_is_new(
+    chengjiang: Campaign, fenglu: Town, open_entries: list[PushEntry], tmp_path: Path
+) -> None:
+    reference_import(
+        campaign=chengjiang, kind="deceased", path=_death_list(tmp_path / "a.xlsx", [person_id(1), person_id(5)])
+    )
+    assert entries_match(campaign=chengjiang) == 1
+    assert entries_match(campaign=chengjiang) == 0
+    late = PushEntryFactory(campaign=chengjiang, town=fenglu, kind=ListKind.PERSON, key=person_id(5))
+    assert entries_match(campaign=chengjiang) == 1
+    assert set(EntryMatch.objects.values_list("entry_id", flat=True)) == {open_entries[0].pk, late.pk}
+
+
+def test_an_entry_deleted_takes_its_open_matches_and_decisions_with_it(
+    chengjiang: Campaign, open_entries: list[PushEntry], town_user: User, tmp_path: Path
+) -> None:
+    reference_import(
+        campaign=chengjiang, kind="deceased", path=_death_list(tmp_path / "a.xlsx", [person_id(1), person_id(2)])
+    )
+    entries_match(campaign=chengjiang)
+    suggestion_dismiss(user=town_user, entry_id=open_entries[1].pk, kind="deceased", reason="同名同号")
+    PushEntry.objects.filter(pk__in=[open_entries[0].pk, open_entries[1].pk]).delete()
+    assert not EntryMatch.objects.exists() and not EntrySuggestion.objects.exists()
+
+
+def test_accepting_a_suggestion_that_was_just_decided_says_so(
+    chengjiang: Campaign, open_entries: list[PushEntry], town_user: User, tmp_path: Path
+) -> None:
+    reference_import(campaign=chengjiang, kind="deceased", path=_death_list(tmp_path / "a.xlsx", [person_id(1)]))
+    entries_match(campaign=chengjiang)
+    suggestion_accept(user=town_user, entry_id=open_entries[0].pk, kind="deceased")
+    with pytest.raises(ValidationError, match="已处理"):
+        suggestion_accept(user=town_user, entry_id=open_entries[0].pk, kind="deceased")
+    with pytest.raises(EntrySuggestion.DoesNotExist):
+        suggestion_accept(user=town_user, entry_id=open_entries[0].pk, kind="student")
+    assert EntrySuggestion.objects.get().status == EntrySuggestion.Status.ACCEPTED
