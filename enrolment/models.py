@@ -669,7 +669,33 @@ class EntrySuggestionQuerySet(TownScopedQuerySet):
     town_field = "entry__town"
 
 
-class EntryMatch(models.Model):
+class MatchedRow(models.Model):
+    """What a department's list matched an entry with: the kind, and the list and row holding its number. No
+    database constraint on the list and row (see `EntryMatch`); the ORM protects them."""
+
+    kind = models.CharField(_("数据类型"), max_length=30, choices=ReferenceKind.choices)
+    reference_list = models.ForeignKey(
+        ReferenceList,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("来源清单"),
+    )
+    reference_row = models.ForeignKey(
+        ReferenceRow,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("来源数据行"),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class EntryMatch(MatchedRow):
     """An open suggestion or tag: a current department list holds an open entry's ID number or credit code.
 
     Derived data, rewritten by the matching (`enrolment.services.matching`): tens of thousands of these are
@@ -689,23 +715,6 @@ class EntryMatch(models.Model):
         db_index=False,
         db_constraint=False,
         verbose_name=_("条目"),
-    )
-    kind = models.CharField(_("数据类型"), max_length=30, choices=ReferenceKind.choices)
-    reference_list = models.ForeignKey(
-        ReferenceList,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-        verbose_name=_("来源清单"),
-    )
-    reference_row = models.ForeignKey(
-        ReferenceRow,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-        verbose_name=_("来源数据行"),
     )
 
     objects = EntrySuggestionQuerySet.as_manager()
@@ -733,7 +742,7 @@ class EntryMatch(models.Model):
         return suggestion
 
 
-class EntrySuggestion(models.Model):
+class EntrySuggestion(MatchedRow):
     """A suggestion someone decided: accepted or dismissed, by whom and when. Kept as history; the matching never
     suggests its entry and kind again. Open suggestions and tags are `EntryMatch` rows (tags are never decided);
     ``Status.OPEN`` names them when they are shown alongside (`EntryMatch.as_suggestion`).
@@ -752,23 +761,6 @@ class EntrySuggestion(models.Model):
         db_index=False,
         db_constraint=False,
         verbose_name=_("条目"),
-    )
-    kind = models.CharField(_("数据类型"), max_length=30, choices=ReferenceKind.choices)
-    reference_list = models.ForeignKey(
-        ReferenceList,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-        verbose_name=_("来源清单"),
-    )
-    reference_row = models.ForeignKey(
-        ReferenceRow,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-        verbose_name=_("来源数据行"),
     )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
     reason = models.TextField(_("驳回原因"), blank=True)

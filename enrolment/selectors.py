@@ -117,10 +117,8 @@ def entry_funnel(queryset: QuerySet[PushEntry]) -> Funnel:
     return Funnel(**counts)
 
 
-def entry_counts(
-    user: User, *, kind: str | None = None, status: str | None = None, town_ids: list[int] | None = None
-) -> dict[str, int]:
-    """Entries per status the user may see, from the counters (a few rows, whatever the number of entries)."""
+def _counters(user: User, *, kind: str | None, status: str | None, town_ids: list[int] | None) -> QuerySet[EntryCount]:
+    """The entry counters the user may see, of one kind, status and set of towns where given."""
     counts = EntryCount.objects.for_user(user)
     if kind:
         counts = counts.filter(kind=kind)
@@ -128,6 +126,14 @@ def entry_counts(
         counts = counts.filter(status=status)
     if town_ids is not None:
         counts = counts.filter(town_id__in=town_ids)
+    return counts
+
+
+def entry_counts(
+    user: User, *, kind: str | None = None, status: str | None = None, town_ids: list[int] | None = None
+) -> dict[str, int]:
+    """Entries per status the user may see, from the counters (a few rows, whatever the number of entries)."""
+    counts = _counters(user, kind=kind, status=status, town_ids=town_ids)
     return dict(counts.order_by().values("status").annotate(n=Sum("entries")).values_list("status", "n"))
 
 
@@ -136,13 +142,7 @@ def entry_count_parts(
 ) -> list[tuple[int, str, int]]:
     """(town, status, entries) for each pair holding entries the user may see, from the counters, in town and
     status order."""
-    counts = EntryCount.objects.for_user(user)
-    if kind:
-        counts = counts.filter(kind=kind)
-    if status:
-        counts = counts.filter(status=status)
-    if town_ids is not None:
-        counts = counts.filter(town_id__in=town_ids)
+    counts = _counters(user, kind=kind, status=status, town_ids=town_ids)
     rows = counts.order_by("town_id", "status").values("town_id", "status").annotate(n=Sum("entries"))
     return [(row["town_id"], row["status"], row["n"]) for row in rows if row["n"]]
 
