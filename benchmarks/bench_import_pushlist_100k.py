@@ -89,7 +89,7 @@ def _preload(campaign) -> None:
     from campaigns.models import Town
     from campaigns.places import Places
     from enrolment.models import Batch, ImportStatus, ListKind
-    from enrolment.services.pushlist_import import CheckedRow, _insert_postgresql
+    from enrolment.services.pushlist_import import CheckedRow, _PostgresStore
 
     town_id = Town.objects.filter(county=campaign.county).values_list("id", flat=True).first()
     batch = Batch.objects.create(
@@ -107,9 +107,7 @@ def _preload(campaign) -> None:
         for n in ns  # region 530481: none of the file's new keys
     ]
     with transaction.atomic(), connection.cursor() as cursor:
-        _insert_postgresql(
-            cursor.cursor, batch=batch, campaign=campaign, rows=rows, times=Counter(), places=Places(campaign.county_id)
-        )
+        _PostgresStore(cursor.cursor, batch=batch, campaign=campaign, places=Places(campaign.county_id)).insert(rows)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE enrolment_pushentry")
 

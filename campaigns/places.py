@@ -130,22 +130,21 @@ class Places:
     def villages_create_missing(self, wanted: Iterable[tuple[int, str]]) -> None:
         """Create, in one insert, the villages of ``wanted`` (town id, name) that the county does not hold yet.
 
-        Called with the villages of the rows that are stored, never of rejected ones.
+        Called with the villages of the rows that are stored, never of rejected ones; an import storing its rows
+        a chunk at a time calls it for each chunk, and only a chunk naming a village not seen before queries.
         """
-        wanted = {(town_id, name) for town_id, name in wanted if name}
-        if not wanted:
-            self._villages = {}
-            return
-        town_ids = {town_id for town_id, _name in wanted}
-        villages = self._known(town_ids)
-        missing = sorted(wanted - villages.keys())
-        if missing:
-            Village.objects.bulk_create(
-                [Village(town_id=town_id, name=name, kind=village_kind(name)) for town_id, name in missing],
-                ignore_conflicts=True,
-            )
-            villages = self._known(town_ids)
-        self._villages = villages
+        known = self._villages if self._villages is not None else {}
+        unknown = {(town_id, name) for town_id, name in wanted if name} - known.keys()
+        if unknown:
+            known = {**known, **self._known({town_id for town_id, _name in unknown})}
+            missing = sorted(unknown - known.keys())
+            if missing:
+                Village.objects.bulk_create(
+                    [Village(town_id=town_id, name=name, kind=village_kind(name)) for town_id, name in missing],
+                    ignore_conflicts=True,
+                )
+                known.update(self._known({town_id for town_id, _name in missing}))
+        self._villages = known
 
     def village_id(self, town_id: int, name: str) -> int | None:
         """The id of a village `village` returned (None for ""); call `villages_create_missing` first."""

@@ -44,6 +44,7 @@ __all__ = [
     "Column",
     "DataRow",
     "FileProblem",
+    "RejectedWorkbook",
     "Table",
     "UploadLimits",
     "normalize_text",
@@ -534,6 +535,34 @@ def _display_width(text: str) -> int:
     return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
 
 
+class RejectedWorkbook:
+    """An .xlsx of rejected rows the user can correct and upload again, one row appended at a time.
+
+    Columns: 行号 (the row number in the uploaded file), the original columns, 原因. Rows stream to disk as they
+    are appended (openpyxl's write-only mode), so a reader can write them while it reads; `save` writes the file.
+    """
+
+    def __init__(self, headers: Sequence[str], *, author: object = None, title: str = REJECTED_SHEET) -> None:
+        from campaigns.xlsx import XlsxWriter
+
+        self.writer = XlsxWriter(title=str(title), author=author)
+        self.sheet = self.writer.sheet(str(REJECTED_SHEET))
+        header_row = [str(REJECTED_NUMBER_HEADER), *headers, str(REJECTED_REASON_HEADER)]
+        self.sheet.widths([8, *(min(max(_display_width(str(h)) + 2, 12), 40) for h in headers), 60])
+        self.sheet.freeze("B2")
+        self.sheet.header(header_row)
+        self.rows = 0
+
+    def append(self, number: int, cells: Sequence[object], reason: str) -> None:
+        self.sheet.append([number, *cells, reason])
+        self.rows += 1
+
+    def save(self, path: str | Path | IO[bytes]) -> int:
+        """Write the workbook; returns the rows written."""
+        self.writer.save(path)
+        return self.rows
+
+
 def write_rejected_workbook(
     path: str | Path | IO[bytes],
     headers: Sequence[str],
@@ -542,25 +571,15 @@ def write_rejected_workbook(
     author: object = None,
     title: str = REJECTED_SHEET,
 ) -> int:
-    """Write rejected rows to an .xlsx the user can correct and upload again; returns the rows written.
+    """Write rejected rows to an .xlsx (see `RejectedWorkbook`); returns the rows written.
 
-    Columns: 行号 (the row number in the uploaded file), the original columns, 原因. ``rows`` yields
-    ``(row number, original cells, reason)`` and is consumed once; ``author`` is who the file is made for.
+    ``rows`` yields ``(row number, original cells, reason)`` and is consumed once; ``author`` is who the file is
+    made for.
     """
-    from campaigns.xlsx import XlsxWriter
-
-    writer = XlsxWriter(title=str(title), author=author)
-    sheet = writer.sheet(str(REJECTED_SHEET))
-    header_row = [str(REJECTED_NUMBER_HEADER), *headers, str(REJECTED_REASON_HEADER)]
-    sheet.widths([8, *(min(max(_display_width(str(h)) + 2, 12), 40) for h in headers), 60])
-    sheet.freeze("B2")
-    sheet.header(header_row)
-    count = 0
+    workbook = RejectedWorkbook(headers, author=author, title=title)
     for number, cells, reason in rows:
-        sheet.append([number, *cells, reason])
-        count += 1
-    writer.save(path)
-    return count
+        workbook.append(number, cells, reason)
+    return workbook.save(path)
 
 
 # --- parsing helpers -------------------------------------------------------------------------------

@@ -2,21 +2,23 @@
 
 One code path serves the command line, the Celery task behind the upload page and the Django admin.
 
-The work is split in two:
-
-* `pushlist_analyse` reads the file and checks every row in Python, writing nothing. It keeps only what
-  will be stored (normalised values) and the rejected rows (with their original cells), one row at a time,
-  so memory stays bounded by the size of the list rather than the size of the spreadsheet's Python objects.
-* `_store` writes the result in one transaction with a constant number of set-based statements: on
-  PostgreSQL the keys are COPYed into a temporary table and ONE ``UPDATE … FROM … RETURNING`` both finds
-  the entries already held and records that they were pushed again; the new entries and the push records
-  are COPYed in. Other databases (SQLite in the embedded mode) use bulk_create and chunked ``IN`` lookups.
+* `_Reading` reads the file and checks every row in Python, writing nothing, a chunk of rows at a time. It
+  keeps only what will be stored (normalised values) and the rejected rows (with their original cells), so
+  memory stays bounded by the size of the list rather than the size of the spreadsheet's Python objects.
+  `pushlist_analyse` is a whole read (the dry run, the admin's preview).
+* `_import_rows` stores the batch in the caller's transaction while the file is being read: the reading runs
+  one chunk ahead in a thread of its own, and each chunk costs two set-based statements (the keys already held,
+  locked; a COPY of the new entries), so the database indexes one chunk while Python checks the next. Once the
+  file is through, ONE ``UPDATE … FROM … RETURNING`` records every later push of a key (pushed_times, the latest
+  batch) and one COPY the push records. Other databases (SQLite in the embedded mode) use bulk_create and
+  chunked ``IN`` lookups in the same order.
 
 Progress: the import runs inside one transaction, so a progress figure written inside it would be invisible
 to the batch page until the end. It is written outside: always to the cache, and on PostgreSQL also to the
 batch row through a second, autocommit database connection (the worker and the web server rarely share a
-local-memory cache, but they always share the database). The main transaction never touches the batch row
-until it has finished reading, so the two connections cannot wait on each other's row lock.
+local-memory cache, but they always share the database). The main transaction never writes the batch row
+until it has finished reading (the entries only lock it FOR KEY SHARE, which a progress update does not wait
+on), so the two connections cannot wait on each other's row lock.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import logging
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -54,9 +56,19 @@ from enrolment.services._claims import (
     upload_record,
 )
 from enrolment.services._progress import progress_changed
+from enrolment.services._read_ahead import read_ahead
 from enrolment.services._row_progress import RowProgress, row_progress
 from enrolment.services.matching import matching_request
-from enrolment.tabular import Column, DataRow, FileProblem, open_table, parse_month, parse_whole_number
+from enrolment.tabular import (
+    Column,
+    DataRow,
+    FileProblem,
+    RejectedWorkbook,
+    open_table,
+    parse_month,
+    parse_whole_number,
+    write_rejected_workbook,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +86,7 @@ __all__ = [
     "pushlist_import",
 ]
 
-PROGRESS_EVERY = 5000
+PROGRESS_EVERY = 10_000
 # How many rows a preview keeps to show the user what the file looked like.
 PREVIEW_ROWS = 20
 _SQLITE_CHUNK = 500
@@ -291,29 +303,68 @@ def pushlist_analyse(
     progress: RowProgress | None = None,
 ) -> Analysis:
     """Read and check every row of a push list; raises `FileProblem` for a file that cannot be imported."""
-    places = Places(campaign.county_id)
-    checker = _RowChecker(kind=kind, places=places)
-    first_of: dict[str, int] = {}
-    with open_table(path, columns_for(kind), original_name=file_name) as table:
-        analysis = Analysis(kind=kind, headers=table.headers, places=places)
-        rows, repeats, rejected, preview = analysis.rows, analysis.repeats, analysis.rejected, analysis.preview
-        count = 0
-        for row in table.rows:
-            count += 1
-            if count <= PREVIEW_ROWS:
-                preview.append((row.number, row.cells))
-            checked, reason = checker.check(row)
-            if checked is None:
-                rejected.append((row.number, row.cells, reason))
-            elif checked.key in first_of:
-                repeats.append((row.number, checked.key))
-            else:
-                first_of[checked.key] = row.number
-                rows.append(checked)
-            if progress is not None and count % PROGRESS_EVERY == 0:
-                progress(count)
-        analysis.rows_total = count
-    return analysis
+    reading = _Reading(kind=kind, places=Places(campaign.county_id), path=path, file_name=file_name)
+    for _rows, read, last in reading.chunks():
+        if progress is not None and not last:
+            progress(read)
+    return reading.analysis
+
+
+class _Reading:
+    """One read of a file: its rows checked a chunk at a time, the whole `Analysis` once the last is through.
+
+    Touches no database (it may run in a thread of its own, see `_read_ahead`): the county's places are
+    loaded by the caller.
+    """
+
+    def __init__(
+        self, *, kind: str, places: Places, path: str | Path, file_name: str | None, rejected_path: Path | None = None
+    ) -> None:
+        self.kind = kind
+        self.places = places
+        self.path = path
+        self.file_name = file_name
+        # Where the rejected rows are written as they are found (the workbook is saved after the last chunk).
+        self.rejected_path = rejected_path
+        self.analysis = Analysis(kind=kind, headers=(), places=places)
+
+    def chunks(self) -> Iterator[tuple[list[CheckedRow], int, bool]]:
+        """(the new keys' first rows of the next `PROGRESS_EVERY` rows, rows read so far, whether it is the last)."""
+        every = PROGRESS_EVERY
+        checker = _RowChecker(kind=self.kind, places=self.places)
+        seen: set[str] = set()
+        with open_table(self.path, columns_for(self.kind), original_name=self.file_name) as table:
+            analysis = self.analysis
+            analysis.headers = table.headers
+            rows, repeats, rejected, preview = analysis.rows, analysis.repeats, analysis.rejected, analysis.preview
+            workbook: RejectedWorkbook | None = None
+            chunk: list[CheckedRow] = []
+            count = 0
+            for row in table.rows:
+                count += 1
+                if count <= PREVIEW_ROWS:
+                    preview.append((row.number, row.cells))
+                checked, reason = checker.check(row)
+                if checked is None:
+                    rejected.append((row.number, row.cells, reason))
+                    if self.rejected_path is not None:
+                        if workbook is None:
+                            workbook = RejectedWorkbook(analysis.headers)
+                        workbook.append(row.number, row.cells, reason)
+                elif checked.key in seen:
+                    repeats.append((row.number, checked.key))
+                else:
+                    seen.add(checked.key)
+                    chunk.append(checked)
+                if count % every == 0:
+                    rows += chunk
+                    yield chunk, count, False
+                    chunk = []
+            rows += chunk
+            analysis.rows_total = count
+        yield chunk, count, True
+        if workbook is not None:
+            workbook.save(self.rejected_path)
 
 
 # --- storing ---------------------------------------------------------------------------------------
@@ -350,86 +401,33 @@ def _copy_value(value: object) -> str:
     return str(value)
 
 
-# COPY's text format: backslash, tab, newline and carriage return escaped (str.translate: one pass in C).
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# What psycopg2 reads of a COPY's buffer at a time. Each piece is sent with the GIL released and taken back
+# after: with the file being read in another thread (`read_ahead`), every handover waits out that thread's
+# switch interval, so a chunk goes in a few large pieces rather than in psycopg2's default 8 kB ones.
+_COPY_PIECE = 4 << 20
 
 
 def copy_expert(cursor: Any, sql: str, buffer: io.StringIO) -> None:
     """Every COPY goes through here (the raw psycopg2 cursor: Django's query log does not see it)."""
-    cursor.copy_expert(sql, buffer)
+    cursor.copy_expert(sql, buffer, size=_COPY_PIECE)
 
 
 def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _lock_kind(cursor: Any, campaign: Campaign, kind: str) -> None:
-    # Two imports of the same kind into the same campaign take turns, so neither can insert a key the
-    # other has just found missing; imports of other kinds run side by side.
-    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [campaign.pk, ListKind.values.index(kind)])
-
-
-def _held_keys_postgresql(
-    cursor: Any, *, campaign: Campaign, analysis: Analysis, batch: Batch | None
-) -> dict[str, int]:
-    """Keys of this file already held, as key → entry id, found in one set operation.
-
-    With a batch, the same statement records the new push on each held entry (pushed_times, last batch).
-    """
-    counts = Counter(row.key for row in analysis.rows)
-    counts.update(key for _number, key in analysis.repeats)
-    cursor.execute("CREATE TEMPORARY TABLE pushlist_keys (key varchar(18) PRIMARY KEY, n integer) ON COMMIT DROP")
-    # Normalised keys are digits and capital letters: nothing to escape in COPY's text format.
-    buffer = io.StringIO("".join([f"{key}\t{n}\n" for key, n in counts.items()]))
-    copy_expert(cursor, "COPY pushlist_keys (key, n) FROM STDIN", buffer)
-    # Without statistics the planner guesses the table's size and hash-joins a scan of every held entry;
-    # with them it looks each key up in the (campaign, kind, key) index.
-    cursor.execute("ANALYZE pushlist_keys")
-    entry = _quote(PushEntry._meta.db_table)
-    if batch is None:
-        cursor.execute(
-            f"SELECT e.key, e.id FROM {entry} e JOIN pushlist_keys k ON k.key = e.key "
-            "WHERE e.campaign_id = %s AND e.kind = %s",
-            [campaign.pk, analysis.kind],
-        )
-    else:
-        cursor.execute(
-            f"UPDATE {entry} e SET pushed_times = e.pushed_times + k.n, last_pushed_batch_id = %s "
-            "FROM pushlist_keys k WHERE e.campaign_id = %s AND e.kind = %s AND e.key = k.key "
-            "RETURNING e.key, e.id",
-            [batch.pk, campaign.pk, analysis.kind],
-        )
-    held = dict(cursor.fetchall())
-    # Dropped now rather than at commit: inside a caller's transaction another import may follow.
-    cursor.execute("DROP TABLE pushlist_keys")
-    return held
-
-
-def _held_keys_portable(*, campaign: Campaign, analysis: Analysis, batch: Batch | None) -> dict[str, int]:
+def _held_keys(*, campaign: Campaign, analysis: Analysis) -> dict[str, int]:
+    """Keys of this file already held, as key → entry id (a dry run: nothing is written, nothing locked)."""
     keys = [row.key for row in analysis.rows]
-    held: dict[str, int] = {}
-    entries = PushEntry.objects.filter(campaign=campaign, kind=analysis.kind)
-    for start in range(0, len(keys), _SQLITE_CHUNK):
-        held.update(entries.filter(key__in=keys[start : start + _SQLITE_CHUNK]).values_list("key", "id"))
-    if batch is not None and held:
-        counts = Counter(key for key in (row.key for row in analysis.rows) if key in held)
-        counts.update(key for _number, key in analysis.repeats if key in held)
-        by_count: dict[int, list[int]] = {}
-        for key, n in counts.items():
-            by_count.setdefault(n, []).append(held[key])
-        for n, ids in by_count.items():
-            for start in range(0, len(ids), _SQLITE_CHUNK):
-                PushEntry.objects.filter(pk__in=ids[start : start + _SQLITE_CHUNK]).update(
-                    pushed_times=F("pushed_times") + n, last_pushed_batch=batch
-                )
-    return held
-
-
-def _held_keys(*, campaign: Campaign, analysis: Analysis, batch: Batch | None) -> dict[str, int]:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            return _held_keys_postgresql(cursor.cursor, campaign=campaign, analysis=analysis, batch=batch)
-    return _held_keys_portable(campaign=campaign, analysis=analysis, batch=batch)
+    if connection.vendor != "postgresql":
+        return _PortableStore.held_of(campaign=campaign, kind=analysis.kind, keys=keys)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT key, id FROM {_quote(PushEntry._meta.db_table)} "
+            "WHERE campaign_id = %s AND kind = %s AND key = ANY(%s)",
+            [campaign.pk, analysis.kind, keys],
+        )
+        return dict(cursor.fetchall())
 
 
 def _villages(places: Places, rows: Sequence[CheckedRow]) -> dict[tuple[int, str], int]:
@@ -438,20 +436,19 @@ def _villages(places: Places, rows: Sequence[CheckedRow]) -> dict[tuple[int, str
     return {(row.town_id, row.village): places.village_id(row.town_id, row.village) for row in rows if row.village}
 
 
-# The PushEntry columns a CheckedRow fills in, in the order they are COPYed.
-_FROM_ROW = (
+# The PushEntry columns a CheckedRow fills in, in the order they are COPYed: the text ones first, so that a
+# row's text is escaped in one go.
+_TEXT_FROM_ROW = (
     "key",
     "name",
-    "town_id",
     "phone",
     "address",
     "employer_name",
-    "last_paid",
     "interrupted_insurance",
     "legal_rep",
-    "employees",
     "industry",
 )
+_FROM_ROW = (*_TEXT_FROM_ROW, "town_id", "last_paid", "employees")
 # Computed per row by the importer.
 _PER_ROW = ("village_id", "pushed_times")
 
@@ -473,121 +470,214 @@ def _entry_constants(batch: Batch, campaign: Campaign) -> tuple[list[str], list[
     return columns, values
 
 
-def _insert_postgresql(
-    cursor: Any, *, batch: Batch, campaign: Campaign, rows: Sequence[CheckedRow], times: Counter[str], places: Places
-) -> dict[str, int]:
-    villages = _villages(places, rows)
-    const_columns, constants = _entry_constants(batch, campaign)
-    const_text = "\t".join(_copy_value(value) for value in constants)
-    table = _quote(PushEntry._meta.db_table)
+class _PostgresStore:
+    """A batch's rows stored on PostgreSQL: set-based statements a chunk at a time, the new entries COPYed."""
 
-    buffer = io.StringIO()
-    write = buffer.write
-    escape = _COPY_ESCAPES
-    null = "\\N"
-    for row in rows:
-        # The columns of _FROM_ROW, then _PER_ROW, typed as CheckedRow declares them (one pass, no dispatch).
-        village_id = villages.get((row.town_id, row.village)) if row.village else None
-        write(
-            f"{row.key}\t{row.name.translate(escape)}\t{row.town_id}\t{row.phone.translate(escape)}\t"
-            f"{row.address.translate(escape)}\t{row.employer_name.translate(escape)}\t"
-            f"{null if row.last_paid is None else row.last_paid.isoformat()}\t"
-            f"{row.interrupted_insurance.translate(escape)}\t{row.legal_rep.translate(escape)}\t"
-            f"{null if row.employees is None else row.employees}\t{row.industry.translate(escape)}\t"
-            f"{null if village_id is None else village_id}\t{1 + times[row.key]}\t{const_text}\n"
+    def __init__(self, cursor: Any, *, batch: Batch, campaign: Campaign, places: Places) -> None:
+        self.cursor = cursor
+        self.batch = batch
+        self.campaign = campaign
+        self.places = places
+        self.entry_table = _quote(PushEntry._meta.db_table)
+        const_columns, constants = _entry_constants(batch, campaign)
+        self.const_text = "\t".join(_copy_value(value) for value in constants)
+        self.copy_sql = f"COPY {self.entry_table} ({', '.join([*_FROM_ROW, *_PER_ROW, *const_columns])}) FROM STDIN"
+
+    def begin(self) -> None:
+        # Two imports of the same kind into the same campaign take turns, so neither can insert a key the
+        # other has just found missing; imports of other kinds run side by side.
+        self.cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [self.campaign.pk, ListKind.values.index(self.batch.kind)]
         )
-    buffer.seek(0)
-    columns = [*_FROM_ROW, *_PER_ROW, *const_columns]
-    copy_expert(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
-    repeated = sorted(times)
-    if not repeated:
-        return {}
-    cursor.execute(f"SELECT key, id FROM {table} WHERE batch_id = %s AND key = ANY(%s)", [batch.pk, repeated])
-    return dict(cursor.fetchall())
+        # Django's foreign keys are deferred: checked at commit, a queued trigger event a row. Checked as each
+        # row goes in instead, they cost less and hold no queue.
+        self.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
+    def held(self, keys: Sequence[str]) -> dict[str, int]:
+        """The entries already held for these keys, locked as the update recording their push will lock them."""
+        # The keys as one string (digits and capital letters, no comma): quicker to send than an array.
+        self.cursor.execute(
+            f"SELECT key, id FROM {self.entry_table} WHERE campaign_id = %s AND kind = %s "
+            "AND key = ANY(string_to_array(%s, ',')) FOR NO KEY UPDATE",
+            [self.campaign.pk, self.batch.kind, ",".join(keys)],
+        )
+        return dict(self.cursor.fetchall())
 
-def _insert_portable(
-    *, batch: Batch, campaign: Campaign, rows: Sequence[CheckedRow], times: Counter[str], places: Places
-) -> dict[str, int]:
-    villages = _villages(places, rows)
-    PushEntry.objects.bulk_create(
-        (
-            PushEntry(
-                campaign=campaign,
-                kind=batch.kind,
-                batch=batch,
-                last_pushed_batch=batch,
-                village_id=villages.get((row.town_id, row.village)) if row.village else None,
-                pushed_times=1 + times[row.key],
-                **{name: getattr(row, name) for name in _FROM_ROW},
+    def insert(self, rows: Sequence[CheckedRow], times: Counter[str] | None = None) -> None:
+        """COPY new entries; an entry's pushed_times is 1, and ``times[key]`` more when given."""
+        if not rows:
+            return
+        villages = _villages(self.places, rows)
+        const_text = self.const_text
+        null = "\\N"
+        lines: list[str] = []
+        append = lines.append
+        for row in rows:
+            # Checked text holds no tab, newline or carriage return (every run of whitespace became one space,
+            # or none): only a backslash needs escaping in COPY's text format, and it is rare.
+            text = (
+                f"{row.key}\t{row.name}\t{row.phone}\t{row.address}\t{row.employer_name}\t"
+                f"{row.interrupted_insurance}\t{row.legal_rep}\t{row.industry}"
             )
-            for row in rows
-        ),
-        batch_size=1000,
-    )
-    repeated = sorted(times)
-    created: dict[str, int] = {}
-    for start in range(0, len(repeated), _SQLITE_CHUNK):
-        keys = repeated[start : start + _SQLITE_CHUNK]
-        created.update(PushEntry.objects.filter(batch=batch, key__in=keys).values_list("key", "id"))
-    return created
-
-
-def _store(*, batch: Batch, campaign: Campaign, analysis: Analysis) -> None:
-    """Write the checked rows of a batch. Runs inside the caller's transaction."""
-    postgresql = connection.vendor == "postgresql"
-    if postgresql:
-        with connection.cursor() as wrapper:
-            cursor = wrapper.cursor
-            _lock_kind(cursor, campaign, analysis.kind)
-            # Django's foreign keys are deferred: checked at commit, ~700,000 queued trigger events for a
-            # 100,000-row list. Checked as each row goes in instead, they cost less and hold no queue.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            held = _held_keys_postgresql(cursor, campaign=campaign, analysis=analysis, batch=batch)
-    else:
-        held = _held_keys_portable(campaign=campaign, analysis=analysis, batch=batch)
-    analysis.held = set(held)
-
-    new_rows = [row for row in analysis.rows if row.key not in held]
-    times = Counter(key for _number, key in analysis.repeats if key not in held)
-    if postgresql:
-        with connection.cursor() as wrapper:
-            created = _insert_postgresql(
-                wrapper.cursor, batch=batch, campaign=campaign, rows=new_rows, times=times, places=analysis.places
+            if "\\" in text:
+                text = text.replace("\\", "\\\\")
+            village_id = villages.get((row.town_id, row.village)) if row.village else None
+            append(
+                f"{text}\t{row.town_id}\t{null if row.last_paid is None else row.last_paid.isoformat()}\t"
+                f"{null if row.employees is None else row.employees}\t{null if village_id is None else village_id}\t"
+                f"{1 + times[row.key] if times else 1}\t{const_text}\n"
             )
-    else:
-        created = _insert_portable(batch=batch, campaign=campaign, rows=new_rows, times=times, places=analysis.places)
+        copy_expert(self.cursor, self.copy_sql, io.StringIO("".join(lines)))
 
-    # A push record for every push of a key after its first: the first is the entry's own batch (and row 1
-    # of its pushed_times). So: each row of a key already held, and each later row repeating a key in the file.
-    entry_of = {**held, **created}
-    pushes = [(held[row.key], batch.pk, row.row_number) for row in analysis.rows if row.key in held]
-    pushes += [(entry_of[key], batch.pk, number) for number, key in analysis.repeats]
-    if postgresql:
-        with connection.cursor() as wrapper:
-            buffer = io.StringIO("".join([f"{entry}\t{batch_id}\t{number}\n" for entry, batch_id, number in pushes]))
-            table = _quote(EntryPush._meta.db_table)
-            copy_expert(wrapper.cursor, f"COPY {table} (entry_id, batch_id, row_number) FROM STDIN", buffer)
-            # Back to Django's default for whatever else the caller's transaction does.
-            wrapper.execute("SET CONSTRAINTS ALL DEFERRED")
-    else:
-        EntryPush.objects.bulk_create(
-            (EntryPush(entry_id=entry, batch_id=batch_id, row_number=number) for entry, batch_id, number in pushes),
+    def pushes(self, counts: Counter[str]) -> dict[str, int]:
+        """Record the pushes after a key's first (``counts``: key → how many) on its entry, pushed_times and the
+        latest batch, in ONE ``UPDATE … FROM unnest(…) … RETURNING``; the entries' ids by key."""
+        if not counts:
+            return {}
+        keys = list(counts)
+        # The arrays are constants, so the planner knows how many keys come and looks each one up in the
+        # (campaign, kind, key) index rather than scanning every entry held.
+        self.cursor.execute(
+            f"UPDATE {self.entry_table} e SET pushed_times = e.pushed_times + k.n, last_pushed_batch_id = %s "
+            "FROM unnest(%s::varchar[], %s::integer[]) AS k (key, n) "
+            "WHERE e.campaign_id = %s AND e.kind = %s AND e.key = k.key "
+            "RETURNING e.key, e.id",
+            [self.batch.pk, keys, [counts[key] for key in keys], self.campaign.pk, self.batch.kind],
+        )
+        return dict(self.cursor.fetchall())
+
+    def push_records(self, pushes: Sequence[tuple[int, int]]) -> None:
+        """An `EntryPush` for each (entry id, row number)."""
+        batch_id = self.batch.pk
+        buffer = io.StringIO("".join([f"{entry_id}\t{batch_id}\t{number}\n" for entry_id, number in pushes]))
+        copy_expert(
+            self.cursor, f"COPY {_quote(EntryPush._meta.db_table)} (entry_id, batch_id, row_number) FROM STDIN", buffer
+        )
+
+    def end(self) -> None:
+        # Back to Django's default for whatever else the caller's transaction does.
+        self.cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+class _PortableStore:
+    """The same steps through the ORM (SQLite, the embedded mode): bulk inserts and chunked ``IN`` lookups."""
+
+    def __init__(self, *, batch: Batch, campaign: Campaign, places: Places) -> None:
+        self.batch = batch
+        self.campaign = campaign
+        self.places = places
+
+    def begin(self) -> None:
+        pass
+
+    @staticmethod
+    def held_of(*, campaign: Campaign, kind: str, keys: Sequence[str]) -> dict[str, int]:
+        held: dict[str, int] = {}
+        entries = PushEntry.objects.filter(campaign=campaign, kind=kind)
+        for start in range(0, len(keys), _SQLITE_CHUNK):
+            held.update(entries.filter(key__in=keys[start : start + _SQLITE_CHUNK]).values_list("key", "id"))
+        return held
+
+    def held(self, keys: Sequence[str]) -> dict[str, int]:
+        return self.held_of(campaign=self.campaign, kind=self.batch.kind, keys=keys)
+
+    def insert(self, rows: Sequence[CheckedRow]) -> None:
+        villages = _villages(self.places, rows)
+        PushEntry.objects.bulk_create(
+            (
+                PushEntry(
+                    campaign=self.campaign,
+                    kind=self.batch.kind,
+                    batch=self.batch,
+                    last_pushed_batch=self.batch,
+                    village_id=villages.get((row.town_id, row.village)) if row.village else None,
+                    **{name: getattr(row, name) for name in _FROM_ROW},
+                )
+                for row in rows
+            ),
             batch_size=1000,
         )
+
+    def pushes(self, counts: Counter[str]) -> dict[str, int]:
+        entry_of = self.held(sorted(counts))
+        by_count: dict[int, list[int]] = {}
+        for key, n in counts.items():
+            by_count.setdefault(n, []).append(entry_of[key])
+        for n, ids in by_count.items():
+            for start in range(0, len(ids), _SQLITE_CHUNK):
+                PushEntry.objects.filter(pk__in=ids[start : start + _SQLITE_CHUNK]).update(
+                    pushed_times=F("pushed_times") + n, last_pushed_batch=self.batch
+                )
+        return entry_of
+
+    def push_records(self, pushes: Sequence[tuple[int, int]]) -> None:
+        EntryPush.objects.bulk_create(
+            (EntryPush(entry_id=entry_id, batch=self.batch, row_number=number) for entry_id, number in pushes),
+            batch_size=1000,
+        )
+
+    def end(self) -> None:
+        pass
+
+
+def _import_rows(
+    *,
+    batch: Batch,
+    campaign: Campaign,
+    path: str | Path,
+    file_name: str,
+    rejected_path: Path,
+    progress: RowProgress | None = None,
+) -> Analysis:
+    """Read, check and store every row of a batch's file; runs inside the caller's transaction.
+
+    The file is read one chunk of rows ahead in a thread of its own (`read_ahead`) while each chunk read is
+    stored: its keys already held looked up (and locked), its new entries inserted. Once the file is through,
+    every push after a key's first is recorded in one statement (pushed_times and the latest batch, on the
+    entries held before and on the new ones repeated in the file), with an `EntryPush` row for each. The
+    rejected rows are written to ``rejected_path`` (when there are any) by the reading, as it finds them.
+    """
+    places = Places(campaign.county_id)
+    reading = _Reading(kind=batch.kind, places=places, path=path, file_name=file_name, rejected_path=rejected_path)
+    analysis = reading.analysis
+    with connection.cursor() as wrapper:
+        store: _PostgresStore | _PortableStore
+        if connection.vendor == "postgresql":
+            store = _PostgresStore(wrapper.cursor, batch=batch, campaign=campaign, places=places)
+        else:
+            store = _PortableStore(batch=batch, campaign=campaign, places=places)
+        store.begin()
+        held: dict[str, int] = {}
+        for rows, read, last in read_ahead(reading.chunks):
+            if rows:
+                found = store.held([row.key for row in rows])
+                held.update(found)
+                store.insert([row for row in rows if row.key not in found] if found else rows)
+            if progress is not None and not last:
+                progress(read)
+        analysis.held = set(held)
+        # Every push of a key after its first: each row of a key held before (its first row in this file
+        # too), and each later row repeating a key in the file. A new key's first push is its entry's batch.
+        counts = Counter(row.key for row in analysis.rows if row.key in held)
+        counts.update(key for _number, key in analysis.repeats)
+        entry_of = store.pushes(counts)
+        pushes = [(entry_of[row.key], row.row_number) for row in analysis.rows if row.key in held]
+        pushes += [(entry_of[key], number) for number, key in analysis.repeats]
+        store.push_records(pushes)
+        store.end()
     # The push-list work is counted with the progress figures: new entries ask for a (coalesced) recompute.
     progress_changed(campaign_id=campaign.pk)
     # New entries are matched against the departments' lists (and the business system's records), coalesced.
     matching_request(campaign_id=campaign.pk)
+    return analysis
 
 
 def _write_rejected(analysis: Analysis, path: str | Path) -> None:
-    from enrolment.tabular import write_rejected_workbook
-
     write_rejected_workbook(path, analysis.headers, analysis.rejected)
 
 
-def _finish(batch: Batch, analysis: Analysis) -> None:
+def _finish(batch: Batch, analysis: Analysis, rejected_path: Path) -> None:
+    """The batch's counts and outcome, and the rejected-rows workbook `_import_rows` wrote, on the batch."""
     batch.rows_total = batch.rows_done = analysis.rows_total
     batch.imported = analysis.imported
     batch.duplicates = analysis.duplicates
@@ -596,8 +686,7 @@ def _finish(batch: Batch, analysis: Analysis) -> None:
     batch.error = ""
     batch.finished_at = timezone.now()
     if analysis.rejected:
-        with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
-            _write_rejected(analysis, handle.name)
+        with rejected_path.open("rb") as handle:
             batch.rejected_file.save(f"batch-{batch.pk}-rejected.xlsx", File(handle), save=False)
     batch.save()
 
@@ -635,21 +724,19 @@ def pushlist_import(
 ) -> ImportResult:
     """Import a push list at once (the command line): all of it, or on any error none of it.
 
-    Raises `ImportRefused` (unknown kind, the same file again) or `FileProblem` before writing anything.
-    A dry run checks every row and counts duplicates against the entries held, and writes nothing in the
-    database; its rejected rows go to a temporary workbook.
+    Raises `ImportRefused` (unknown kind, the same file again) before reading, `FileProblem` for a file that
+    cannot be imported; either way nothing is written. A dry run checks every row and counts duplicates
+    against the entries held, and writes nothing in the database; its rejected rows go to a temporary workbook.
     """
     check_kind(kind)
     path = Path(path)
     file_name = file_name or path.name
     sha256 = Batch.digest(path)
     _refuse_same_file(campaign=campaign, kind=kind, sha256=sha256)
-    analysis = pushlist_analyse(campaign=campaign, kind=kind, path=path, file_name=file_name)
 
     if dry_run:
-        with transaction.atomic():
-            analysis.held = set(_held_keys(campaign=campaign, analysis=analysis, batch=None))
-            transaction.set_rollback(True)
+        analysis = pushlist_analyse(campaign=campaign, kind=kind, path=path, file_name=file_name)
+        analysis.held = set(_held_keys(campaign=campaign, analysis=analysis))
         rejected_path = None
         if analysis.rejected:
             handle, rejected_path = tempfile.mkstemp(prefix="pushlist-rejected-", suffix=".xlsx")
@@ -668,12 +755,15 @@ def pushlist_import(
         started_at=timezone.now(),
     )
     try:
-        with transaction.atomic():
+        with tempfile.TemporaryDirectory(prefix="pushlist-") as scratch, transaction.atomic():
             with path.open("rb") as handle:
                 batch.file.save(file_name, File(handle), save=False)
             batch.save()
-            _store(batch=batch, campaign=campaign, analysis=analysis)
-            _finish(batch, analysis)
+            rejected_path = Path(scratch) / "rejected.xlsx"
+            analysis = _import_rows(
+                batch=batch, campaign=campaign, path=path, file_name=file_name, rejected_path=rejected_path
+            )
+            _finish(batch, analysis, rejected_path)
     except IntegrityError as error:
         import_files_delete(batch, "file", "rejected_file")
         if (
@@ -760,18 +850,20 @@ def batch_import(*, batch_id: int) -> Batch | None:
 def _run(batch: Batch) -> None:
     progress = _progress(batch.pk)
     try:
-        analysis = pushlist_analyse(
-            campaign=batch.campaign,
-            kind=batch.kind,
-            path=batch.file.path,
-            file_name=batch.file_name,
-            progress=progress,
-        )
-        progress(analysis.rows_total, analysis.rows_total)
-        progress.close()
-        with transaction.atomic():
-            _store(batch=batch, campaign=batch.campaign, analysis=analysis)
-            _finish(batch, analysis)
+        with tempfile.TemporaryDirectory(prefix="pushlist-") as scratch, transaction.atomic():
+            rejected_path = Path(scratch) / "rejected.xlsx"
+            analysis = _import_rows(
+                batch=batch,
+                campaign=batch.campaign,
+                path=batch.file.path,
+                file_name=batch.file_name,
+                rejected_path=rejected_path,
+                progress=progress,
+            )
+            progress(analysis.rows_total, analysis.rows_total)
+            # Done with the batch row before this transaction writes it.
+            progress.close()
+            _finish(batch, analysis, rejected_path)
     except FileProblem as problem:
         import_files_delete(batch, "rejected_file")
         import_fail(Batch, batch.pk, message=problem.message, rejected_file="")
