@@ -147,6 +147,26 @@ def _irregular() -> FileProblem:
 _FOREIGN_CELL = re.compile(rb":c[\s>/]")
 
 
+def _greater_number(number: int) -> bytes:
+    """A pattern matching the decimal numbers (of at most 7 digits, a row's most) greater than ``number``."""
+    digits = str(number)
+    alternatives = [rf"[1-9]\d{{{len(digits)},6}}"] if len(digits) < 7 else []
+    for i, digit in enumerate(digits):
+        if digit != "9":
+            alternatives.append(rf"{digits[:i]}[{int(digit) + 1}-9]\d{{{len(digits) - i - 1}}}")
+    return "|".join(alternatives).encode()
+
+
+def _greater_letters(letters: bytes) -> bytes:
+    """A pattern matching the column letters (at most 3, XFD's width) after ``letters``."""
+    text = letters.decode()
+    alternatives = [rf"[A-Z]{{{len(text) + 1},3}}"] if len(text) < 3 else []
+    for i, letter in enumerate(text):
+        if letter != "Z":
+            alternatives.append(rf"{text[:i]}[{chr(ord(letter) + 1)}-Z][A-Z]{{{len(text) - i - 1}}}")
+    return "|".join(alternatives).encode()
+
+
 class _SheetScan:
     """The used range of one worksheet, from the position of every cell, chunk by chunk."""
 
@@ -156,6 +176,7 @@ class _SheetScan:
         self.prefix: bytes | None = None
         self.max_row = 0
         self.max_column = 0
+        self.max_letters = b""
         self.seen = 0
 
     def _set_prefix(self, data: bytes) -> None:
@@ -167,11 +188,14 @@ class _SheetScan:
         self.prefix = found.group(1) or b""
         tag = b"<" + re.escape(self.prefix) + b"c"
         self.tag = b"<" + self.prefix + b"c"
-        # One C-level pass each, one small bytes object a cell: the scan costs a fraction of calamine's read.
+        self.pattern_tag = tag
+        self.positioned = self.tag + b' r="'
+        # A cell element ("<c" then a blank, ">" or "/": not <col>, <cfRule>, <c:chart>) that does not say
+        # where it is, first thing (<c r="B7" …>): a reader would place it where it likes.
+        self.unplaced = re.compile(tag + rb'(?=[^\w.:-])(?! r="[A-Z]{1,3}[1-9]\d{0,6}")')
+        self.cell_position = re.compile(tag + rb' r="([A-Z]{1,3})([1-9]\d{0,6})"')
         self.cell_rows = re.compile(tag + rb' r="[A-Z]{1,3}([1-9]\d{0,6})"')
         self.cell_columns = re.compile(tag + rb' r="([A-Z]{1,3})')
-        # "<c" opening an element of another name (<col>, <cfRule>, <c:chart>): not a cell.
-        self.other_names = re.compile(tag + rb"[\w.:-]")
 
     def feed(self, data: bytes) -> None:
         if self.long_run.search(data):
@@ -180,24 +204,36 @@ class _SheetScan:
             self._set_prefix(data)
             if self.prefix is None:
                 return  # still before <sheetData>
-        cells = data.count(self.tag)
-        if cells == 0:
+        if data.find(self.tag) < 0:
             return
-        cells -= len(self.other_names.findall(data))
-        # Cells written with another namespace prefix would escape the count: none may exist.
+        # Cells written with another namespace prefix would escape the scan: none may exist.
         if _FOREIGN_CELL.search(data) and re.search(
             rb"<(?!" + re.escape(self.prefix) + rb"c[\s>/])[A-Za-z_][\w.-]*:c[\s>/]", data
         ):
             raise _irregular()
-        # Every cell must say where it is, first thing (<c r="B7" …>): else a reader places it where it likes.
-        rows = self.cell_rows.findall(data)
-        if len(rows) != cells:
+        if self.unplaced.search(data):
             raise _irregular()
-        if not rows:
+        last = data.rfind(self.positioned)
+        if last < 0:
             return
-        widest = max(set(self.cell_columns.findall(data)), key=lambda letters: (len(letters), letters))
-        self.max_column = max(self.max_column, _column_number(widest))
-        self.max_row = max(self.max_row, max(map(int, rows)))
+        # Sheets list their cells in order, so the last cell of a chunk is usually its farthest: taken as the
+        # candidate, then ONE search for a cell below or right of it (no object made a cell); a chunk out of
+        # order is measured cell by cell.
+        letters, digits = self.cell_position.match(data, last).groups()
+        row = max(self.max_row, int(digits))
+        letters_seen = max(letters, self.max_letters, key=lambda text: (len(text), text))
+        farther = []
+        if farther_row := _greater_number(row):
+            farther.append(rb"[A-Z]{1,3}(?:" + farther_row + rb')"')
+        if farther_column := _greater_letters(letters_seen):
+            farther.append(rb"(?:" + farther_column + rb")[1-9]")
+        if farther and re.search(self.pattern_tag + rb' r="(?:' + b"|".join(farther) + rb")", data):
+            row = max(row, max(map(int, self.cell_rows.findall(data))))
+            widest = max(set(self.cell_columns.findall(data)), key=lambda text: (len(text), text))
+            letters_seen = max(widest, letters_seen, key=lambda text: (len(text), text))
+        self.max_row = row
+        self.max_letters = letters_seen
+        self.max_column = _column_number(letters_seen)
 
     def scan(self, chunks: object) -> SheetExtent:
         tail = b""

@@ -55,3 +55,29 @@ def test_a_far_cell_is_refused_before_any_reader_sees_it(tmp_path: Path) -> None
     cells = '<c r="A1"><v>1</v></c><c r="XFD1048576"><v>2</v></c>'
     with pytest.raises(FileProblem, match="上限"):
         check_xlsx(_xlsx(tmp_path / "a.xlsx", _sheet(cells)))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_used_range_is_exact_whatever_the_cells_order_across_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    import random
+
+    from enrolment import spreadsheet_guard
+
+    monkeypatch.setattr(spreadsheet_guard, "_CHUNK", 97)  # many chunks, each cut anywhere
+    shuffle = random.Random(seed)
+
+    def letters(number: int) -> str:
+        text = ""
+        while number:
+            number, rest = divmod(number - 1, 26)
+            text = chr(65 + rest) + text
+        return text
+
+    positions = [(shuffle.randint(1, 5000), shuffle.randint(1, 250)) for _ in range(300)]
+    if seed % 2:
+        positions.sort()  # the usual order: the farthest cell comes last
+    cells = "".join(f'<c r="{letters(column)}{row}"><v>1</v></c>' for row, column in positions)
+    extent = check_xlsx(_xlsx(tmp_path / "a.xlsx", _sheet(cells)))
+    assert extent == [SheetExtent(rows=max(r for r, _ in positions), columns=max(c for _, c in positions))]
