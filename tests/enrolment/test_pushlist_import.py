@@ -411,3 +411,82 @@ def test_a_row_holding_only_its_serial_number_is_a_rejected_data_row(chengjiang:
     result = _import(chengjiang, write_xlsx(tmp_path / "s.xlsx", PERSON_HEADER, rows))
     # The fully empty row is not a data row; the one with only 序号 is, and it is wrong.
     assert (result.rows_total, result.imported, result.rejected) == (3, 2, 1)
+
+
+def _stored(campaign: Campaign) -> tuple[list[tuple], list[tuple]]:
+    """What an import left, without the ids that differ between two runs."""
+    entries = PushEntry.objects.filter(campaign=campaign)
+    return (
+        sorted(entries.values_list("key", "name", "town__name", "village__name", "pushed_times", "batch__label")),
+        sorted(
+            EntryPush.objects.filter(entry__campaign=campaign).values_list("entry__key", "batch__label", "row_number")
+        ),
+    )
+
+
+def test_a_list_stored_a_few_rows_at_a_time_ends_as_if_stored_at_once(
+    chengjiang: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import transaction
+
+    _import(chengjiang, write_xlsx(tmp_path / "1.xlsx", PERSON_HEADER, person_rows(0, 6)), label="第一批")
+    rows = person_rows(10, 6, village="老村")
+    rows += [
+        [7, "又来", "男", person_id(5), "凤麓", "", "", ""],  # held from the first batch, read in a later chunk
+        [8, "坏号", "男", "530422199001011235", "凤麓", "", "", ""],  # rejected between two chunks
+        [9, "重复", "男", person_id(10), "凤麓", "", "", ""],  # repeats the first row, chunks later
+        [10, "新村人", "男", person_id(30), "海口", "后来村", "", ""],  # a village first named late
+        [11, "再重复", "男", person_id(10), "凤麓", "", "", ""],
+        [12, "又来", "男", person_id(5), "凤麓", "", "", ""],
+    ]
+    second = write_xlsx(tmp_path / "2.xlsx", PERSON_HEADER, rows)
+
+    monkeypatch.setattr(service, "PROGRESS_EVERY", 2)
+    with transaction.atomic():
+        chunked = _import(chengjiang, second, label="第二批")
+        stored_in_chunks = _stored(chengjiang)
+        transaction.set_rollback(True)
+    monkeypatch.setattr(service, "PROGRESS_EVERY", 10_000)
+    at_once = _import(chengjiang, second, label="第二批")
+
+    assert _stored(chengjiang) == stored_in_chunks
+    counts = (at_once.imported, at_once.duplicates, at_once.rejected)
+    assert (chunked.imported, chunked.duplicates, chunked.rejected) == counts == (7, 4, 1)
+    assert PushEntry.objects.get(key=person_id(10)).pushed_times == 3
+    assert PushEntry.objects.get(key=person_id(5)).pushed_times == 3
+    assert PushEntry.objects.get(key=person_id(30)).village.name == "后来村"
+
+
+def test_text_is_stored_as_written_whatever_it_holds(chengjiang: Campaign, tmp_path: Path) -> None:
+    header = ("姓名", "公民身份号码", "所属镇（街道）", "联系电话", "户籍地址")
+    rows = [["张\\三", person_id(1), "凤麓", "\\N", "某村\t3组\n5号\\"]]
+    _import(chengjiang, write_xlsx(tmp_path / "t.xlsx", header, rows))
+
+    entry = PushEntry.objects.get()
+    assert (entry.name, entry.phone, entry.address) == ("张\\三", "\\N", "某村 3组 5号\\")
+
+
+def test_a_file_found_bad_half_way_through_stores_nothing(
+    chengjiang: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "PROGRESS_EVERY", 2)
+    stored: list[int] = []
+    for store in (service._PostgresStore, service._PortableStore):
+        monkeypatch.setattr(
+            store, "insert", lambda self, rows, insert=store.insert: stored.append(len(rows)) or insert(self, rows)
+        )
+    check = service._RowChecker.check
+
+    def check_until_row_10(self, row):  # the reader meets something it cannot read on the file's 7th data row
+        if row.number == 10:
+            raise FileProblem("第 10 行无法读取")
+        return check(self, row)
+
+    monkeypatch.setattr(service._RowChecker, "check", check_until_row_10)
+    villages = Village.objects.count()
+    with pytest.raises(FileProblem, match="第 10 行"):
+        _import(chengjiang, write_xlsx(tmp_path / "bad.xlsx", PERSON_HEADER, person_rows(0, 9)))
+    assert sum(stored) == 6  # the rows before it were stored while it was read, and are gone with the rest
+    assert not PushEntry.objects.exists()
+    assert not Batch.objects.exists()
+    assert Village.objects.count() == villages
