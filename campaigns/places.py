@@ -146,6 +146,11 @@ class Places:
                 known.update(self._known({town_id for town_id, _name in missing}))
         self._villages = known
 
+    def villages_known(self) -> dict[tuple[int, str], int]:
+        """The villages with an id so far, (town id, name) → id: no query, so another thread may ask (it sees
+        the villages created up to then)."""
+        return self._villages or {}
+
     def village_id(self, town_id: int, name: str) -> int | None:
         """The id of a village `village` returned (None for ""); call `villages_create_missing` first."""
         if not name:

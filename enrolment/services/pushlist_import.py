@@ -28,7 +28,7 @@ import logging
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -304,7 +304,7 @@ def pushlist_analyse(
 ) -> Analysis:
     """Read and check every row of a push list; raises `FileProblem` for a file that cannot be imported."""
     reading = _Reading(kind=kind, places=Places(campaign.county_id), path=path, file_name=file_name)
-    for _rows, read, last in reading.chunks():
+    for _rows, _prepared, read, last in reading.chunks():
         if progress is not None and not last:
             progress(read)
     return reading.analysis
@@ -318,7 +318,14 @@ class _Reading:
     """
 
     def __init__(
-        self, *, kind: str, places: Places, path: str | Path, file_name: str | None, rejected_path: Path | None = None
+        self,
+        *,
+        kind: str,
+        places: Places,
+        path: str | Path,
+        file_name: str | None,
+        rejected_path: Path | None = None,
+        prepare: Callable[[list[CheckedRow]], list[Any]] | None = None,
     ) -> None:
         self.kind = kind
         self.places = places
@@ -326,10 +333,14 @@ class _Reading:
         self.file_name = file_name
         # Where the rejected rows are written as they are found (the workbook is saved after the last chunk).
         self.rejected_path = rejected_path
+        # What the store makes of each chunk's rows without the database, made here, ahead (its COPY lines).
+        self.prepare = prepare
         self.analysis = Analysis(kind=kind, headers=(), places=places)
 
-    def chunks(self) -> Iterator[tuple[list[CheckedRow], int, bool]]:
-        """(the new keys' first rows of the next `PROGRESS_EVERY` rows, rows read so far, whether it is the last)."""
+    def chunks(self) -> Iterator[tuple[list[CheckedRow], list[Any] | None, int, bool]]:
+        """(the new keys' first rows of the next `PROGRESS_EVERY` rows, what `prepare` made of them, rows read so
+        far, whether it is the last)."""
+        prepare = self.prepare
         every = PROGRESS_EVERY
         checker = _RowChecker(kind=self.kind, places=self.places)
         seen: set[str] = set()
@@ -358,11 +369,11 @@ class _Reading:
                     chunk.append(checked)
                 if count % every == 0:
                     rows += chunk
-                    yield chunk, count, False
+                    yield chunk, prepare(chunk) if prepare else None, count, False
                     chunk = []
             rows += chunk
             analysis.rows_total = count
-        yield chunk, count, True
+        yield chunk, prepare(chunk) if prepare else None, count, True
         if workbook is not None:
             workbook.save(self.rejected_path)
 
@@ -503,31 +514,44 @@ class _PostgresStore:
         )
         return dict(self.cursor.fetchall())
 
-    def insert(self, rows: Sequence[CheckedRow], times: Counter[str] | None = None) -> None:
-        """COPY new entries; an entry's pushed_times is 1, and ``times[key]`` more when given."""
+    def line(self, row: CheckedRow, villages: dict[tuple[int, str], int]) -> str | None:
+        """A new entry's COPY line (pushed_times 1), or None while its village has no id yet."""
+        village_id = None
+        if row.village:
+            village_id = villages.get((row.town_id, row.village))
+            if village_id is None:
+                return None
+        # Checked text holds no tab, newline or carriage return (every run of whitespace became one space, or
+        # none): only a backslash needs escaping in COPY's text format, and it is rare.
+        text = (
+            f"{row.key}\t{row.name}\t{row.phone}\t{row.address}\t{row.employer_name}\t"
+            f"{row.interrupted_insurance}\t{row.legal_rep}\t{row.industry}"
+        )
+        if "\\" in text:
+            text = text.replace("\\", "\\\\")
+        null = "\\N"
+        return (
+            f"{text}\t{row.town_id}\t{null if row.last_paid is None else row.last_paid.isoformat()}\t"
+            f"{null if row.employees is None else row.employees}\t{null if village_id is None else village_id}\t"
+            f"1\t{self.const_text}\n"
+        )
+
+    def lines(self, rows: Sequence[CheckedRow]) -> list[str | None]:
+        """Every line that can be made without the database (run by the reading, ahead of the store)."""
+        villages = self.places.villages_known()
+        return [self.line(row, villages) for row in rows]
+
+    def insert(self, rows: Sequence[CheckedRow], lines: Sequence[str | None] | None = None) -> None:
+        """COPY new entries, from the ``lines`` made ahead where given; those waiting for a village made here."""
         if not rows:
             return
-        villages = _villages(self.places, rows)
-        const_text = self.const_text
-        null = "\\N"
-        lines: list[str] = []
-        append = lines.append
-        for row in rows:
-            # Checked text holds no tab, newline or carriage return (every run of whitespace became one space,
-            # or none): only a backslash needs escaping in COPY's text format, and it is rare.
-            text = (
-                f"{row.key}\t{row.name}\t{row.phone}\t{row.address}\t{row.employer_name}\t"
-                f"{row.interrupted_insurance}\t{row.legal_rep}\t{row.industry}"
-            )
-            if "\\" in text:
-                text = text.replace("\\", "\\\\")
-            village_id = villages.get((row.town_id, row.village)) if row.village else None
-            append(
-                f"{text}\t{row.town_id}\t{null if row.last_paid is None else row.last_paid.isoformat()}\t"
-                f"{null if row.employees is None else row.employees}\t{null if village_id is None else village_id}\t"
-                f"{1 + times[row.key] if times else 1}\t{const_text}\n"
-            )
-        copy_expert(self.cursor, self.copy_sql, io.StringIO("".join(lines)))
+        made = list(lines) if lines is not None else [None] * len(rows)
+        waiting = [i for i, line in enumerate(made) if line is None]
+        if waiting:
+            villages = _villages(self.places, [rows[i] for i in waiting])
+            for i in waiting:
+                made[i] = self.line(rows[i], villages)
+        copy_expert(self.cursor, self.copy_sql, io.StringIO("".join(made)))
 
     def pushes(self, counts: Counter[str]) -> dict[str, int]:
         """Record the pushes after a key's first (``counts``: key → how many) on its entry, pushed_times and the
@@ -581,7 +605,10 @@ class _PortableStore:
     def held(self, keys: Sequence[str]) -> dict[str, int]:
         return self.held_of(campaign=self.campaign, kind=self.batch.kind, keys=keys)
 
-    def insert(self, rows: Sequence[CheckedRow]) -> None:
+    def lines(self, rows: Sequence[CheckedRow]) -> None:
+        return None
+
+    def insert(self, rows: Sequence[CheckedRow], lines: object = None) -> None:
         villages = _villages(self.places, rows)
         PushEntry.objects.bulk_create(
             (
@@ -638,8 +665,6 @@ def _import_rows(
     rejected rows are written to ``rejected_path`` (when there are any) by the reading, as it finds them.
     """
     places = Places(campaign.county_id)
-    reading = _Reading(kind=batch.kind, places=places, path=path, file_name=file_name, rejected_path=rejected_path)
-    analysis = reading.analysis
     with connection.cursor() as wrapper:
         store: _PostgresStore | _PortableStore
         if connection.vendor == "postgresql":
@@ -647,12 +672,25 @@ def _import_rows(
         else:
             store = _PortableStore(batch=batch, campaign=campaign, places=places)
         store.begin()
+        reading = _Reading(
+            kind=batch.kind,
+            places=places,
+            path=path,
+            file_name=file_name,
+            rejected_path=rejected_path,
+            prepare=store.lines,
+        )
+        analysis = reading.analysis
         held: dict[str, int] = {}
-        for rows, read, last in read_ahead(reading.chunks):
+        for rows, lines, read, last in read_ahead(reading.chunks):
             if rows:
                 found = store.held([row.key for row in rows])
                 held.update(found)
-                store.insert([row for row in rows if row.key not in found] if found else rows)
+                if found:
+                    kept = [i for i, row in enumerate(rows) if row.key not in found]
+                    rows = [rows[i] for i in kept]
+                    lines = [lines[i] for i in kept] if lines is not None else None
+                store.insert(rows, lines)
             if progress is not None and not last:
                 progress(read)
         analysis.held = set(held)

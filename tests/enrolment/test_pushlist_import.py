@@ -472,9 +472,12 @@ def test_a_file_found_bad_half_way_through_stores_nothing(
     monkeypatch.setattr(service, "PROGRESS_EVERY", 2)
     stored: list[int] = []
     for store in (service._PostgresStore, service._PortableStore):
-        monkeypatch.setattr(
-            store, "insert", lambda self, rows, insert=store.insert: stored.append(len(rows)) or insert(self, rows)
-        )
+
+        def insert(self, rows, *args, insert=store.insert):
+            stored.append(len(rows))
+            return insert(self, rows, *args)
+
+        monkeypatch.setattr(store, "insert", insert)
     check = service._RowChecker.check
 
     def check_until_row_10(self, row):  # the reader meets something it cannot read on the file's 7th data row
