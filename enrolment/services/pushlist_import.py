@@ -460,7 +460,8 @@ _TEXT_FROM_ROW = (
     "industry",
 )
 _FROM_ROW = (*_TEXT_FROM_ROW, "town_id", "last_paid", "employees")
-# Computed per row by the importer.
+# Set by the importer: the village's id, and pushed_times (1; the pushes after the first are recorded once
+# the whole file is read).
 _PER_ROW = ("village_id", "pushed_times")
 
 
