@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaigns.models import Town, User
+from campaigns.models import Campaign, Town, User
 from campaigns.params import int_param
 from campaigns.places import towns_named
 from campaigns.text import normalize_text
@@ -136,7 +136,7 @@ class EntryFilter(django_filters.FilterSet):
             return queryset
         key = search_key(text)
         if key is not None:
-            return queryset.filter(key=key)
+            return queryset.with_key(key, campaigns=Campaign.objects.for_user(self.user))
         return queryset.filter(name__icontains=text)
 
     def filter_town(self, queryset: QuerySet[PushEntry], name: str, value: str) -> QuerySet[PushEntry]:

@@ -3,15 +3,20 @@ from __future__ import annotations
 import hashlib
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from campaigns.models import Campaign, Department, Region, Town, Village
 from campaigns.scoping import CountyScopedQuerySet, TownScopedQuerySet, county_filter
+
+if TYPE_CHECKING:
+    from django.db.models.deletion import Collector
 
 
 class Insurance(models.TextChoices):
@@ -184,12 +189,35 @@ class PushEntryQuerySet(TownScopedQuerySet):
     def for_campaign(self, campaign: Campaign) -> PushEntryQuerySet:
         return self.filter(campaign=campaign)
 
+    def with_key(self, key: str, *, campaigns: models.QuerySet[Campaign] | None = None) -> PushEntryQuerySet:
+        """The entries holding an ID number or credit code, read from the (campaign, kind, key) unique index:
+        each campaign (of ``campaigns``, else every one) and kind named, so no index on the key alone is kept
+        (it would cost every import)."""
+        campaigns = Campaign.objects.all() if campaigns is None else campaigns
+        return self.filter(campaign__in=campaigns.values("pk"), kind__in=ListKind.values, key=key)
+
+
+# An entry pushed again names the batch that did it; an entry whose last push is its first batch names it twice.
+REPUSHED = ~Q(Exact(F("last_pushed_batch"), F("batch")))
+
+
+def protect_repushed(collector: Collector, field: models.Field, sub_objs: models.QuerySet, using: str) -> None:
+    """PROTECT for the last pushed batch, read from the entries pushed again only (their partial index): an entry
+    whose last push is its first batch is protected by that batch's own foreign key already."""
+    repushed = sub_objs.filter(REPUSHED)
+    if repushed.exists():
+        models.PROTECT(collector, field, repushed, using)
+
+
+# The collector hands over the entries unread, so the lookup above is the only one made.
+protect_repushed.lazy_sub_objs = True  # type: ignore[attr-defined]
+
 
 class PushEntry(models.Model):
     """One person or employer on a push list: the town's unit of work until enrolled or shown not due."""
 
-    # No single-column indexes on campaign, town and batch: the unique key and the composite indexes below
-    # start with them, and every extra index slows the bulk import of a million-row list.
+    # No single-column indexes on campaign, town, batch and key: the unique key and the composite indexes below
+    # start with them or serve them (`with_key`), and every extra index slows the bulk import of a million-row list.
     # Campaign, batch and last pushed batch are one value for a whole imported batch, towns and villages a
     # handful: the database checks them once per statement (enrolment.entry_references), not row by row.
     campaign = models.ForeignKey(
@@ -230,12 +258,14 @@ class PushEntry(models.Model):
         verbose_name=_("首次推送批次"),
     )
     pushed_times = models.PositiveIntegerField(_("推送次数"), default=1)
+    # Indexed below only where it is not the entry's own batch (an import's new entries never write that index).
     last_pushed_batch = models.ForeignKey(
         Batch,
-        on_delete=models.PROTECT,
+        on_delete=protect_repushed,
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         db_constraint=False,
         verbose_name=_("最近推送批次"),
     )
@@ -288,7 +318,8 @@ class PushEntry(models.Model):
             models.Index(fields=["town", "kind", "id"], name="entry_town_kind"),
             models.Index(fields=["town", "village", "id"], name="entry_town_village"),
             models.Index(fields=["batch", "status"], name="entry_batch_status"),
-            models.Index(fields=["key"], name="entry_key"),
+            # The entries pushed again in a later batch: a batch's deletion checks these and its own entries.
+            models.Index(fields=["last_pushed_batch"], name="entry_repushed_batch", condition=REPUSHED),
             # Who changed an entry (a user's deletion is refused while entries name them): never NULL there.
             models.Index(
                 fields=["status_changed_by"],

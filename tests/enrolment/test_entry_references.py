@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 
-from enrolment.models import PushEntry
-from tests.enrolment.factories import PushEntryFactory
+from enrolment.models import Batch, PushEntry
+from tests.enrolment.factories import BatchFactory, PushEntryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +61,51 @@ def test_many_entries_naming_the_same_rows_go_in_at_once(chengjiang, fenglu_entr
     keys = ["530422199001011276", "530422199001011292"]
     PushEntry.objects.bulk_create([PushEntry(**{**fields, "key": key}) for key in keys])
     assert PushEntry.objects.filter(key__in=keys).count() == 2
+
+
+def test_a_batch_only_named_as_the_last_push_of_entries_cannot_be_deleted(chengjiang, fenglu_entry):
+    """An entry pushed again names the later batch as its last push only: the batch stays while it does, through
+    the ORM (PROTECT) and past it."""
+    later = BatchFactory(campaign=chengjiang, kind=fenglu_entry.kind)
+    PushEntry.objects.filter(pk=fenglu_entry.pk).update(last_pushed_batch=later, pushed_times=2)
+    with pytest.raises(ProtectedError) as refused, transaction.atomic():
+        later.delete()
+    assert list(refused.value.protected_objects) == [fenglu_entry]
+    with pytest.raises(IntegrityError, match="推送清单条目"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM enrolment_batch WHERE id = %s", [later.pk])
+    assert Batch.objects.filter(pk=later.pk).exists()
+
+
+def test_a_batch_whose_entries_were_last_pushed_in_it_first_cannot_be_deleted(fenglu_entry):
+    batch = fenglu_entry.batch
+    PushEntry.objects.filter(pk=fenglu_entry.pk).update(last_pushed_batch=batch)
+    with pytest.raises(ProtectedError), transaction.atomic():
+        batch.delete()
+    with pytest.raises(IntegrityError, match="推送清单条目"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM enrolment_batch WHERE id = %s", [batch.pk])
+
+
+def test_a_batch_no_longer_anyones_last_push_can_be_deleted_through_the_orm(chengjiang, fenglu_entry):
+    later = BatchFactory(campaign=chengjiang, kind=fenglu_entry.kind)
+    PushEntry.objects.filter(pk=fenglu_entry.pk).update(last_pushed_batch=later)
+    PushEntry.objects.filter(pk=fenglu_entry.pk).update(last_pushed_batch=fenglu_entry.batch)
+    later.delete()
+    assert not Batch.objects.filter(pk=later.pk).exists()
+
+
+@pytest.mark.parametrize("column", ["town_id", "village_id", "last_pushed_batch_id"])
+def test_one_missing_row_among_many_refuses_the_whole_statement(chengjiang, fenglu_entry, longjie, column):
+    """Entries of several towns, villages and batches in one statement: one that names a missing row refuses
+    them all."""
+    fields = {f.attname: getattr(fenglu_entry, f.attname) for f in PushEntry._meta.concrete_fields}
+    fields.pop("id")
+    other_batch = BatchFactory(campaign=chengjiang, kind=fenglu_entry.kind)
+    rows = [
+        PushEntry(**{**fields, "key": "530422199001011276"}),
+        PushEntry(**{**fields, "key": "530422199001011292", "town_id": longjie.pk, "village_id": None}),
+        PushEntry(**{**fields, "key": "530422199001011313", "last_pushed_batch_id": other_batch.pk}),
+        PushEntry(**{**fields, "key": "530422199001011356", column: MISSING}),
+    ]
+    with pytest.raises(IntegrityError, match="推送清单条目"), transaction.atomic():
+        PushEntry.objects.bulk_create(rows)
+    assert PushEntry.objects.count() == 1
