@@ -218,7 +218,7 @@ def test_a_failed_write_leaves_the_previous_snapshots(chengjiang: Campaign, feng
     before = list(ProgressSnapshot.objects.order_by("pk").values_list("pk", "actual"))
     record(chengjiang, fenglu, RP, datetime.date(2021, 6, 2))
     with (
-        mock.patch.object(ProgressSnapshot.objects, "bulk_create", side_effect=RuntimeError("worker killed")),
+        mock.patch("targets.services.progress._snapshots_insert", side_effect=RuntimeError("worker killed")),
         pytest.raises(RuntimeError),
     ):
         progress_recompute(campaign=chengjiang, as_of=JUNE_30)
