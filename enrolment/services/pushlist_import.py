@@ -87,6 +87,7 @@ __all__ = [
 ]
 
 PROGRESS_EVERY = 10_000
+_FIRST_CHUNK = 2_000
 # How many rows a preview keeps to show the user what the file looked like.
 PREVIEW_ROWS = 20
 _SQLITE_CHUNK = 500
@@ -338,10 +339,12 @@ class _Reading:
         self.analysis = Analysis(kind=kind, headers=(), places=places)
 
     def chunks(self) -> Iterator[tuple[list[CheckedRow], list[Any] | None, int, bool]]:
-        """(the new keys' first rows of the next `PROGRESS_EVERY` rows, what `prepare` made of them, rows read so
-        far, whether it is the last)."""
+        """(the new keys' first rows of the next `PROGRESS_EVERY` rows — of the first 2,000 the first time —, what
+        `prepare` made of them, rows read so far, whether it is the last)."""
         prepare = self.prepare
         every = PROGRESS_EVERY
+        # A short first chunk, so that storing starts soon after the file is opened rather than a chunk later.
+        first = min(every, _FIRST_CHUNK)
         checker = _RowChecker(kind=self.kind, places=self.places)
         seen: set[str] = set()
         with open_table(self.path, columns_for(self.kind), original_name=self.file_name) as table:
@@ -367,7 +370,7 @@ class _Reading:
                 else:
                     seen.add(checked.key)
                     chunk.append(checked)
-                if count % every == 0:
+                if count % every == 0 or count == first:
                     rows += chunk
                     yield chunk, prepare(chunk) if prepare else None, count, False
                     chunk = []
