@@ -8,7 +8,11 @@ three, after one warm-up, each run from no open matches, committed):
 - ``seconds``: ``entries_match`` — the lists read, one INSERT … SELECT of one JOIN per current list (the
   three), in one transaction, committed, writing the open matches (``EntryMatch``);
 - ``baseline_seconds``: the three bare joins it is built on (``match_kind_floor_sql``), run through a cursor
-  with every matching pair fetched;
+  with every matching pair fetched, each in one process as the statement measured runs: PostgreSQL never plans
+  the SELECT of an ``INSERT … SELECT`` in parallel, so a floor handed the machine's other core would measure
+  the core, not the matching (and only where the entries' table is big enough for the planner to take it: in
+  ``make bench``'s order, after the lists' million entries, not alone). ``parallel_baseline_seconds`` is the
+  same joins as the planner likes them, parallel where it will;
 - ``rematch_seconds``: ``entries_match`` again over the open matches already there (nothing to write).
 """
 
@@ -18,7 +22,7 @@ import datetime
 import io
 import time
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.models import Campaign, Department, Town
@@ -138,14 +142,17 @@ def run() -> dict:
     def forget() -> None:
         EntryMatch.objects.filter(entry__campaign=campaign).delete()
 
-    def bare_joins() -> None:
-        with connection.cursor() as cursor:
+    def bare_joins(*, parallel: bool = False) -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if not parallel:
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             for kind, list_id in lists.items():
                 cursor.execute(*match_kind_floor_sql(campaign_id=campaign.pk, kind=kind, list_id=list_id))
                 cursor.fetchall()
 
     seconds = _best(match_from_nothing, reset=forget)
     baseline = _best(bare_joins)
+    parallel_baseline = _best(lambda: bare_joins(parallel=True))
     entries_match(campaign=campaign)
     rematch = _best(lambda: entries_match(campaign=campaign))
     suggestions = EntryMatch.objects.filter(entry__campaign=campaign).count()
@@ -154,6 +161,7 @@ def run() -> dict:
     return {
         "seconds": round(seconds, 4),
         "baseline_seconds": round(baseline, 4),
+        "parallel_baseline_seconds": round(parallel_baseline, 4),
         "ratio": round(seconds / baseline, 3),
         "queries": 3,  # the lists read, the advisory lock, the one INSERT
         "rematch_seconds": round(rematch, 4),
