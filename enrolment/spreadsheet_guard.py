@@ -147,24 +147,51 @@ def _irregular() -> FileProblem:
 _FOREIGN_CELL = re.compile(rb":c[\s>/]")
 
 
-def _greater_number(number: int) -> bytes:
-    """A pattern matching the decimal numbers (of at most 7 digits, a row's most) greater than ``number``."""
+def _numbers_up_to(number: int) -> bytes:
+    """A pattern matching the row numbers (no leading zero) from 1 to ``number``."""
     digits = str(number)
-    alternatives = [rf"[1-9]\d{{{len(digits)},6}}"] if len(digits) < 7 else []
+    alternatives = [rf"[1-9]\d{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
     for i, digit in enumerate(digits):
-        if digit != "9":
-            alternatives.append(rf"{digits[:i]}[{int(digit) + 1}-9]\d{{{len(digits) - i - 1}}}")
+        lowest = 1 if i == 0 else 0
+        if int(digit) > lowest:
+            alternatives.append(rf"{digits[:i]}[{lowest}-{int(digit) - 1}]\d{{{len(digits) - i - 1}}}")
+    alternatives.append(digits)
     return "|".join(alternatives).encode()
 
 
-def _greater_letters(letters: bytes) -> bytes:
-    """A pattern matching the column letters (at most 3, XFD's width) after ``letters``."""
+def _letters_up_to(letters: bytes) -> bytes:
+    """A pattern matching the column letters from A to ``letters``."""
     text = letters.decode()
-    alternatives = [rf"[A-Z]{{{len(text) + 1},3}}"] if len(text) < 3 else []
+    alternatives = [rf"[A-Z]{{1,{len(text) - 1}}}"] if len(text) > 1 else []
     for i, letter in enumerate(text):
-        if letter != "Z":
-            alternatives.append(rf"{text[:i]}[{chr(ord(letter) + 1)}-Z][A-Z]{{{len(text) - i - 1}}}")
+        if letter != "A":
+            alternatives.append(rf"{text[:i]}[A-{chr(ord(letter) - 1)}][A-Z]{{{len(text) - i - 1}}}")
+    alternatives.append(text)
     return "|".join(alternatives).encode()
+
+
+def has_long_text(data: bytes, limit: int) -> bool:
+    """Whether ``data`` holds a ">" followed by ``limit`` bytes without a "<": the regex ``>[^<]{limit}``, exactly.
+
+    In time linear in ``len(data)`` whatever the bytes (the regex tries every ">" of a run, so a run of ">"
+    costs it the square of its length), and in a few hundred ``find`` calls for an ordinary sheet: a run that
+    long covers a whole block of ``limit // 2`` bytes, so only a block without "<" needs a closer look.
+    """
+    step = max(limit // 2, 1)
+    start, size = 0, len(data)
+    while start < size:
+        if data.find(b"<", start, start + step) >= 0:
+            start += step
+            continue
+        run_start = data.rfind(b"<", 0, start) + 1
+        run_end = data.find(b"<", start)
+        if run_end < 0:
+            run_end = size
+        opener = data.find(b">", run_start, run_end)
+        if opener >= 0 and run_end - opener - 1 >= limit:
+            return True
+        start = run_end
+    return False
 
 
 class _SheetScan:
@@ -172,7 +199,6 @@ class _SheetScan:
 
     def __init__(self, limits: UploadLimits) -> None:
         self.limits = limits
-        self.long_run = re.compile(rb">[^<]{%d}" % limits.max_text_bytes)
         self.prefix: bytes | None = None
         self.max_row = 0
         self.max_column = 0
@@ -198,7 +224,7 @@ class _SheetScan:
         self.cell_columns = re.compile(tag + rb' r="([A-Z]{1,3})')
 
     def feed(self, data: bytes) -> None:
-        if self.long_run.search(data):
+        if has_long_text(data, self.limits.max_text_bytes):
             raise _long_text(self.limits)
         if self.prefix is None:
             self._set_prefix(data)
@@ -211,23 +237,22 @@ class _SheetScan:
             rb"<(?!" + re.escape(self.prefix) + rb"c[\s>/])[A-Za-z_][\w.-]*:c[\s>/]", data
         ):
             raise _irregular()
-        if self.unplaced.search(data):
-            raise _irregular()
         last = data.rfind(self.positioned)
-        if last < 0:
+        found = self.cell_position.match(data, last) if last >= 0 else None
+        if found is None:
+            if last >= 0 or self.unplaced.search(data):
+                raise _irregular()
             return
         # Sheets list their cells in order, so the last cell of a chunk is usually its farthest: taken as the
-        # candidate, then ONE search for a cell below or right of it (no object made a cell); a chunk out of
-        # order is measured cell by cell.
-        letters, digits = self.cell_position.match(data, last).groups()
+        # candidate, then ONE search for a cell that is not placed within it (no object made a cell): a cell
+        # below or right of it, or one that does not say where it is. Only then is the chunk looked at closely.
+        letters, digits = found.groups()
         row = max(self.max_row, int(digits))
         letters_seen = max(letters, self.max_letters, key=lambda text: (len(text), text))
-        farther = []
-        if farther_row := _greater_number(row):
-            farther.append(rb"[A-Z]{1,3}(?:" + farther_row + rb')"')
-        if farther_column := _greater_letters(letters_seen):
-            farther.append(rb"(?:" + farther_column + rb")[1-9]")
-        if farther and re.search(self.pattern_tag + rb' r="(?:' + b"|".join(farther) + rb")", data):
+        within = rb' r="(?:' + _letters_up_to(letters_seen) + rb")(?:" + _numbers_up_to(row) + rb')"'
+        if re.search(self.pattern_tag + rb"(?=[^\w.:-])(?!" + within + rb")", data):
+            if self.unplaced.search(data):
+                raise _irregular()
             row = max(row, max(map(int, self.cell_rows.findall(data))))
             widest = max(set(self.cell_columns.findall(data)), key=lambda text: (len(text), text))
             letters_seen = max(widest, letters_seen, key=lambda text: (len(text), text))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from functools import cached_property
 
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tables2.columns.base import LinkTransform
 from django_tables2.rows import BoundRow
-from django_tables2.utils import Accessor, signature
+from django_tables2.utils import Accessor, AttributeDict, signature
 
 from enrolment.models import PushEntry
 from enrolment.selectors import is_person, is_system_matched, shown_key, shown_phone, suggestion_badge, suggestion_kinds
@@ -89,15 +90,16 @@ class EntryTable(tables.Table):
         """The page's rows as (row attributes, [(cell attributes, cell)…]) for templates/enrolment/_entry_table.html.
 
         The same cells as ``{% render_table %}`` would render, without its per-cell cost (a signature
-        inspection, the column's attributes computed again, a choices lookup): each column's way to its cell is
-        worked out once per page. Columns of other types than a plain Column or a CheckBoxColumn go through
-        django-tables2's own ``get_cell``.
+        inspection, the column's attributes computed again, a choices lookup, an accessor that tries every step
+        as a dictionary key first): each column's way to its cell is worked out once per page. Columns of other
+        types than a plain Column or a CheckBoxColumn go through django-tables2's own ``get_cell``.
         """
         columns = list(self.columns)
         makers = [self._cell_maker(column) for column in columns]
         cell_attrs = [column.attrs["td"].as_html() for column in columns]
+        row_attrs = self._row_attrs_maker()
         return [
-            (row.attrs.as_html(), [(attrs, make(row)) for attrs, make in zip(cell_attrs, makers, strict=True)])
+            (row_attrs(row), [(attrs, make(row)) for attrs, make in zip(cell_attrs, makers, strict=True)])
             for row in self.paginated_rows
         ]
 
@@ -105,15 +107,47 @@ class EntryTable(tables.Table):
         """The page's rows as HTML: each of `page_cells` written as the template writes a value, joined at once
         (a template loop would resolve and escape every cell through its variable machinery)."""
         context = Context()
-        # Safe: each cell is escaped as a template escapes a value; the attributes come escaped by AttributeDict.
+
+        def shown(cell: object) -> str:
+            # What render_value_in_context gives, without its conversions for a string.
+            if type(cell) is SafeString:
+                return cell
+            return _escaped(cell) if type(cell) is str else render_value_in_context(cell, context)
+
+        # Safe: each cell is escaped as a template escapes a value; the attributes come escaped.
         return mark_safe(
             "\n".join(
-                f"<tr {row_attrs}>"
-                + "".join(f"<td {attrs}>{render_value_in_context(cell, context)}</td>" for attrs, cell in cells)
-                + "</tr>"
+                f"<tr {row_attrs}>" + "".join(f"<td {attrs}>{shown(cell)}</td>" for attrs, cell in cells) + "</tr>"
                 for row_attrs, cells in self.page_cells()
             )
         )
+
+    def _row_attrs_maker(self) -> Callable[[BoundRow], str]:
+        """A row's attributes as ``BoundRow.attrs`` gives them (with its even/odd class), each callable's
+        parameters read once per page instead of once per row."""
+        static: dict[str, object] = {}
+        computed: list[tuple[str, Callable[..., object], tuple[str, ...]]] = []
+        for name, value in self.row_attrs.items():
+            if not callable(value):
+                static[name] = value
+                continue
+            wanted, takes_any = signature(value)
+            if takes_any or not set(wanted) <= {"table", "record"}:
+                return lambda row: row.attrs.as_html()
+            computed.append((name, value, wanted))
+        if any(isinstance(value, dict) for value in static.values()):
+            return lambda row: row.attrs.as_html()
+
+        def make(row: BoundRow) -> str:
+            given = {"table": self, "record": row.record}
+            attrs = dict(static)
+            for name, function, wanted in computed:
+                attrs[name] = function(**{key: given[key] for key in wanted})
+            parity = row.get_even_odd_css_class()
+            attrs["class"] = f"{attrs['class']} {parity}" if attrs.get("class") else parity
+            return _attributes_html(attrs)
+
+        return make
 
     def _cell_maker(self, bound_column: tables.columns.BoundColumn) -> Callable[[BoundRow], object]:
         column = bound_column.column
@@ -121,11 +155,14 @@ class EntryTable(tables.Table):
         if type(column) not in (tables.Column, tables.CheckBoxColumn) or column.localize is not None:
             return lambda row: row.get_cell(bound_column.name)
         render = bound_column.render
+        if isinstance(column, tables.CheckBoxColumn):
+            render = self._checkbox_maker(column, bound_column) or render
         wanted, takes_any = signature(render)
-        accessor = Accessor(bound_column.accessor)
+        get = _attribute_getter(Accessor(bound_column.accessor))
         # A choice's label, translated once per page (a model's get_FOO_display hashes every lazy label of the
         # field's choices on each call, translating each of them again).
         labels: dict[object, str] | None = None
+        accessor = bound_column.accessor
         if "__" not in accessor and "." not in accessor:
             field = next((f for f in PushEntry._meta.concrete_fields if f.name == accessor), None)
             if field is not None and field.choices:
@@ -134,7 +171,7 @@ class EntryTable(tables.Table):
 
         def make(row: BoundRow) -> object:
             record = row.record
-            value = accessor.resolve(record, quiet=True)
+            value = get(record)
             if labels is not None:
                 value = labels.get(value, value)
             if value in empty:
@@ -145,6 +182,24 @@ class EntryTable(tables.Table):
             return link(content, **given) if link else content
 
         return make
+
+    @staticmethod
+    def _checkbox_maker(
+        column: tables.CheckBoxColumn, bound_column: tables.columns.BoundColumn
+    ) -> Callable[..., SafeString] | None:
+        """A tick box whose attributes and checked state are the same on every row: made once per page with a
+        stand-in value, and each row's value put in its place."""
+        given = {**column.attrs.get("input", {}), **column.attrs.get("td__input", {})}
+        if column.checked is not None or any(callable(value) for value in given.values()):
+            return None
+        template = str(column.render(value=_STAND_IN, bound_column=bound_column, record=None))
+        if template.count(_STAND_IN) != 1:
+            return None
+
+        def render(value: object) -> SafeString:
+            return mark_safe(template.replace(_STAND_IN, _escaped(value)))
+
+        return render
 
     def _labels(self, field_name: str) -> dict[object, str]:
         """The field's choices' labels in the request's language, worked out once per table."""
@@ -172,9 +227,12 @@ class EntryTable(tables.Table):
         if template.count(_STAND_IN) != 1:
             return link
 
+        get = _attribute_getter(accessor)
+        before, after = (_escaped(part) for part in template.split(_STAND_IN))
+
         def make(content: object, *, record: object, **_kwargs: object) -> SafeString:
-            href = template.replace(_STAND_IN, str(accessor.resolve(record)))
-            return format_html('<a href="{}">{}</a>', href, content)
+            # Safe: the URL's parts and the row's value escaped, as format_html('<a href="{}">{}</a>') would.
+            return mark_safe(f'<a href="{before}{_escaped(get(record))}{after}">{_escaped(content)}</a>')
 
         return make
 
@@ -185,33 +243,36 @@ class EntryTable(tables.Table):
         shown = format_html('<span data-field="phone">{}</span>', shown_phone(record.phone, unmasked=self.unmasked))
         if not self.can_reveal or not (record.phone or is_person(record)):
             return shown
+        return mark_safe(f"{shown} {self._reveal_form.replace(_STAND_IN, str(record.pk))}")
+
+    @cached_property
+    def _reveal_form(self) -> str:
+        """The row's 查看完整信息 form, made once per page for a stand-in id."""
         return format_html(
-            '{} <form method="post" action="{}" class="d-inline d-print-none" data-reveal data-failed-text="{}">'
+            '<form method="post" action="{}" class="d-inline d-print-none" data-reveal data-failed-text="{}">'
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
             '<button type="submit" class="btn btn-link btn-sm p-0 align-baseline" data-testid="reveal">'
             "{}</button></form>",
-            shown,
-            self._reveal_url.replace(_STAND_IN, str(record.pk)),
-            self._reveal_texts[0],
+            reverse("entry-reveal", args=[_STAND_IN]),
+            _("查看失败，请重试"),
             self.csrf_token,
-            self._reveal_texts[1],
+            _("查看完整信息"),
         )
 
-    @cached_property
-    def _reveal_url(self) -> str:
-        return reverse("entry-reveal", args=[_STAND_IN])
-
-    @cached_property
-    def _reveal_texts(self) -> tuple[str, str]:
-        return _("查看失败，请重试"), _("查看完整信息")
-
     def render_status(self, record: PushEntry) -> str:
-        badge = entry_status_badge(record.status, self._labels("status").get(record.status, record.status))
+        badge = self._status_badges.get(record.status)
+        if badge is None:
+            badge = entry_status_badge(record.status, self._labels("status").get(record.status, record.status))
         if is_system_matched(record):
             badge = format_html(
                 '{} <span class="small text-muted" data-testid="system-matched">{}</span>', badge, _("系统比对")
             )
         return badge
+
+    @cached_property
+    def _status_badges(self) -> dict[str, SafeString]:
+        """Each status's badge, made once per page."""
+        return {status: entry_status_badge(status, label) for status, label in self._labels("status").items()}
 
     def render_suggestions(self, record: PushEntry) -> SafeString:
         """Open suggestions (to accept or dismiss) and tags, by what they mean for the entry."""
@@ -222,3 +283,46 @@ class EntryTable(tables.Table):
             [("text-bg-warning", kind, suggestion_badge(kind)) for kind in suggestions]
             + [("text-bg-info", kind, suggestion_badge(kind)) for kind in tags],
         )
+
+
+def _attribute_getter(accessor: Accessor) -> Callable[[object], object]:
+    """``accessor.resolve(record, quiet=True)`` for a model instance, by attribute lookups: the accessor's own
+    way tries every step as a dictionary key first and pays for the exception each time. Anything else (a
+    dictionary, a method to call, a missing attribute) goes the accessor's own way."""
+    bits = accessor.bits
+
+    def get(record: object) -> object:
+        if isinstance(record, dict):
+            return accessor.resolve(record, quiet=True)
+        current = record
+        for bit in bits:
+            if current is None:
+                return None
+            current = getattr(current, bit, _MISSING)
+            if current is _MISSING or callable(current):
+                return accessor.resolve(record, quiet=True)
+        return current
+
+    return get
+
+
+_MISSING = object()
+
+
+def _escaped(value: object) -> str:
+    """``conditional_escape(value)``, without the check for a lazy argument that wraps each call of it."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def _attributes_html(attrs: dict[str, object]) -> SafeString:
+    """``AttributeDict(attrs).as_html()``: ``name="value"`` pairs, escaped, without the None values and the
+    names django-tables2 keeps for the table's parts."""
+    return mark_safe(
+        " ".join(
+            f'{_escaped(name)}="{_escaped(value)}"'
+            for name, value in attrs.items()
+            if value is not None and name not in AttributeDict.blacklist
+        )
+    )
