@@ -57,7 +57,9 @@ def _check_table(n: int, table: str) -> str:
 _NAMED_BY = {
     "campaigns_campaign": "EXISTS (SELECT 1 FROM enrolment_pushentry e WHERE e.campaign_id = o.id)",
     "campaigns_town": "EXISTS (SELECT 1 FROM enrolment_pushentry e WHERE e.town_id = o.id)",
-    "campaigns_village": "EXISTS (SELECT 1 FROM enrolment_pushentry e WHERE e.village_id = o.id)",
+    # A village's entries by the (town, village) index, one probe per town (LIMIT keeps the planner from a scan).
+    "campaigns_village": "EXISTS (SELECT 1 FROM campaigns_town t CROSS JOIN LATERAL (SELECT 1 FROM "
+    "enrolment_pushentry e WHERE e.town_id = t.id AND e.village_id = o.id LIMIT 1) AS named)",
     "enrolment_batch": "EXISTS (SELECT 1 FROM enrolment_pushentry e WHERE e.batch_id = o.id) "
     "OR EXISTS (SELECT 1 FROM enrolment_pushentry e WHERE e.last_pushed_batch_id = o.id "
     "AND e.last_pushed_batch_id <> e.batch_id)",

@@ -213,6 +213,18 @@ def protect_repushed(collector: Collector, field: models.Field, sub_objs: models
 protect_repushed.lazy_sub_objs = True  # type: ignore[attr-defined]
 
 
+def protect_village(collector: Collector, field: models.Field, sub_objs: models.QuerySet, using: str) -> None:
+    """PROTECT for a village, read town by town from the (town, village, id) index: the village has no index of
+    its own (one less for every import to write), and an entry may name a village of another town than its own
+    (a village moved to another town keeps its entries), so every town is looked in."""
+    named = sub_objs.filter(town__in=Town.objects.values("pk"))
+    if named.exists():
+        models.PROTECT(collector, field, named, using)
+
+
+protect_village.lazy_sub_objs = True  # type: ignore[attr-defined]
+
+
 class PushEntry(models.Model):
     """One person or employer on a push list: the town's unit of work until enrolled or shown not due."""
 
@@ -240,12 +252,14 @@ class PushEntry(models.Model):
         db_constraint=False,
         verbose_name=_("镇(街道)"),
     )
+    # Indexed with its town only (entry_town_village): the queue filters a village within a town.
     village = models.ForeignKey(
         Village,
-        on_delete=models.PROTECT,
+        on_delete=protect_village,
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         db_constraint=False,
         verbose_name=_("村(社区)"),
     )

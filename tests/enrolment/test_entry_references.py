@@ -109,3 +109,30 @@ def test_one_missing_row_among_many_refuses_the_whole_statement(chengjiang, feng
     with pytest.raises(IntegrityError, match="推送清单条目"), transaction.atomic():
         PushEntry.objects.bulk_create(rows)
     assert PushEntry.objects.count() == 1
+
+
+def test_a_village_moved_to_another_town_stays_while_its_entries_name_it(fenglu_entry, fenglu_village, longjie):
+    """The village's entries are found through the (town, village) index, in every town, not only its own."""
+    from campaigns.models import Village
+
+    Village.objects.filter(pk=fenglu_village.pk).update(town=longjie)
+    moved = Village.objects.get(pk=fenglu_village.pk)
+    with pytest.raises(ProtectedError) as refused, transaction.atomic():
+        moved.delete()
+    assert list(refused.value.protected_objects) == [fenglu_entry]
+    with pytest.raises(IntegrityError, match="推送清单条目"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM campaigns_village WHERE id = %s", [moved.pk])
+    assert Village.objects.filter(pk=moved.pk).exists()
+
+
+def test_a_village_no_entry_names_can_be_deleted(fenglu_entry, fenglu):
+    from campaigns.models import Village
+
+    unused = Village.objects.create(town=fenglu, name="无人村")
+    unused.delete()
+    assert not Village.objects.filter(pk=unused.pk).exists()
+    village = fenglu_entry.village_id
+    PushEntry.objects.filter(pk=fenglu_entry.pk).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM campaigns_village WHERE id = %s", [village])
+        assert cursor.rowcount == 1
