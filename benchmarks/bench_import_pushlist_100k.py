@@ -5,6 +5,12 @@ rows into a scratch table. The importer reads with python-calamine, so the floor
 reader is measured and reported too (``calamine_baseline_seconds``, ``ratio_vs_calamine``: the goal's figure).
 ``peak_rss_mb``: the import's peak resident memory (the kernel's high-water mark, reset just before it).
 
+On a shared machine one run of each measures the neighbours as much as the code, so the calamine floor and the
+import are each taken ``RUNS`` times, by turns, and the best of each kept (``import_runs_seconds``,
+``calamine_runs_seconds``: every run): the import's first runs rolled back, the entries' table vacuumed after
+each, so that every run finds the same table; the last run commits, and its queries and memory are reported.
+The openpyxl floor (``ratio``) is taken once: it takes twenty seconds and is not the goal's figure.
+
 The file has the usual share of bad rows (~2 %: wrong check digits, IDs stored as numbers, unknown towns)
 and duplicates (~3 %: half repeated inside the file, half already held from an earlier batch). ``seconds`` is the
 import itself: the worker tasks it asks for once committed (progress recompute, matching) run afterwards.
@@ -26,6 +32,7 @@ from django.test.utils import CaptureQueriesContext
 
 ROWS = 100_000
 HELD = 100_000
+RUNS = 3
 TOWNS = ("凤麓街道", "龙街", "右所镇", "海口", "九村镇", "路居镇")
 
 
@@ -160,6 +167,26 @@ def _reset_peak_rss() -> bool:
     return True
 
 
+class _RolledBack(Exception):
+    pass
+
+
+def _rolled_back_import(service, campaign, path: Path) -> float:
+    """One import, timed as the committed one is, then rolled back, and the tables it wrote vacuumed."""
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            service.pushlist_import(campaign=campaign, kind="person", path=path)
+            seconds = time.perf_counter() - started
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    with connection.cursor() as cursor:
+        for table in ("enrolment_pushentry", "enrolment_entrypush", "enrolment_batch"):
+            cursor.execute(f"VACUUM {table}")
+    return seconds
+
+
 def run() -> dict:
     from enrolment.models import Batch, PushEntry
     from enrolment.services import pushlist_import as service
@@ -171,20 +198,8 @@ def run() -> dict:
     _preload(campaign)
 
     baseline = _floor(path, "openpyxl")
-    calamine_baseline = _floor(path, "calamine")
+    calamine_runs: list[float] = []
 
-    copies = 0
-    original_copy = service.copy_expert
-
-    def counting_copy(cursor, sql, buffer):
-        nonlocal copies
-        copies += 1
-        original_copy(cursor, sql, buffer)
-
-    service.copy_expert = counting_copy
-    gc.collect()
-    rss_before = _rss_kb("VmRSS")
-    hwm_reset = _reset_peak_rss()
     # The worker tasks the import asks for once committed (progress recompute, matching) run on the worker in
     # production, not while the user waits; here Celery is eager, so they are held back and run after the figure.
     from enrolment.services import _progress, matching
@@ -193,19 +208,41 @@ def run() -> dict:
     enqueues = {module: module._enqueue for module in (_progress, matching)}
     for module, enqueue in enqueues.items():
         module._enqueue = lambda *args, enqueue=enqueue: held_back.append((enqueue, args))
+    import_runs: list[float] = []
     try:
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            result = service.pushlist_import(campaign=campaign, kind="person", path=path)
-            seconds = time.perf_counter() - started
+        # Floor and import by turns, so that each pair shares the moment's neighbours.
+        for _ in range(RUNS - 1):
+            calamine_runs.append(_floor(path, "calamine"))
+            import_runs.append(_rolled_back_import(service, campaign, path))
+        calamine_runs.append(_floor(path, "calamine"))
+        held_back.clear()
+        copies = 0
+        original_copy = service.copy_expert
+
+        def counting_copy(cursor, sql, buffer):
+            nonlocal copies
+            copies += 1
+            original_copy(cursor, sql, buffer)
+
+        service.copy_expert = counting_copy
+        gc.collect()
+        rss_before = _rss_kb("VmRSS")
+        hwm_reset = _reset_peak_rss()
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                result = service.pushlist_import(campaign=campaign, kind="person", path=path)
+                import_runs.append(time.perf_counter() - started)
+        finally:
+            service.copy_expert = original_copy
     finally:
-        service.copy_expert = original_copy
         for module, enqueue in enqueues.items():
             module._enqueue = enqueue
     for enqueue, args in held_back:
         enqueue(*args)
     # The import's own peak (the high-water mark reset before it) where Linux allows, else the process's.
     peak_kb = _rss_kb("VmHWM") if hwm_reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    seconds, calamine_baseline = min(import_runs), min(calamine_runs)
 
     counts = {"imported": result.imported, "duplicates": result.duplicates, "rejected": result.rejected}
     assert counts == dict(expected), (counts, dict(expected))
@@ -223,6 +260,8 @@ def run() -> dict:
         **counts,
         "calamine_baseline_seconds": round(calamine_baseline, 3),
         "ratio_vs_calamine": round(seconds / calamine_baseline, 2),
+        "import_runs_seconds": [round(run, 3) for run in import_runs],
+        "calamine_runs_seconds": [round(run, 3) for run in calamine_runs],
         "peak_rss_mb": round(peak_kb / 1024, 1),
         "rss_growth_mb": round((peak_kb - rss_before) / 1024, 1),
         "peak_rss_of": "import" if hwm_reset else "process",
