@@ -158,11 +158,11 @@ class EntryTable(tables.Table):
         if isinstance(column, tables.CheckBoxColumn):
             render = self._checkbox_maker(column, bound_column) or render
         wanted, takes_any = signature(render)
-        get = _attribute_getter(Accessor(bound_column.accessor))
+        accessor = Accessor(bound_column.accessor)
+        get = _attribute_getter(accessor)
         # A choice's label, translated once per page (a model's get_FOO_display hashes every lazy label of the
         # field's choices on each call, translating each of them again).
         labels: dict[object, str] | None = None
-        accessor = bound_column.accessor
         if "__" not in accessor and "." not in accessor:
             field = next((f for f in PushEntry._meta.concrete_fields if f.name == accessor), None)
             if field is not None and field.choices:
