@@ -27,8 +27,14 @@ _POLL_SECONDS = 0.05
 _SWITCH_SECONDS = 0.001
 
 
-def read_ahead(produce: Callable[[], Iterator[T]], *, depth: int = 1) -> Iterator[T]:
+def read_ahead(
+    produce: Callable[[], Iterator[T]], *, depth: int = 1, meanwhile: Callable[[], object] | None = None
+) -> Iterator[T]:
     """The items of ``produce()``, made in a worker thread up to ``depth`` items ahead of the caller.
+
+    ``meanwhile`` runs in the caller's thread once the worker has started, before the first item is awaited:
+    the caller's own work that needs no item (a database read while the worker opens a file). What it raises
+    is raised here, the worker stopped, as for an exception of the caller's.
 
     The producer must not use the database: Django's connections belong to the thread that opened them, and
     the caller's transaction is not the worker's. It runs under the caller's language (messages it makes are
@@ -65,6 +71,8 @@ def read_ahead(produce: Callable[[], Iterator[T]], *, depth: int = 1) -> Iterato
     sys.setswitchinterval(min(interval, _SWITCH_SECONDS))
     worker.start()
     try:
+        if meanwhile is not None:
+            meanwhile()
         while True:
             item, error = items.get()
             if item is _END:

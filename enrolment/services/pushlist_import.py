@@ -46,7 +46,7 @@ from campaigns.places import PlaceError, Places
 from campaigns.text import normalize_spaced_text, normalize_text
 from enrolment import columns as terms
 from enrolment.identifiers import IdentifierError, normalize_id_number, normalize_uscc
-from enrolment.models import Batch, EntryPush, ImportStatus, ListKind, PushEntry
+from enrolment.models import Batch, EntryCount, EntryPush, ImportStatus, ListKind, PushEntry
 from enrolment.services._claims import (
     import_claimed_run,
     import_fail,
@@ -485,6 +485,14 @@ def _entry_constants(batch: Batch, campaign: Campaign) -> tuple[list[str], list[
     return columns, values
 
 
+# The keys already held are read while the file opens when there are at most this many of them, or at most
+# twice as many as the rows the file may hold (an xlsx row of a push list takes ~45 bytes): beyond that,
+# reading them would take longer, and hold more memory, than looking up the file's own keys.
+_HELD_READ_ALWAYS = 20_000
+_HELD_READ_PER_FILE_ROW = 2
+_XLSX_BYTES_PER_ROW = 40
+
+
 class _PostgresStore:
     """A batch's rows stored on PostgreSQL: set-based statements a chunk at a time, the new entries COPYed."""
 
@@ -497,6 +505,8 @@ class _PostgresStore:
         const_columns, constants = _entry_constants(batch, campaign)
         self.const_text = "\t".join(_copy_value(value) for value in constants)
         self.copy_sql = f"COPY {self.entry_table} ({', '.join([*_FROM_ROW, *_PER_ROW, *const_columns])}) FROM STDIN"
+        # The keys of this kind already held, once `read_held` has read them (else every key is looked up).
+        self.held_keys: frozenset[str] | None = None
 
     def begin(self) -> None:
         # Two imports of the same kind into the same campaign take turns, so neither can insert a key the
@@ -508,8 +518,40 @@ class _PostgresStore:
         # row goes in instead, they cost less and hold no queue.
         self.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
-    def held(self, keys: Sequence[str]) -> dict[str, int]:
-        """The entries already held for these keys, locked as the update recording their push will lock them."""
+    def read_held(self, *, file_bytes: int) -> None:
+        """Read the keys of this kind already held while the file is being opened, so that each chunk looks up
+        (and locks) only those of its keys that are held (a few per cent), not all of them.
+
+        Runs after `begin`: under its lock no other import adds a key of this kind before this one commits, and
+        nothing but an import adds entries; an entry deleted meanwhile is not found by the lookup, which locks
+        the ones it finds. Skipped where the held keys far outnumber the rows the file may hold.
+        """
+        self.cursor.execute(
+            f"SELECT coalesce(sum(entries), 0) FROM {_quote(EntryCount._meta.db_table)} "
+            "WHERE campaign_id = %s AND kind = %s",
+            [self.campaign.pk, self.batch.kind],
+        )
+        (held,) = self.cursor.fetchone()
+        if held > max(_HELD_READ_ALWAYS, _HELD_READ_PER_FILE_ROW * file_bytes // _XLSX_BYTES_PER_ROW):
+            return
+        # One string (keys hold no comma): no row object per key on the way.
+        self.cursor.execute(
+            f"SELECT string_agg(key, ',') FROM {self.entry_table} WHERE campaign_id = %s AND kind = %s",
+            [self.campaign.pk, self.batch.kind],
+        )
+        (keys,) = self.cursor.fetchone()
+        self.held_keys = frozenset(keys.split(",")) if keys else frozenset()
+
+    def held(self, rows: Sequence[CheckedRow]) -> dict[str, int]:
+        """The entries already held for these rows' keys, locked as the update recording their push will lock
+        them; only the keys `read_held` found held are looked up, where it read them."""
+        if self.held_keys is None:
+            keys = [row.key for row in rows]
+        else:
+            held_keys = self.held_keys
+            keys = [row.key for row in rows if row.key in held_keys]
+            if not keys:
+                return {}
         # The keys as one string (digits and capital letters, no comma): quicker to send than an array.
         self.cursor.execute(
             f"SELECT key, id FROM {self.entry_table} WHERE campaign_id = %s AND kind = %s "
@@ -606,8 +648,11 @@ class _PortableStore:
             held.update(entries.filter(key__in=keys[start : start + _SQLITE_CHUNK]).values_list("key", "id"))
         return held
 
-    def held(self, keys: Sequence[str]) -> dict[str, int]:
-        return self.held_of(campaign=self.campaign, kind=self.batch.kind, keys=keys)
+    def read_held(self, *, file_bytes: int) -> None:
+        pass
+
+    def held(self, rows: Sequence[CheckedRow]) -> dict[str, int]:
+        return self.held_of(campaign=self.campaign, kind=self.batch.kind, keys=[row.key for row in rows])
 
     def lines(self, rows: Sequence[CheckedRow]) -> None:
         return None
@@ -630,7 +675,7 @@ class _PortableStore:
         )
 
     def pushes(self, counts: Counter[str]) -> dict[str, int]:
-        entry_of = self.held(sorted(counts))
+        entry_of = self.held_of(campaign=self.campaign, kind=self.batch.kind, keys=sorted(counts))
         by_count: dict[int, list[int]] = {}
         for key, n in counts.items():
             by_count.setdefault(n, []).append(entry_of[key])
@@ -663,10 +708,11 @@ def _import_rows(
     """Read, check and store every row of a batch's file; runs inside the caller's transaction.
 
     The file is read one chunk of rows ahead in a thread of its own (`read_ahead`) while each chunk read is
-    stored: its keys already held looked up (and locked), its new entries inserted. Once the file is through,
-    every push after a key's first is recorded in one statement (pushed_times and the latest batch, on the
-    entries held before and on the new ones repeated in the file), with an `EntryPush` row for each. The
-    rejected rows are written to ``rejected_path`` (when there are any) by the reading, as it finds them.
+    stored: its keys already held looked up (and locked), its new entries inserted; the keys held are read while
+    the file opens, so that a chunk looks up only those it holds. Once the file is through, every push after a
+    key's first is recorded in one statement (pushed_times and the latest batch, on the entries held before and
+    on the new ones repeated in the file), with an `EntryPush` row for each. The rejected rows are written to
+    ``rejected_path`` (when there are any) by the reading, as it finds them.
     """
     places = Places(campaign.county_id)
     with connection.cursor() as wrapper:
@@ -686,9 +732,12 @@ def _import_rows(
         )
         analysis = reading.analysis
         held: dict[str, int] = {}
-        for rows, lines, read, last in read_ahead(reading.chunks):
+        file_bytes = os.path.getsize(path)
+        for rows, lines, read, last in read_ahead(
+            reading.chunks, meanwhile=lambda: store.read_held(file_bytes=file_bytes)
+        ):
             if rows:
-                found = store.held([row.key for row in rows])
+                found = store.held(rows)
                 held.update(found)
                 if found:
                     kept = [i for i, row in enumerate(rows) if row.key not in found]

@@ -457,6 +457,68 @@ def test_a_list_stored_a_few_rows_at_a_time_ends_as_if_stored_at_once(
     assert PushEntry.objects.get(key=person_id(30)).village.name == "后来村"
 
 
+def _second_batch_rows() -> list[list]:
+    rows = person_rows(10, 4)
+    rows += [
+        [5, "又来", "男", person_id(2), "凤麓", "", "", ""],  # held from the first batch
+        [6, "重复", "男", person_id(10), "凤麓", "", "", ""],  # repeats the first row of this file
+        [7, "又来", "男", person_id(2), "凤麓", "", "", ""],
+    ]
+    return rows
+
+
+def test_a_list_looked_up_against_the_held_keys_read_ahead_ends_as_one_looked_up_key_by_key(
+    chengjiang: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connection, transaction
+
+    _import(chengjiang, write_xlsx(tmp_path / "1.xlsx", PERSON_HEADER, person_rows(0, 4)), label="第一批")
+    second = write_xlsx(tmp_path / "2.xlsx", PERSON_HEADER, _second_batch_rows())
+    read: list[frozenset[str] | None] = []
+    original = service._PostgresStore.read_held
+
+    def spy(self: service._PostgresStore, *, file_bytes: int) -> None:
+        original(self, file_bytes=file_bytes)
+        read.append(self.held_keys)
+
+    monkeypatch.setattr(service._PostgresStore, "read_held", spy)
+    with transaction.atomic():
+        ahead = _import(chengjiang, second, label="第二批")
+        stored_ahead = _stored(chengjiang)
+        transaction.set_rollback(True)
+    # Held keys beyond what the file may hold: none read ahead, every key of the file looked up.
+    monkeypatch.setattr(service, "_HELD_READ_ALWAYS", 0)
+    monkeypatch.setattr(service, "_HELD_READ_PER_FILE_ROW", 0)
+    key_by_key = _import(chengjiang, second, label="第二批")
+
+    assert _stored(chengjiang) == stored_ahead
+    counts = (key_by_key.imported, key_by_key.duplicates, key_by_key.rejected)
+    assert (ahead.imported, ahead.duplicates, ahead.rejected) == counts == (4, 3, 0)
+    assert PushEntry.objects.get(key=person_id(2)).pushed_times == 3
+    if connection.vendor == "postgresql":  # the portable store looks up every key
+        assert read == [frozenset(person_id(n) for n in range(4)), None]
+
+
+def test_an_entry_deleted_after_the_held_keys_were_read_comes_back_as_a_new_one(
+    chengjiang: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _import(chengjiang, write_xlsx(tmp_path / "1.xlsx", PERSON_HEADER, person_rows(0, 4)), label="第一批")
+    original = service._PostgresStore.read_held
+
+    def then_deleted(self: service._PostgresStore, *, file_bytes: int) -> None:
+        original(self, file_bytes=file_bytes)
+        PushEntry.objects.filter(key=person_id(2)).delete()  # between the read and the chunk's lookup
+
+    monkeypatch.setattr(service._PostgresStore, "read_held", then_deleted)
+    result = _import(chengjiang, write_xlsx(tmp_path / "2.xlsx", PERSON_HEADER, _second_batch_rows()), label="第二批")
+
+    # Key 2 is no longer held: its first row is a new entry of this batch, its second a repeat in the file.
+    assert (result.imported, result.duplicates, result.rejected) == (5, 2, 0)
+    entry = PushEntry.objects.get(key=person_id(2))
+    assert entry.batch == result.batch != first.batch
+    assert entry.pushed_times == 2
+
+
 def test_text_is_stored_as_written_whatever_it_holds(chengjiang: Campaign, tmp_path: Path) -> None:
     header = ("姓名", "公民身份号码", "所属镇（街道）", "联系电话", "户籍地址")
     rows = [["张\\三", person_id(1), "凤麓", "\\N", "某村\t3组\n5号\\"]]

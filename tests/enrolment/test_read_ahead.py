@@ -65,3 +65,37 @@ def test_the_producer_speaks_the_callers_language() -> None:
 
     with translation.override("zh-hans"):
         assert list(read_ahead(produce)) == ["zh-hans", "是"]
+
+
+def test_meanwhile_runs_in_the_callers_thread_while_the_producer_works() -> None:
+    started = threading.Event()
+    seen: list[str] = []
+
+    def produce() -> Iterator[int]:
+        started.set()
+        yield 1
+
+    def meanwhile() -> None:
+        # The producer is already running: the caller's work overlaps it.
+        assert started.wait(timeout=5)
+        seen.append(threading.current_thread().name)
+
+    assert list(read_ahead(produce, meanwhile=meanwhile)) == [1]
+    assert seen == [threading.current_thread().name]
+
+
+def test_an_error_in_meanwhile_stops_the_producer_and_closes_what_it_holds() -> None:
+    closed = threading.Event()
+
+    def produce() -> Iterator[int]:
+        try:
+            yield from range(10_000)
+        finally:
+            closed.set()
+
+    def meanwhile() -> None:
+        raise RuntimeError("the database failed")
+
+    with pytest.raises(RuntimeError, match="the database failed"):
+        list(read_ahead(produce, meanwhile=meanwhile))
+    assert closed.is_set()
