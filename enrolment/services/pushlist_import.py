@@ -8,7 +8,9 @@ One code path serves the command line, the Celery task behind the upload page an
   `pushlist_analyse` is a whole read (the dry run, the admin's preview).
 * `_import_rows` stores the batch in the caller's transaction while the file is being read: the reading runs
   one chunk ahead in a thread of its own, and each chunk costs two set-based statements (the keys already held,
-  locked; a COPY of the new entries), so the database indexes one chunk while Python checks the next. Once the
+  locked; a COPY of the new entries), so the database indexes one chunk while Python checks the next. The keys
+  held are read once while the file opens (the database is idle then), so a chunk looks up only the few of its
+  keys that are held. Once the
   file is through, ONE ``UPDATE … FROM … RETURNING`` records every later push of a key (pushed_times, the latest
   batch) and one COPY the push records. Other databases (SQLite in the embedded mode) use bulk_create and
   chunked ``IN`` lookups in the same order.
