@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
@@ -424,11 +425,27 @@ def _stored(campaign: Campaign) -> tuple[list[tuple], list[tuple]]:
     )
 
 
+def _imported_two_ways(
+    campaign: Campaign, path: Path, *, then: Callable[[], object]
+) -> tuple[service.ImportResult, service.ImportResult]:
+    """``path`` imported as the second batch and rolled back, then, after ``then()``, imported again for good;
+    each time it stored the same rows and counted the same."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        first = _import(campaign, path, label="第二批")
+        stored_first = _stored(campaign)
+        transaction.set_rollback(True)
+    then()
+    second = _import(campaign, path, label="第二批")
+    assert _stored(campaign) == stored_first
+    assert (first.imported, first.duplicates, first.rejected) == (second.imported, second.duplicates, second.rejected)
+    return first, second
+
+
 def test_a_list_stored_a_few_rows_at_a_time_ends_as_if_stored_at_once(
     chengjiang: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from django.db import transaction
-
     _import(chengjiang, write_xlsx(tmp_path / "1.xlsx", PERSON_HEADER, person_rows(0, 6)), label="第一批")
     rows = person_rows(10, 6, village="老村")
     rows += [
@@ -442,16 +459,11 @@ def test_a_list_stored_a_few_rows_at_a_time_ends_as_if_stored_at_once(
     second = write_xlsx(tmp_path / "2.xlsx", PERSON_HEADER, rows)
 
     monkeypatch.setattr(service, "PROGRESS_EVERY", 2)
-    with transaction.atomic():
-        chunked = _import(chengjiang, second, label="第二批")
-        stored_in_chunks = _stored(chengjiang)
-        transaction.set_rollback(True)
-    monkeypatch.setattr(service, "PROGRESS_EVERY", 10_000)
-    at_once = _import(chengjiang, second, label="第二批")
+    _chunked, at_once = _imported_two_ways(
+        chengjiang, second, then=lambda: monkeypatch.setattr(service, "PROGRESS_EVERY", 10_000)
+    )
 
-    assert _stored(chengjiang) == stored_in_chunks
-    counts = (at_once.imported, at_once.duplicates, at_once.rejected)
-    assert (chunked.imported, chunked.duplicates, chunked.rejected) == counts == (7, 4, 1)
+    assert (at_once.imported, at_once.duplicates, at_once.rejected) == (7, 4, 1)
     assert PushEntry.objects.get(key=person_id(10)).pushed_times == 3
     assert PushEntry.objects.get(key=person_id(5)).pushed_times == 3
     assert PushEntry.objects.get(key=person_id(30)).village.name == "后来村"
@@ -470,7 +482,7 @@ def _second_batch_rows() -> list[list]:
 def test_a_list_looked_up_against_the_held_keys_read_ahead_ends_as_one_looked_up_key_by_key(
     chengjiang: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from django.db import connection, transaction
+    from django.db import connection
 
     _import(chengjiang, write_xlsx(tmp_path / "1.xlsx", PERSON_HEADER, person_rows(0, 4)), label="第一批")
     second = write_xlsx(tmp_path / "2.xlsx", PERSON_HEADER, _second_batch_rows())
@@ -482,18 +494,14 @@ def test_a_list_looked_up_against_the_held_keys_read_ahead_ends_as_one_looked_up
         read.append(self.held_keys)
 
     monkeypatch.setattr(service._PostgresStore, "read_held", spy)
-    with transaction.atomic():
-        ahead = _import(chengjiang, second, label="第二批")
-        stored_ahead = _stored(chengjiang)
-        transaction.set_rollback(True)
-    # Held keys beyond what the file may hold: none read ahead, every key of the file looked up.
-    monkeypatch.setattr(service, "_HELD_READ_ALWAYS", 0)
-    monkeypatch.setattr(service, "_HELD_READ_PER_FILE_ROW", 0)
-    key_by_key = _import(chengjiang, second, label="第二批")
 
-    assert _stored(chengjiang) == stored_ahead
-    counts = (key_by_key.imported, key_by_key.duplicates, key_by_key.rejected)
-    assert (ahead.imported, ahead.duplicates, ahead.rejected) == counts == (4, 3, 0)
+    def beyond_what_the_file_may_hold() -> None:  # none read ahead: every key of the file looked up
+        monkeypatch.setattr(service, "_HELD_READ_ALWAYS", 0)
+        monkeypatch.setattr(service, "_HELD_READ_PER_FILE_ROW", 0)
+
+    _ahead, key_by_key = _imported_two_ways(chengjiang, second, then=beyond_what_the_file_may_hold)
+
+    assert (key_by_key.imported, key_by_key.duplicates, key_by_key.rejected) == (4, 3, 0)
     assert PushEntry.objects.get(key=person_id(2)).pushed_times == 3
     if connection.vendor == "postgresql":  # the portable store looks up every key
         assert read == [frozenset(person_id(n) for n in range(4)), None]
