@@ -10,10 +10,9 @@ One code path serves the command line, the Celery task behind the upload page an
   one chunk ahead in a thread of its own, and each chunk costs two set-based statements (the keys already held,
   locked; a COPY of the new entries), so the database indexes one chunk while Python checks the next. The keys
   held are read once while the file opens (the database is idle then), so a chunk looks up only the few of its
-  keys that are held. Once the
-  file is through, ONE ``UPDATE … FROM … RETURNING`` records every later push of a key (pushed_times, the latest
-  batch) and one COPY the push records. Other databases (SQLite in the embedded mode) use bulk_create and
-  chunked ``IN`` lookups in the same order.
+  keys that are held. Once the file is through, ONE ``UPDATE … FROM … RETURNING`` records every later push of a
+  key (pushed_times, the latest batch) and one COPY the push records. Other databases (SQLite in the embedded
+  mode) use bulk_create and chunked ``IN`` lookups in the same order.
 
 Progress: the import runs inside one transaction, so a progress figure written inside it would be invisible
 to the batch page until the end. It is written outside: always to the cache, and on PostgreSQL also to the
@@ -544,14 +543,12 @@ class _PostgresStore:
         (keys,) = self.cursor.fetchone()
         self.held_keys = frozenset(keys.split(",")) if keys else frozenset()
 
-    def held(self, rows: Sequence[CheckedRow]) -> dict[str, int]:
-        """The entries already held for these rows' keys, locked as the update recording their push will lock
-        them; only the keys `read_held` found held are looked up, where it read them."""
-        if self.held_keys is None:
-            keys = [row.key for row in rows]
-        else:
+    def held(self, keys: Sequence[str]) -> dict[str, int]:
+        """The entries already held for these keys, locked as the update recording their push will lock them;
+        only the keys `read_held` found held are looked up, where it read them."""
+        if self.held_keys is not None:
             held_keys = self.held_keys
-            keys = [row.key for row in rows if row.key in held_keys]
+            keys = [key for key in keys if key in held_keys]
             if not keys:
                 return {}
         # The keys as one string (digits and capital letters, no comma): quicker to send than an array.
@@ -653,8 +650,8 @@ class _PortableStore:
     def read_held(self, *, file_bytes: int) -> None:
         pass
 
-    def held(self, rows: Sequence[CheckedRow]) -> dict[str, int]:
-        return self.held_of(campaign=self.campaign, kind=self.batch.kind, keys=[row.key for row in rows])
+    def held(self, keys: Sequence[str]) -> dict[str, int]:
+        return self.held_of(campaign=self.campaign, kind=self.batch.kind, keys=keys)
 
     def lines(self, rows: Sequence[CheckedRow]) -> None:
         return None
@@ -677,7 +674,7 @@ class _PortableStore:
         )
 
     def pushes(self, counts: Counter[str]) -> dict[str, int]:
-        entry_of = self.held_of(campaign=self.campaign, kind=self.batch.kind, keys=sorted(counts))
+        entry_of = self.held(sorted(counts))
         by_count: dict[int, list[int]] = {}
         for key, n in counts.items():
             by_count.setdefault(n, []).append(entry_of[key])
@@ -739,7 +736,7 @@ def _import_rows(
             reading.chunks, meanwhile=lambda: store.read_held(file_bytes=file_bytes)
         ):
             if rows:
-                found = store.held(rows)
+                found = store.held([row.key for row in rows])
                 held.update(found)
                 if found:
                     kept = [i for i, row in enumerate(rows) if row.key not in found]

@@ -511,13 +511,13 @@ def test_an_entry_deleted_after_the_held_keys_were_read_comes_back_as_a_new_one(
     chengjiang: Campaign, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = _import(chengjiang, write_xlsx(tmp_path / "1.xlsx", PERSON_HEADER, person_rows(0, 4)), label="第一批")
-    original = service._PostgresStore.read_held
+    for store in (service._PostgresStore, service._PortableStore):
 
-    def then_deleted(self: service._PostgresStore, *, file_bytes: int) -> None:
-        original(self, file_bytes=file_bytes)
-        PushEntry.objects.filter(key=person_id(2)).delete()  # between the read and the chunk's lookup
+        def then_deleted(self: object, *, file_bytes: int, original: Callable[..., None] = store.read_held) -> None:
+            original(self, file_bytes=file_bytes)
+            PushEntry.objects.filter(key=person_id(2)).delete()  # between the read and the chunk's lookup
 
-    monkeypatch.setattr(service._PostgresStore, "read_held", then_deleted)
+        monkeypatch.setattr(store, "read_held", then_deleted)
     result = _import(chengjiang, write_xlsx(tmp_path / "2.xlsx", PERSON_HEADER, _second_batch_rows()), label="第二批")
 
     # Key 2 is no longer held: its first row is a new entry of this batch, its second a repeat in the file.
