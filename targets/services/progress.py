@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import accumulate
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -74,36 +75,25 @@ def time_progress(campaign: Campaign, as_of: datetime.date) -> float:
 class _Series:
     """Daily amounts of one quantity, summed up to any date with a binary search."""
 
-    __slots__ = ("_cumulative", "_days", "_pending")
+    __slots__ = ("_cumulative", "_days")
 
-    def __init__(self) -> None:
-        # Counts stay ints (a Decimal for every grouped row costs more than the aggregate's own read); the
-        # running totals are Decimals, exact either way.
-        self._pending: dict[datetime.date, Decimal | int] = defaultdict(int)
-        self._days: list[datetime.date] = []
-        self._cumulative: list[Decimal] = []
-
-    def add(self, day: datetime.date, amount: Decimal | int) -> None:
-        self._pending[day] += amount
-
-    def freeze(self) -> None:
-        total = Decimal(0)
-        for day in sorted(self._pending):
-            total += self._pending[day]
-            self._days.append(day)
-            self._cumulative.append(total)
+    def __init__(self, daily: dict[datetime.date, Decimal | int]) -> None:
+        # Counts stay ints (a Decimal for every grouped row costs more than the aggregate's own read), sums of
+        # money Decimals: the running totals are exact either way, and made in one pass of accumulate.
+        self._days = sorted(daily)
+        self._cumulative = list(accumulate([daily[day] for day in self._days]))
 
     def upto(self, day: datetime.date) -> Decimal:
         """Sum of the amounts dated on or before ``day``."""
         index = bisect.bisect_right(self._days, day)
-        return self._cumulative[index - 1] if index else Decimal(0)
+        return Decimal(self._cumulative[index - 1]) if index else Decimal(0)
 
 
 @dataclass
 class _Sources:
     """Everything read from the database for one campaign; the records' daily series keyed by (town id, series)."""
 
-    series: dict[tuple[int, str], _Series] = field(default_factory=lambda: defaultdict(_Series))
+    series: dict[tuple[int, str], _Series] = field(default_factory=dict)
     projects: list[tuple[int, datetime.date, datetime.date | None, bool, int]] = field(default_factory=list)
     rosters: dict[str, list[tuple[datetime.date, int, int, int]]] = field(default_factory=lambda: defaultdict(list))
 
@@ -149,18 +139,19 @@ def _read_sources(campaign: Campaign, *, until: datetime.date) -> _Sources:
     # Each grouped row goes to its town's series only (the city's figures are the sums over its towns, taken
     # when asked): one pass of a few dictionary updates a row, which at a million records is most of the
     # Python the recompute runs.
-    by_key = sources.series
+    daily: defaultdict[tuple[int, str], defaultdict[datetime.date, Decimal | int]] = defaultdict(
+        lambda: defaultdict(int)
+    )
     start, transfer, resident = campaign.start, Insurance.EMPLOYEE_PENSION, Insurance.RESIDENT_PENSION
     for town_id, insurance, is_transfer, day, n, contribution_sum, contribution_n in grouped:
         if day >= start:
-            by_key[(town_id, insurance)].add(day, n)
+            daily[(town_id, insurance)][day] += n
             if is_transfer and insurance == transfer:
-                by_key[(town_id, "transfer")].add(day, n)
+                daily[(town_id, "transfer")][day] += n
         if contribution_n and insurance == resident and year_start <= day <= year_end:
-            by_key[(town_id, _CONTRIB_SUM)].add(day, money(contribution_sum))
-            by_key[(town_id, _CONTRIB_N)].add(day, contribution_n)
-    for series in sources.series.values():
-        series.freeze()
+            daily[(town_id, _CONTRIB_SUM)][day] += money(contribution_sum)
+            daily[(town_id, _CONTRIB_N)][day] += contribution_n
+    sources.series = {key: _Series(amounts) for key, amounts in daily.items()}
 
     with connection.cursor() as cursor:
         # 2. Construction projects permitted in the campaign year: one grouped aggregate.
@@ -197,11 +188,15 @@ def _projects_at(sources: _Sources, town_id: int | None, day: datetime.date) -> 
     return Decimal(insured), Decimal(permitted)
 
 
+def _roster_date(row: tuple[datetime.date, int, int, int]) -> datetime.date:
+    return row[0]
+
+
 def _rosters_at(sources: _Sources, town_id: int | None, day: datetime.date) -> tuple[Decimal, Decimal]:
     """(covered, workers) over each enterprise's latest roster row dated on or before ``day``."""
     covered = workers = 0
     for rows in sources.rosters.values():
-        index = bisect.bisect_right([row[0] for row in rows], day)
+        index = bisect.bisect_right(rows, day, key=_roster_date)
         if not index:
             continue
         _as_of, roster_town, roster_workers, roster_covered = rows[index - 1]
