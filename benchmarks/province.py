@@ -550,12 +550,9 @@ def run() -> dict:
         import_floors.append(import_bench._floor(path, "calamine"))
         import_runs.append(import_bench._rolled_back_import(service, chengjiang, path))
     import_floor, import_idle_seconds = min(import_floors), min(import_runs)
-    # A county's recompute here is a tenth of recompute_1m's work: the best of more runs than there, so that the
-    # noise of a shared machine weighs on it no more than on the larger figure.
-    recompute_seconds = recompute_bench._best(
-        lambda: progress_recompute(campaign=recomputed, as_of=recompute_bench.AS_OF), repeat=7
-    )
-    recompute_floor = min(recompute_bench._bare(recomputed) for _ in range(8))
+    # The recompute by turns with its floor, the best of each, as recompute_1m takes them.
+    recompute_measured = recompute_bench.by_turns(recomputed)
+    recompute_seconds, recompute_floor = recompute_measured["seconds"], recompute_measured["baseline_seconds"]
     with CaptureQueriesContext(connection) as captured:
         progress_recompute(campaign=recomputed, as_of=recompute_bench.AS_OF)
     recompute_queries = len(captured)
@@ -651,6 +648,8 @@ def run() -> dict:
         "recompute_seconds": round(recompute_seconds, 4),
         "recompute_baseline_seconds": round(recompute_floor, 4),
         "recompute_ratio": round(recompute_seconds / recompute_floor, 2),
+        "recompute_runs_seconds": recompute_measured["runs_seconds"],
+        "recompute_baseline_runs_seconds": recompute_measured["baseline_runs_seconds"],
         "recompute_queries": recompute_queries,
         # Under the load, beside the bare read taken by turns with it: the medians, and the median of each pair's
         # ratio (the load changes from one moment to the next; a pair shares its moment's).
