@@ -26,6 +26,7 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
+from benchmarks import turns
 from campaigns.models import Campaign, Department, Town
 from enrolment.models import (
     Batch,
@@ -132,12 +133,6 @@ def _best(action, *, reset=None) -> float:
     return min(times)
 
 
-def _timed(action) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
-
-
 def run() -> dict:
     campaign, lists = _setup()
     written: list[int] = []
@@ -157,16 +152,7 @@ def run() -> dict:
                 cursor.execute(*match_kind_floor_sql(campaign_id=campaign.pk, kind=kind, list_id=list_id))
                 cursor.fetchall()
 
-    # The matching and its floor by turns after a warm-up of each, so that each pair shares the moment's
-    # neighbours on a shared machine: the best of each.
-    match_from_nothing()
-    forget()
-    bare_joins()
-    match_runs, floor_runs = [], []
-    for _ in range(RUNS):
-        floor_runs.append(_timed(bare_joins))
-        match_runs.append(_timed(match_from_nothing))
-        forget()
+    match_runs, floor_runs = turns.by_turns(match_from_nothing, bare_joins, runs=RUNS, reset=forget)
     seconds, baseline = min(match_runs), min(floor_runs)
     parallel_baseline = _best(lambda: bare_joins(parallel=True))
     entries_match(campaign=campaign)

@@ -27,6 +27,7 @@ from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
+from benchmarks import turns
 from campaigns.models import Campaign, Role, Town, User
 from targets.services import progress_recompute
 
@@ -166,16 +167,11 @@ def _best(function, repeat: int = 3) -> float:
 
 
 def by_turns(campaign: Campaign, as_of: datetime.date = AS_OF, runs: int = RUNS) -> dict[str, object]:
-    """The recompute and its floor (the bare reads) taken by turns after a warm-up of each, so that each pair
-    shares the moment's neighbours on a shared machine; the best of each, and every run."""
-    progress_recompute(campaign=campaign, as_of=as_of)
-    _bare(campaign)
-    recomputes, floors = [], []
-    for _ in range(runs):
-        floors.append(_bare(campaign))
-        started = time.perf_counter()
-        progress_recompute(campaign=campaign, as_of=as_of)
-        recomputes.append(time.perf_counter() - started)
+    """The recompute and its floor (the bare reads) taken by turns (`benchmarks.turns`): the best of each, and
+    every run."""
+    recomputes, floors = turns.by_turns(
+        lambda: progress_recompute(campaign=campaign, as_of=as_of), lambda: _bare(campaign), runs=runs
+    )
     return {
         "seconds": min(recomputes),
         "baseline_seconds": min(floors),
