@@ -8,18 +8,18 @@ written with COPY. Then, at the same time:
 - a progress recompute of another county,
 - ``PROVINCE_CLIENTS`` locust users (headless, over loopback) logged in by password as 玉溪's prefecture office
   (its dashboard), a county office (dashboard, queue) and a town (queue, ``/api/entries/``) of other counties,
-  each making ``PROVINCE_REQUESTS`` requests at most with a pause of ``PROVINCE_THINK`` seconds on average, the
-  whole load stopped after ``PROVINCE_SECONDS`` seconds at most, against the app served by gunicorn
-  (``PROVINCE_WORKERS`` workers) on 127.0.0.1 from the benchmark's database.
+  each making ``PROVINCE_REQUESTS`` requests at most with a pause of ``PROVINCE_THINK`` seconds on average before
+  each (the first one too, so that the users do not all click at once when the load begins), the whole load
+  stopped after ``PROVINCE_SECONDS`` seconds at most, against the app served by gunicorn (``PROVINCE_WORKERS``
+  workers) on 127.0.0.1 from the benchmark's database.
 
-It prints p50/p95 per page under load and each page's idle median over HTTP (taken first), the import's and the
-recompute's ratios against their floors (as `make bench` measures them, the floors taken on the same data before
-the load; each figure beside its floor before the load too — the import rolled back, so the same file goes in
-again under the load — and again under the load: the import against the idle floor, the recompute by turns with
-its floor)
-and how long each phase took, and writes them to benchmarks/results.json under ``province_10m`` (or
-``province_<N>m`` at another size). ``PROVINCE_SCALE`` sets entries and records at once in millions (default 10);
-PROVINCE_ENTRIES / PROVINCE_RECORDS override it in rows.
+It prints p50/p95 per page under load with its slowest request and when that began, and each page's idle median
+over HTTP (taken first), the import's and the recompute's ratios against their floors (as `make bench` measures
+them, the floors taken on the same data before the load; each figure beside its floor before the load too — the
+import rolled back, so the same file goes in again under the load — and again under the load: the import against
+the idle floor, the recompute by turns with its floor) and how long each phase took, and writes them to
+benchmarks/results.json under ``province_10m`` (or ``province_<N>m`` at another size). ``PROVINCE_SCALE`` sets
+entries and records at once in millions (default 10); PROVINCE_ENTRIES / PROVINCE_RECORDS override it in rows.
 
 The data is loaded as a restore loads it: secondary indexes and unique constraints dropped and built once after
 the COPY, triggers skipped (the entry counters are counted once), rows written frozen, one ANALYZE. The import
@@ -381,6 +381,7 @@ def _locust(base_url: str, accounts: dict, workdir: Path) -> subprocess.Popen:
                 "requests_per_user": REQUESTS,
                 "think_seconds": THINK,
                 "out": str(workdir / "timings.json"),
+                "started": time.time(),
             }
         )
     )
@@ -426,6 +427,20 @@ def _percentile(values: list[float], share: float) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _page_figures(requests: list[tuple[float, float]], idle_seconds: float) -> dict[str, object]:
+    """A page's figures under load from its requests' (seconds, when it began), beside its idle median."""
+    values = [seconds for seconds, _began in requests]
+    return {
+        "requests": len(values),
+        "p50_ms": round(1000 * statistics.median(values), 1),
+        "p95_ms": round(1000 * _percentile(values, 0.95), 1),
+        "idle_p50_ms": round(1000 * idle_seconds, 1),
+        # When the slowest began, in seconds from the load's start (the import and the recompute start with it):
+        # a tail that gathers in one moment is that moment's, not the page's.
+        "slowest": [{"ms": round(1000 * s, 1), "began_s": round(b, 2)} for s, b in sorted(requests, reverse=True)[:3]],
+    }
 
 
 LARGE = ("enrolment_pushentry", "enrolment_enrolmentrecord", "enrolment_entrymatch", "enrolment_entrypush")
@@ -605,25 +620,18 @@ def run() -> dict:
     phases["load"] = load_seconds
     if import_seconds is None or under_load is None:
         raise RuntimeError("the import or the recompute failed under load")
-    timings: dict[str, list[float]] = {name: [] for name, *_ in PAGES}
+    # Per page, (seconds, when it began) of each request.
+    timings: dict[str, list[tuple[float, float]]] = {name: [] for name, *_ in PAGES}
     failures: dict[str, int] = {name: 0 for name, *_ in PAGES}
-    for name, seconds, error in json.loads((workdir / "timings.json").read_text()):
+    for name, seconds, error, began in json.loads((workdir / "timings.json").read_text()):
         if error:
             failures[name] += 1
         else:
-            timings[name].append(seconds)
+            timings[name].append((seconds, began))
     if any(failures.values()) or not all(timings.values()):
         raise RuntimeError(f"pages failed or went unasked under load: {failures}, see {workdir / 'locust.log'}")
 
-    pages = {
-        name: {
-            "requests": len(values),
-            "p50_ms": round(1000 * statistics.median(values), 1) if values else None,
-            "p95_ms": round(1000 * _percentile(values, 0.95), 1) if values else None,
-            "idle_p50_ms": round(1000 * idle[name], 1),
-        }
-        for name, values in timings.items()
-    }
+    pages = {name: _page_figures(requests, idle[name]) for name, requests in timings.items()}
     return {
         "counties": COUNTIES,
         "entries": ENTRIES,
@@ -685,7 +693,8 @@ def main() -> int:
     for page, values in figures["pages"].items():
         print(
             f"{name} {page}: p50 {values['p50_ms']} ms, p95 {values['p95_ms']} ms under load "
-            f"({values['requests']} requests), p50 {values['idle_p50_ms']} ms idle"
+            f"({values['requests']} requests, the slowest {values['slowest'][0]['ms']} ms "
+            f"at {values['slowest'][0]['began_s']} s), p50 {values['idle_p50_ms']} ms idle"
         )
     print(
         f"{name} import {figures['import_rows']} rows: {figures['import_seconds']} s vs floor "

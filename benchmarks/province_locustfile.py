@@ -2,8 +2,11 @@
 
 Run by ``benchmarks.province`` (``locust --headless -f`` this file); its plan comes in the JSON file named by
 ``PROVINCE_LOCUST_PLAN``: the base URL, the pages per role, the accounts per role, the requests each user makes
-at most and where to write every request's time. Each user logs in once (the app's login form), then asks its
-role's pages in turn; the run stops when every user has made its requests, or at ``--run-time``.
+at most, when the load started and where to write every request's time. Each user logs in once (the app's login
+form), then asks its role's pages in turn with a pause to read before each, the first one too: people who log in
+together do not all click at the same millisecond, and a load tool whose users all fire at once measures its own
+herd (each page queued behind the others). The run stops when every user has made its requests, or at
+``--run-time``. Every request's time goes out with when it began, in seconds from the load's start.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import itertools
 import json
 import os
 import random
+import time
 from pathlib import Path
 
 from locust import HttpUser, events, task
@@ -21,7 +25,7 @@ from benchmarks.http_login import login
 
 PLAN = json.loads(Path(os.environ["PROVINCE_LOCUST_PLAN"]).read_text(encoding="utf-8"))
 ROLES = sorted(PLAN["accounts"])
-TIMINGS: list[tuple[str, float, str | None]] = []
+TIMINGS: list[tuple[str, float, str | None, float]] = []
 _numbers = itertools.count()
 _finished = 0
 
@@ -29,7 +33,8 @@ _finished = 0
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, exception=None, **kwargs) -> None:
     if name != "login":
-        TIMINGS.append((name, response_time / 1000, str(exception) if exception else None))
+        seconds = response_time / 1000
+        TIMINGS.append((name, seconds, str(exception) if exception else None, time.time() - seconds - PLAN["started"]))
 
 
 @events.quitting.add_listener
@@ -54,6 +59,7 @@ class Person(HttpUser):
         login(self.client, "", username, password)
         self.pages = itertools.cycle([page for page in PLAN["pages"] if page["role"] == self.role])
         self.done = 0
+        self.wait()
 
     @task
     def page(self) -> None:
