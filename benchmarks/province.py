@@ -672,6 +672,22 @@ def run() -> dict:
     }
 
 
+def _print_against_make_bench(name: str, figures: dict, recorded: dict) -> None:
+    """The import's and the recompute's ratios beside `make bench`'s as results.json last recorded them (the
+    import's against the same floor, python-calamine + bare COPY), when it holds them."""
+    pairs = [
+        ("import", figures["import_ratio"], "import_pushlist_100k", "ratio_vs_calamine"),
+        ("recompute", figures["recompute_ratio"], "recompute_1m", "ratio"),
+    ]
+    shown = [
+        f"{label} ratio {ratio} (make bench's {bench} {recorded[bench][key]})"
+        for label, ratio, bench, key in pairs
+        if key in recorded.get(bench, {})
+    ]
+    if shown:
+        print(f"{name} against make bench: {', '.join(shown)}")
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     import django
@@ -725,6 +741,7 @@ def main() -> int:
     print(f"{name} phases: {phases} (setup {figures['setup_seconds']} s)")
     out = HERE / "results.json"
     previous = json.loads(out.read_text()) if out.exists() else {}
+    _print_against_make_bench(name, figures, previous)
     out.write_text(json.dumps({**previous, name: figures}, ensure_ascii=False, indent=2))
     print(f"wrote {out}")
     return 0
