@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from benchmarks import turns
+from campaigns.copying import copy_expert, copy_value
 from campaigns.models import Campaign, Department, Town
 from enrolment.models import (
     Batch,
@@ -39,7 +40,6 @@ from enrolment.models import (
     ReferenceList,
 )
 from enrolment.services.matching import entries_match, match_kind_floor_sql
-from enrolment.services.pushlist_import import _copy_value, copy_expert
 
 ENTRIES = 100_000
 ROWS = 100_000
@@ -76,7 +76,7 @@ def _setup() -> tuple[Campaign, dict[str, int]]:
         if field.primary_key or field.column in ("key", "town_id"):
             continue
         columns.append(field.column)
-        constants.append(_copy_value(field.get_db_prep_save(field.pre_save(template, add=True), connection)))
+        constants.append(copy_value(field.get_db_prep_save(field.pre_save(template, add=True), connection)))
     constant_text = "\t".join(constants)
     buffer = io.StringIO()
     for n in range(ENTRIES):

@@ -42,6 +42,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.copying import copy_expert, copy_value
 from campaigns.models import Campaign, User
 from campaigns.places import PlaceError, Places
 from campaigns.text import normalize_spaced_text, normalize_text
@@ -401,32 +402,6 @@ class ImportResult:
         return f"imported={self.imported} duplicates={self.duplicates} rejected={self.rejected}"
 
 
-def _copy_value(value: object) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, str):
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-        return value
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-# What psycopg2 reads of a COPY's buffer at a time. Each piece is sent with the GIL released and taken back
-# after: with the file being read in another thread (`read_ahead`), every handover waits out that thread's
-# switch interval, so a chunk goes in a few large pieces rather than in psycopg2's default 8 kB ones.
-_COPY_PIECE = 4 << 20
-
-
-def copy_expert(cursor: Any, sql: str, buffer: io.StringIO) -> None:
-    """Every COPY goes through here (the raw psycopg2 cursor: Django's query log does not see it)."""
-    cursor.copy_expert(sql, buffer, size=_COPY_PIECE)
-
-
 def _quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
@@ -504,7 +479,7 @@ class _PostgresStore:
         self.places = places
         self.entry_table = _quote(PushEntry._meta.db_table)
         const_columns, constants = _entry_constants(batch, campaign)
-        self.const_text = "\t".join(_copy_value(value) for value in constants)
+        self.const_text = "\t".join(copy_value(value) for value in constants)
         self.copy_sql = f"COPY {self.entry_table} ({', '.join([*_FROM_ROW, *_PER_ROW, *const_columns])}) FROM STDIN"
         # The keys of this kind already held, once `read_held` has read them (else every key is looked up).
         self.held_keys: frozenset[str] | None = None

@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import accumulate
 
@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from campaigns.copying import copy_rows
 from campaigns.dates import month_end
 from campaigns.models import Campaign, Region, Town
 from enrolment.models import ConstructionProject, EnrolmentRecord, Insurance, PneumoconiosisRoster, PushEntry
@@ -52,6 +53,10 @@ PNEUMOCONIOSIS_RATE = "pneumoconiosis_injury_rate"
 
 _CONTRIB_SUM = "contribution_sum"
 _CONTRIB_N = "contribution_n"
+_PROJECTS_PERMITTED = "projects_permitted"
+_PROJECTS_INSURED = "projects_insured"
+_ROSTER_WORKERS = "roster_workers"
+_ROSTER_COVERED = "roster_covered"
 FOUR_PLACES = Decimal("0.0001")
 
 
@@ -89,27 +94,28 @@ class _Series:
         return Decimal(self._cumulative[index - 1]) if index else Decimal(0)
 
 
-@dataclass
 class _Sources:
-    """Everything read from the database for one campaign; the records' daily series keyed by (town id, series)."""
+    """Everything read from the database for one campaign, as daily series keyed by (town id, quantity): the
+    records' counts and contributions, the construction projects permitted and insured, the rosters' workers
+    and covered workers. The city's figure of a quantity is the sum over its towns, taken when asked."""
 
-    series: dict[tuple[int, str], _Series] = field(default_factory=dict)
-    projects: list[tuple[int, datetime.date, datetime.date | None, bool, int]] = field(default_factory=list)
-    rosters: dict[str, list[tuple[datetime.date, int, int, int]]] = field(default_factory=lambda: defaultdict(list))
+    __slots__ = ("_by_quantity", "_series")
+
+    def __init__(self, series: dict[tuple[int, str], _Series]) -> None:
+        self._series = series
+        self._by_quantity: defaultdict[str, list[_Series]] = defaultdict(list)
+        for (_town, quantity), found in series.items():
+            self._by_quantity[quantity].append(found)
 
     def at(self, town_id: int | None, key: str, day: datetime.date) -> Decimal:
         """The sum of ``key`` up to ``day`` in one town, or in the city (``None``): the sum over its towns."""
         if town_id is None:
-            return sum(
-                (found.upto(day) for (_town, series_key), found in self.series.items() if series_key == key),
-                Decimal(0),
-            )
-        found = self.series.get((town_id, key))
+            return sum((found.upto(day) for found in self._by_quantity.get(key, ())), Decimal(0))
+        found = self._series.get((town_id, key))
         return found.upto(day) if found else Decimal(0)
 
 
 def _read_sources(campaign: Campaign, *, until: datetime.date) -> _Sources:
-    sources = _Sources()
     year_start = datetime.date(campaign.year, 1, 1)
     year_end = datetime.date(campaign.year, 12, 31)
 
@@ -129,6 +135,24 @@ def _read_sources(campaign: Campaign, *, until: datetime.date) -> _Sources:
             [campaign.pk, min(campaign.start, year_start), until],
         )
         grouped = cursor.fetchall()
+        # 2. Construction projects permitted in the campaign year: one grouped aggregate.
+        cursor.execute(
+            "SELECT p.town_id, p.permit_date, p.insured_on, p.injury_insured, COUNT(p.id)"
+            f" FROM {projects} p JOIN {towns} t ON t.id = p.town_id"
+            " WHERE t.county_id = %s AND p.permit_date >= %s AND p.permit_date <= %s"
+            " GROUP BY p.town_id, p.permit_date, p.insured_on, p.injury_insured",
+            [campaign.county_id, year_start, min(until, year_end)],
+        )
+        permitted = cursor.fetchall()
+        # 3. Pneumoconiosis rosters: every row up to the last date (a small table: enterprises × reporting dates).
+        cursor.execute(
+            "SELECT r.uscc, r.as_of, r.town_id, r.workers, r.covered_workers"
+            f" FROM {rosters} r JOIN {towns} t ON t.id = r.town_id"
+            " WHERE t.county_id = %s AND r.as_of <= %s ORDER BY r.uscc, r.as_of",
+            [campaign.county_id, until],
+        )
+        reported = cursor.fetchall()
+
     # PostgreSQL sums a numeric column as a Decimal; SQLite as a float (or an int), brought back to the
     # column's exact cents.
     cents = Decimal(1).scaleb(-EnrolmentRecord._meta.get_field("contribution").decimal_places)
@@ -151,59 +175,25 @@ def _read_sources(campaign: Campaign, *, until: datetime.date) -> _Sources:
         if contribution_n and insurance == resident and year_start <= day <= year_end:
             daily[(town_id, _CONTRIB_SUM)][day] += money(contribution_sum)
             daily[(town_id, _CONTRIB_N)][day] += contribution_n
-    sources.series = {key: _Series(amounts) for key, amounts in daily.items()}
-
-    with connection.cursor() as cursor:
-        # 2. Construction projects permitted in the campaign year: one grouped aggregate.
-        cursor.execute(
-            "SELECT p.town_id, p.permit_date, p.insured_on, p.injury_insured, COUNT(p.id)"
-            f" FROM {projects} p JOIN {towns} t ON t.id = p.town_id"
-            " WHERE t.county_id = %s AND p.permit_date >= %s AND p.permit_date <= %s"
-            " GROUP BY p.town_id, p.permit_date, p.insured_on, p.injury_insured",
-            [campaign.county_id, year_start, min(until, year_end)],
-        )
-        sources.projects = cursor.fetchall()
-        # 3. Pneumoconiosis rosters: every row up to the last date (a small table: enterprises × reporting dates).
-        cursor.execute(
-            "SELECT r.uscc, r.as_of, r.town_id, r.workers, r.covered_workers"
-            f" FROM {rosters} r JOIN {towns} t ON t.id = r.town_id"
-            " WHERE t.county_id = %s AND r.as_of <= %s ORDER BY r.uscc, r.as_of",
-            [campaign.county_id, until],
-        )
-        for uscc, as_of, town_id, workers, covered in cursor.fetchall():
-            sources.rosters[uscc].append((as_of, town_id, workers, covered))
-    return sources
-
-
-def _projects_at(sources: _Sources, town_id: int | None, day: datetime.date) -> tuple[Decimal, Decimal]:
-    """(insured, permitted) projects of the campaign year by the end of ``day``."""
-    insured = permitted = 0
-    for project_town, permit_date, insured_on, injury_insured, n in sources.projects:
-        if permit_date > day or (town_id is not None and project_town != town_id):
-            continue
-        permitted += n
-        # Insured without a date: counted as insured from its permit date.
-        if injury_insured and (insured_on is None or insured_on <= day):
-            insured += n
-    return Decimal(insured), Decimal(permitted)
-
-
-def _roster_date(row: tuple[datetime.date, int, int, int]) -> datetime.date:
-    return row[0]
-
-
-def _rosters_at(sources: _Sources, town_id: int | None, day: datetime.date) -> tuple[Decimal, Decimal]:
-    """(covered, workers) over each enterprise's latest roster row dated on or before ``day``."""
-    covered = workers = 0
-    for rows in sources.rosters.values():
-        index = bisect.bisect_right(rows, day, key=_roster_date)
-        if not index:
-            continue
-        _as_of, roster_town, roster_workers, roster_covered = rows[index - 1]
-        if town_id is None or roster_town == town_id:
-            covered += roster_covered
-            workers += roster_workers
-    return Decimal(covered), Decimal(workers)
+    # A project counts as permitted from its permit date, and as insured from the later of its permit date and
+    # its insurance date (from its permit date when insured without a date).
+    for town_id, permit_date, insured_on, injury_insured, n in permitted:
+        daily[(town_id, _PROJECTS_PERMITTED)][permit_date] += n
+        if injury_insured:
+            daily[(town_id, _PROJECTS_INSURED)][max(permit_date, insured_on or permit_date)] += n
+    # An enterprise counts by its latest roster row on or before a date: each row adds its figures to its town
+    # on its date and takes back the enterprise's previous row's from that row's town, so that the sum up to a
+    # date is the sum over the enterprises' latest rows.
+    previous: tuple[str, int, int, int] | None = None
+    for uscc, as_of, town_id, workers, covered in reported:
+        daily[(town_id, _ROSTER_WORKERS)][as_of] += workers
+        daily[(town_id, _ROSTER_COVERED)][as_of] += covered
+        if previous is not None and previous[0] == uscc:
+            _uscc, previous_town, previous_workers, previous_covered = previous
+            daily[(previous_town, _ROSTER_WORKERS)][as_of] -= previous_workers
+            daily[(previous_town, _ROSTER_COVERED)][as_of] -= previous_covered
+        previous = (uscc, town_id, workers, covered)
+    return _Sources({key: _Series(amounts) for key, amounts in daily.items()})
 
 
 @dataclass
@@ -245,9 +235,9 @@ def _measure(
         if code == AVERAGE_CONTRIBUTION:
             return sources.at(town_id, _CONTRIB_SUM, when), sources.at(town_id, _CONTRIB_N, when)
         if code == CONSTRUCTION_RATE:
-            return _projects_at(sources, town_id, when)
+            return sources.at(town_id, _PROJECTS_INSURED, when), sources.at(town_id, _PROJECTS_PERMITTED, when)
         if code == PNEUMOCONIOSIS_RATE:
-            return _rosters_at(sources, town_id, when)
+            return sources.at(town_id, _ROSTER_COVERED, when), sources.at(town_id, _ROSTER_WORKERS, when)
         raise KeyError(code)
 
     if code in COUNT_SERIES:
@@ -527,30 +517,33 @@ def _snapshots_delete(campaign: Campaign, dates: list[datetime.date]) -> None:
 
 
 def _snapshots_insert(snapshots: list[ProgressSnapshot]) -> None:
-    """Store ``snapshots`` with plain multi-row INSERTs (as many rows a statement as the backend takes).
+    """Store ``snapshots``: one COPY on PostgreSQL, plain multi-row INSERTs elsewhere. The snapshots keep no
+    primary key.
 
     ``bulk_create`` spent more time converting the values, building its statement and reading back the new
-    ids (which nothing uses) than the database spent writing the few dozen rows of a date. On PostgreSQL the
-    values go as they are: the engine sets every field to its own type (Decimals, floats, dates, an aware
-    datetime, ids), which psycopg2 adapts, and which Django's conversions for these fields leave as they are
-    there (they cost two milliseconds a recompute). On another backend they go through each field's own
-    conversion, as ``bulk_create`` does. The snapshots keep no primary key.
+    ids (which nothing uses) than the database spent writing the few dozen rows of a date, and a multi-row
+    INSERT still spent as long adapting its thousand parameters and having them parsed as the server spent
+    storing the rows. COPY takes each value's text as it is: the engine sets every field to its own type
+    (Decimals, floats, dates, an aware datetime, ids), whose text PostgreSQL reads as Django's conversions for
+    these fields would have sent them. On another backend the values go through each field's own conversion,
+    as ``bulk_create`` does.
     """
     if not snapshots:
         return
     meta = ProgressSnapshot._meta
     fields = [model_field for model_field in meta.concrete_fields if not model_field.primary_key]
+    names = [f.attname for f in fields]
+    if connection.vendor == "postgresql":
+        copy_rows(meta.db_table, [f.column for f in fields], ([getattr(s, n) for n in names] for s in snapshots))
+        return
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     batch = max(1, min(1000, connection.ops.bulk_batch_size(fields, snapshots)))
-    convert = connection.vendor != "postgresql"
     with connection.cursor() as cursor:
         for first in range(0, len(snapshots), batch):
             chunk = snapshots[first : first + batch]
-            values = [getattr(snapshot, f.attname) for snapshot in chunk for f in fields]
-            if convert:
-                values = [f.get_db_prep_save(v, connection) for f, v in zip(fields * len(chunk), values, strict=True)]
+            values = [f.get_db_prep_save(getattr(one, f.attname), connection) for one in chunk for f in fields]
             cursor.execute(head + ", ".join([row] * len(chunk)), values)
 
 

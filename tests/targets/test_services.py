@@ -168,6 +168,48 @@ def test_pneumoconiosis_rate_uses_each_enterprises_latest_roster(chengjiang: Cam
     assert town_row(payload, "pneumoconiosis_injury_rate", "凤麓街道")["actual"] == 0.9
 
 
+def _rate_figures(campaign: Campaign, code: str, dates: list[datetime.date]) -> dict:
+    """(numerator, denominator) by (date, town name or 全市) of one rate, as one recompute of ``dates`` makes them."""
+    snapshots = progress_compute(campaign=campaign, dates=dates)
+    names = dict(Town.objects.filter(county=campaign.county).values_list("pk", "name"))
+    return {
+        (s.as_of, names.get(s.town_id, "全市")): (s.numerator, s.denominator)
+        for s in snapshots
+        if s.indicator.code == code
+    }
+
+
+def test_a_project_counts_as_insured_from_the_later_of_its_permit_and_its_insurance(
+    chengjiang: Campaign, fenglu: Town, longjie: Town
+) -> None:
+    project(fenglu, datetime.date(2021, 5, 1), insured=True, insured_on=datetime.date(2021, 4, 20))  # before permit
+    project(longjie, datetime.date(2021, 5, 1), insured=True, insured_on=datetime.date(2021, 6, 15))
+    april, may, june = datetime.date(2021, 4, 30), datetime.date(2021, 5, 31), JUNE_30
+    figures = _rate_figures(chengjiang, "construction_injury_rate", [april, may, june])
+    assert figures[(april, "凤麓街道")] == (0, 0)
+    assert figures[(may, "凤麓街道")] == (1, 1)
+    assert figures[(may, "龙街街道")] == (0, 1)
+    assert figures[(june, "龙街街道")] == (1, 1)
+    assert figures[(may, "全市")] == (1, 2)
+    assert figures[(june, "全市")] == (2, 2)
+
+
+def test_an_enterprise_reported_by_another_town_counts_only_there_from_that_roster(
+    chengjiang: Campaign, fenglu: Town, longjie: Town
+) -> None:
+    moved, stayed = make_uscc(1), make_uscc(2)
+    roster(fenglu, moved, datetime.date(2021, 4, 30), workers=100, covered=50)
+    roster(longjie, moved, datetime.date(2021, 5, 31), workers=80, covered=60)
+    roster(fenglu, stayed, datetime.date(2021, 4, 30), workers=10, covered=10)
+    may, june = datetime.date(2021, 5, 15), JUNE_30
+    figures = _rate_figures(chengjiang, "pneumoconiosis_injury_rate", [may, june])
+    assert figures[(may, "凤麓街道")] == (60, 110)
+    assert figures[(may, "龙街街道")] == (0, 0)
+    assert figures[(june, "凤麓街道")] == (10, 10)
+    assert figures[(june, "龙街街道")] == (60, 80)
+    assert figures[(june, "全市")] == (70, 90)
+
+
 def test_an_indicator_without_data_is_listed_with_actual_zero(chengjiang: Campaign) -> None:
     payload = campaign_progress(campaign=chengjiang, as_of=JUNE_30)
     assert [item["code"] for item in payload["indicators"]] == [
