@@ -1,11 +1,14 @@
 """`make bench-province` (province_10m): a province on one deployment, under load. Not part of `make bench`.
 
 129 counties in a region tree (云南省 → 16 prefectures), each with its campaign, six towns and Chengjiang's
-targets; ``PROVINCE_ENTRIES`` push entries and ``PROVINCE_RECORDS`` enrolment records spread over every town,
-written with COPY. Then, at the same time:
+targets; ``PROVINCE_ENTRIES`` push entries spread over every town and ``PROVINCE_RECORDS`` enrolment records,
+written with COPY: one county holds recompute_1m's records, projects and rosters (``PROVINCE_RECOMPUTED_RECORDS``
+of them, a tenth of the province's, at the default size that benchmark's million), the other towns the rest. Then,
+at the same time:
 
 - a push-list import of ``PROVINCE_IMPORT_ROWS`` rows into one county (澄江市),
-- a progress recompute of another county,
+- a progress recompute of the county that holds recompute_1m's records: the same work as that benchmark's, in a
+  province (a typical county's recompute is taken beside its floor too, before the load),
 - ``PROVINCE_CLIENTS`` locust users (headless, over loopback) logged in by password as 玉溪's prefecture office
   (its dashboard), a county office (dashboard, queue) and a town (queue, ``/api/entries/``) of other counties,
   each making ``PROVINCE_REQUESTS`` requests at most with a pause of ``PROVINCE_THINK`` seconds on average before
@@ -60,6 +63,9 @@ SECONDS = _setting("PROVINCE_SECONDS", 600)
 WORKERS = _setting("PROVINCE_WORKERS", 4)
 THINK = float(os.environ.get("PROVINCE_THINK", "") or 0.5)
 LOAD_PAIRS = _setting("PROVINCE_RECOMPUTE_PAIRS", 5)
+# The recomputed county holds recompute_1m's records (its generator, its projects and rosters): a tenth of the
+# province's, at the default size recompute_1m's million, so that its ratio is that benchmark's work in a province.
+RECOMPUTED_RECORDS = _setting("PROVINCE_RECOMPUTED_RECORDS", RECORDS // 10)
 # The background work runs at the niceness the README's worker commands give it (nice -n 10), so that where a
 # worker shares a machine with the web servers, the pages people wait on get the processor first.
 WORKER_NICENESS = _setting("PROVINCE_WORKER_NICENESS", 10)
@@ -187,17 +193,21 @@ def _load_tables(cursor, tables: list[str], load) -> None:
     cursor.execute("RESET maintenance_work_mem")
 
 
-def _copy_data() -> dict[str, float]:
-    """ENTRIES push entries and RECORDS enrolment records over every town of every county (COPY); the seconds of
-    each step."""
+def _copy_data(recomputed) -> dict[str, float]:
+    """ENTRIES push entries over every town of every county and RECORDS enrolment records (COPY): the campaign
+    ``recomputed`` gets recompute_1m's records, RECOMPUTED_RECORDS of them, with its projects and rosters, the other
+    towns the rest; the seconds of each step."""
     from django.db import connection, transaction
 
+    from benchmarks import bench_recompute_1m as recompute_bench
     from campaigns.models import Campaign, Town
     from enrolment.entry_counts import entry_counts_rebuild
     from enrolment.models import Batch, ImportStatus, ListKind
 
     campaign_of = {c.county_id: c.pk for c in Campaign.objects.all()}
     towns = [(campaign_of[t.county_id], t.pk) for t in Town.objects.order_by("id")]
+    recomputed_towns = [pk for campaign_id, pk in towns if campaign_id == recomputed.pk]
+    spread = [(campaign_id, pk) for campaign_id, pk in towns if campaign_id != recomputed.pk]
     batches = {}
     for campaign_id in set(campaign_of.values()):
         batch = Batch.objects.create(
@@ -216,9 +226,6 @@ def _copy_data() -> dict[str, float]:
         "interrupted_insurance, legal_rep, industry, status, not_due_reason, enrolled_insurance, enrolled_on, note, "
         "version, created_at"
     )
-    record_columns = (
-        "campaign_id, id_number, name, insurance, enrolled_on, town_id, is_transfer, source, created_at, updated_at"
-    )
     insurances = ["resident_pension"] * 8 + ["employee_pension", "unemployment"]
     days = (AS_OF - datetime.date(2021, 3, 18)).days
     dates = [datetime.date(2021, 3, 18) + datetime.timedelta(days=d) for d in range(days + 1)]
@@ -235,11 +242,12 @@ def _copy_data() -> dict[str, float]:
             )
 
     def records():
-        for i in range(RECORDS):
-            campaign_id, town_id = towns[(i * 7) % len(towns)]
+        yield from recompute_bench.record_lines(recomputed, recomputed_towns, RECOMPUTED_RECORDS)
+        for i in range(RECORDS - RECOMPUTED_RECORDS):
+            campaign_id, town_id = spread[(i * 7) % len(spread)]
             yield (
-                f"{campaign_id}\t{i:018d}\t测试\t{insurances[i % 10]}\t{dates[i % len(dates)]}\t{town_id}\tf\timport\t"
-                "2021-06-30 00:00:00+08\t2021-06-30 00:00:00+08\n"
+                f"{campaign_id}\t{i:018d}\t测试\t{insurances[i % 10]}\t{dates[i % len(dates)]}\t{town_id}\t\\N\tf\t"
+                "import\t2021-06-30 00:00:00+08\t2021-06-30 00:00:00+08\n"
             )
 
     seconds = {}
@@ -251,7 +259,8 @@ def _copy_data() -> dict[str, float]:
             began = time.perf_counter()
             raw.copy_expert(f"COPY enrolment_pushentry ({entry_columns}) FROM STDIN WITH (FREEZE)", _Rows(entries()))
             raw.copy_expert(
-                f"COPY enrolment_enrolmentrecord ({record_columns}) FROM STDIN WITH (FREEZE)", _Rows(records())
+                f"COPY enrolment_enrolmentrecord ({recompute_bench.RECORD_COLUMNS}) FROM STDIN WITH (FREEZE)",
+                _Rows(records()),
             )
             seconds["copy"] = time.perf_counter() - began
 
@@ -261,6 +270,7 @@ def _copy_data() -> dict[str, float]:
         began = time.perf_counter()
         entry_counts_rebuild(connection)
         seconds["counters"] = time.perf_counter() - began
+    recompute_bench.insert_projects_and_rosters(recomputed, recomputed_towns)
     began = time.perf_counter()
     with connection.cursor() as cursor:
         for table in tables:
@@ -536,6 +546,7 @@ def run() -> dict:
     from benchmarks import bench_import_pushlist_100k as import_bench
     from benchmarks import bench_recompute_1m as recompute_bench
     from campaigns.models import Campaign
+    from enrolment.models import EnrolmentRecord
     from enrolment.services import pushlist_import as service
     from targets.services import progress_recompute
 
@@ -543,10 +554,12 @@ def run() -> dict:
     started = time.perf_counter()
     chengjiang = _tree_and_counties()
     phases["tree"] = time.perf_counter() - started
-    phases.update(_copy_data())
-    setup_seconds = time.perf_counter() - started
     others = list(Campaign.objects.exclude(pk=chengjiang.pk).order_by("county__division_code"))
-    recomputed, served = others[0], others[1:]
+    # Recomputed under the load: a county of recompute_1m's size; beside it, idle, a typical one (the last,
+    # neither served nor the import's).
+    recomputed, served, typical = others[0], others[1:], others[-1]
+    phases.update(_copy_data(recomputed))
+    setup_seconds = time.perf_counter() - started
     accounts = _users(served)
 
     # The floors, on the same data, before the load (as make bench takes them), and the recompute beside its
@@ -568,6 +581,10 @@ def run() -> dict:
     # The recompute by turns with its floor, the best of each, as recompute_1m takes them.
     recompute_measured = recompute_bench.by_turns(recomputed)
     recompute_seconds, recompute_floor = recompute_measured["seconds"], recompute_measured["baseline_seconds"]
+    # A typical county too, by turns with its own floor: against its smaller floor the recompute's fixed cost
+    # (its few statements, the snapshots made and copied) weighs more.
+    typical_measured = recompute_bench.by_turns(typical)
+    typical_records = EnrolmentRecord.objects.filter(campaign=typical).count()
     with CaptureQueriesContext(connection) as captured:
         progress_recompute(campaign=recomputed, as_of=recompute_bench.AS_OF)
     recompute_queries = len(captured)
@@ -653,12 +670,17 @@ def run() -> dict:
         # The same import again, under the load (beside the idle floor: the load's cost shows in it).
         "import_under_load_seconds": round(import_seconds, 3),
         "import_under_load_ratio": round(import_seconds / import_floor, 2),
+        "recompute_records": RECOMPUTED_RECORDS,
         "recompute_seconds": round(recompute_seconds, 4),
         "recompute_baseline_seconds": round(recompute_floor, 4),
         "recompute_ratio": round(recompute_seconds / recompute_floor, 2),
         "recompute_runs_seconds": recompute_measured["runs_seconds"],
         "recompute_baseline_runs_seconds": recompute_measured["baseline_runs_seconds"],
         "recompute_queries": recompute_queries,
+        "recompute_typical_records": typical_records,
+        "recompute_typical_seconds": round(typical_measured["seconds"], 4),
+        "recompute_typical_baseline_seconds": round(typical_measured["baseline_seconds"], 4),
+        "recompute_typical_ratio": round(typical_measured["seconds"] / typical_measured["baseline_seconds"], 2),
         # Under the load, beside the bare read taken by turns with it: the medians, and the median of each pair's
         # ratio (the load changes from one moment to the next; a pair shares its moment's).
         "recompute_under_load_seconds": round(statistics.median(under_load["seconds"]), 4),
@@ -721,8 +743,13 @@ def main() -> int:
         f"{figures['import_baseline_seconds']} s → ratio {figures['import_under_load_ratio']}"
     )
     print(
-        f"{name} recompute: {figures['recompute_seconds']} s vs floor {figures['recompute_baseline_seconds']} s "
-        f"→ ratio {figures['recompute_ratio']}"
+        f"{name} recompute of a county of {figures['recompute_records']} records: {figures['recompute_seconds']} s "
+        f"vs floor {figures['recompute_baseline_seconds']} s → ratio {figures['recompute_ratio']}"
+    )
+    print(
+        f"{name} recompute of a typical county of {figures['recompute_typical_records']} records: "
+        f"{figures['recompute_typical_seconds']} s vs floor {figures['recompute_typical_baseline_seconds']} s "
+        f"→ ratio {figures['recompute_typical_ratio']}"
     )
     print(
         f"{name} recompute under load: {figures['recompute_under_load_seconds']} s vs floor "
