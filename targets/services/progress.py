@@ -2,8 +2,9 @@
 
 All the data progress is computed from is read with one grouped query per source (enrolment records
 grouped by town, insurance, transfer flag and day; projects grouped by town and dates; roster rows, a
-small table), whatever the number of towns, records or dates. Daily groups let one read serve any set
-of dates and the 28-day pace of the forecast. The snapshots of the dates are replaced in one transaction.
+small table), whatever the number of towns, records or dates. Grouped by day, one read serves any set of
+dates: its rows are summed up to each date and to the day before the forecast's 28-day pace window. The
+snapshots of the dates are replaced in one transaction.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import datetime
+import functools
 import logging
 import uuid
 from collections import defaultdict
@@ -77,45 +79,49 @@ def time_progress(campaign: Campaign, as_of: datetime.date) -> float:
     return min(1.0, max(0.0, (as_of - campaign.start).days / total))
 
 
-class _Series:
-    """Daily amounts of one quantity, summed up to any date with a binary search."""
+def _pace(campaign: Campaign, day: datetime.date) -> tuple[int, datetime.date]:
+    """The forecast's pace window at ``day``: its length in days (``PACE_DAYS``, never reaching before the campaign
+    start) and the last day before it."""
+    window = max(1, min(PACE_DAYS, (day - campaign.start).days + 1))
+    return window, day - datetime.timedelta(days=window)
 
-    __slots__ = ("_cumulative", "_days")
 
-    def __init__(self, daily: dict[datetime.date, Decimal | int]) -> None:
-        # Counts stay ints (a Decimal for every grouped row costs more than the aggregate's own read), sums of
-        # money Decimals: the running totals are exact either way, and made in one pass of accumulate.
-        self._days = sorted(daily)
-        self._cumulative = list(accumulate([daily[day] for day in self._days]))
-
-    def upto(self, day: datetime.date) -> Decimal:
-        """Sum of the amounts dated on or before ``day``."""
-        index = bisect.bisect_right(self._days, day)
-        return Decimal(self._cumulative[index - 1]) if index else Decimal(0)
+def _cutoffs(campaign: Campaign, dates: Iterable[datetime.date]) -> list[datetime.date]:
+    """Every date the figures of ``dates`` are summed up to, in order: each date and the last day before its pace
+    window."""
+    return sorted({cut for day in dates for cut in (day, _pace(campaign, day)[1])})
 
 
 class _Sources:
-    """Everything read from the database for one campaign, as daily series keyed by (town id, quantity): the
-    records' counts and contributions, the construction projects permitted and insured, the rosters' workers
-    and covered workers. The city's figure of a quantity is the sum over its towns, taken when asked."""
+    """Everything read from the database for one campaign, summed up to each cut-off date (`_cutoffs`) by town and
+    quantity: the records' counts and contributions, the construction projects permitted and insured, the
+    rosters' workers and covered workers. The city's figure of a quantity is the sum over its towns.
 
-    __slots__ = ("_by_quantity", "_series")
+    The read's grouped rows are summed into the periods between the cut-offs as they come (one binary search a
+    row), not kept by day: a recompute asks for a few dates, and the running totals of every day cost it more
+    than the rest of its Python."""
 
-    def __init__(self, series: dict[tuple[int, str], _Series]) -> None:
-        self._series = series
-        self._by_quantity: defaultdict[str, list[_Series]] = defaultdict(list)
-        for (_town, quantity), found in series.items():
+    __slots__ = ("_by_quantity", "_position", "_totals")
+
+    def __init__(self, cutoffs: list[datetime.date], totals: dict[tuple[int, str], list[Decimal | int]]) -> None:
+        self._position = {cut: position for position, cut in enumerate(cutoffs)}
+        self._totals = totals
+        self._by_quantity: defaultdict[str, list[list[Decimal | int]]] = defaultdict(list)
+        for (_town, quantity), found in totals.items():
             self._by_quantity[quantity].append(found)
 
     def at(self, town_id: int | None, key: str, day: datetime.date) -> Decimal:
-        """The sum of ``key`` up to ``day`` in one town, or in the city (``None``): the sum over its towns."""
+        """The sum of ``key`` up to ``day`` (one of the cut-offs: any other date is a KeyError) in one town, or in
+        the city (``None``)."""
+        position = self._position[day]
         if town_id is None:
-            return sum((found.upto(day) for found in self._by_quantity.get(key, ())), Decimal(0))
-        found = self._series.get((town_id, key))
-        return found.upto(day) if found else Decimal(0)
+            return sum((Decimal(found[position]) for found in self._by_quantity.get(key, ())), Decimal(0))
+        found = self._totals.get((town_id, key))
+        return Decimal(found[position]) if found else Decimal(0)
 
 
-def _read_sources(campaign: Campaign, *, until: datetime.date) -> _Sources:
+def _read_sources(campaign: Campaign, *, cutoffs: list[datetime.date]) -> _Sources:
+    until = cutoffs[-1]
     year_start = datetime.date(campaign.year, 1, 1)
     year_end = datetime.date(campaign.year, 12, 31)
 
@@ -160,40 +166,45 @@ def _read_sources(campaign: Campaign, *, until: datetime.date) -> _Sources:
     def money(value: Decimal | float | int) -> Decimal:
         return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(cents)
 
-    # Each grouped row goes to its town's series only (the city's figures are the sums over its towns, taken
-    # when asked): one pass of a few dictionary updates a row, which at a million records is most of the
-    # Python the recompute runs.
-    daily: defaultdict[tuple[int, str], defaultdict[datetime.date, Decimal | int]] = defaultdict(
-        lambda: defaultdict(int)
-    )
+    # Each grouped row goes to its town's amounts only (the city's figures are the sums over its towns, taken
+    # when asked), in the period of the first cut-off on or after its date (the last period, after every
+    # cut-off, holds what dates later, a project insured after the last date, and is never summed up to): one
+    # binary search and a few list updates a row, which at a million records is most of the Python the
+    # recompute runs. Counts stay ints (a Decimal for every grouped row costs more than the aggregate's own
+    # read), sums of money Decimals: the totals are exact either way.
+    periods = len(cutoffs) + 1
+    amounts: defaultdict[tuple[int, str], list[Decimal | int]] = defaultdict(lambda: [0] * periods)
+    period = functools.partial(bisect.bisect_left, cutoffs)
     start, transfer, resident = campaign.start, Insurance.EMPLOYEE_PENSION, Insurance.RESIDENT_PENSION
     for town_id, insurance, is_transfer, day, n, contribution_sum, contribution_n in grouped:
+        at = period(day)
         if day >= start:
-            daily[(town_id, insurance)][day] += n
+            amounts[(town_id, insurance)][at] += n
             if is_transfer and insurance == transfer:
-                daily[(town_id, "transfer")][day] += n
+                amounts[(town_id, "transfer")][at] += n
         if contribution_n and insurance == resident and year_start <= day <= year_end:
-            daily[(town_id, _CONTRIB_SUM)][day] += money(contribution_sum)
-            daily[(town_id, _CONTRIB_N)][day] += contribution_n
+            amounts[(town_id, _CONTRIB_SUM)][at] += money(contribution_sum)
+            amounts[(town_id, _CONTRIB_N)][at] += contribution_n
     # A project counts as permitted from its permit date, and as insured from the later of its permit date and
     # its insurance date (from its permit date when insured without a date).
     for town_id, permit_date, insured_on, injury_insured, n in permitted:
-        daily[(town_id, _PROJECTS_PERMITTED)][permit_date] += n
+        amounts[(town_id, _PROJECTS_PERMITTED)][period(permit_date)] += n
         if injury_insured:
-            daily[(town_id, _PROJECTS_INSURED)][max(permit_date, insured_on or permit_date)] += n
+            amounts[(town_id, _PROJECTS_INSURED)][period(max(permit_date, insured_on or permit_date))] += n
     # An enterprise counts by its latest roster row on or before a date: each row adds its figures to its town
     # on its date and takes back the enterprise's previous row's from that row's town, so that the sum up to a
     # date is the sum over the enterprises' latest rows.
     previous: tuple[str, int, int, int] | None = None
     for uscc, as_of, town_id, workers, covered in reported:
-        daily[(town_id, _ROSTER_WORKERS)][as_of] += workers
-        daily[(town_id, _ROSTER_COVERED)][as_of] += covered
+        at = period(as_of)
+        amounts[(town_id, _ROSTER_WORKERS)][at] += workers
+        amounts[(town_id, _ROSTER_COVERED)][at] += covered
         if previous is not None and previous[0] == uscc:
             _uscc, previous_town, previous_workers, previous_covered = previous
-            daily[(previous_town, _ROSTER_WORKERS)][as_of] -= previous_workers
-            daily[(previous_town, _ROSTER_COVERED)][as_of] -= previous_covered
+            amounts[(previous_town, _ROSTER_WORKERS)][at] -= previous_workers
+            amounts[(previous_town, _ROSTER_COVERED)][at] -= previous_covered
         previous = (uscc, town_id, workers, covered)
-    return _Sources({key: _Series(amounts) for key, amounts in daily.items()})
+    return _Sources(cutoffs, {key: list(accumulate(found)) for key, found in amounts.items()})
 
 
 @dataclass
@@ -226,9 +237,7 @@ def _measure(
     enrolments alone, and the measure of the count says that it cannot be judged).
     """
     days_left = max(0, (campaign.target_date - day).days)
-    # The pace window never reaches before the campaign start.
-    window = max(1, min(PACE_DAYS, (day - campaign.start).days + 1))
-    before = day - datetime.timedelta(days=window)
+    window, before = _pace(campaign, day)
     code = indicator.code
 
     def pair_at(when: datetime.date) -> tuple[Decimal, Decimal]:
@@ -436,7 +445,7 @@ def progress_compute(*, campaign: Campaign, dates: Iterable[datetime.date]) -> l
         (target.indicator_id, target.town_id): target
         for target in Target.objects.raw(f'SELECT * FROM {table[Target]} WHERE "campaign_id" = %s', [campaign.pk])
     }
-    sources = _read_sources(campaign, until=dates[-1])
+    sources = _read_sources(campaign, cutoffs=_cutoffs(campaign, dates))
     now = timezone.now()
     snapshots: list[ProgressSnapshot] = []
     for day in dates:

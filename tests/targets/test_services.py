@@ -210,6 +210,48 @@ def test_an_enterprise_reported_by_another_town_counts_only_there_from_that_rost
     assert figures[(june, "全市")] == (70, 90)
 
 
+def test_the_figures_of_several_dates_computed_at_once_are_those_of_each_date_alone(
+    chengjiang: Campaign, fenglu: Town, longjie: Town
+) -> None:
+    dates = [datetime.date(2021, 3, 20), datetime.date(2021, 5, 31), datetime.date(2021, 6, 3), JUNE_30]
+    # Records on and around every date and the last day before each pace window, some before the campaign start.
+    days = {
+        cut + datetime.timedelta(days=shift)
+        for day in dates
+        for cut in (day, day - datetime.timedelta(days=28))
+        for shift in (-1, 0, 1)
+    } | {datetime.date(2021, 3, 17), datetime.date(2021, 3, 18)}
+    for n, day in enumerate(sorted(days)):
+        town = (fenglu, longjie)[n % 2]
+        record(
+            chengjiang,
+            town,
+            (EP, RP, UN)[n % 3],
+            day,
+            contribution=100 + n if n % 3 == 1 else None,
+            is_transfer=n % 3 == 0 and n % 2 == 0,
+        )
+    project(fenglu, datetime.date(2021, 5, 31), insured=True, insured_on=datetime.date(2021, 6, 3))
+    project(longjie, datetime.date(2021, 3, 20), insured=True)
+    roster(fenglu, make_uscc(1), datetime.date(2021, 5, 31), workers=10, covered=4)
+    roster(longjie, make_uscc(1), datetime.date(2021, 6, 3), workers=12, covered=9)
+
+    def figures(snapshots: list[ProgressSnapshot]) -> dict:
+        return {
+            (s.as_of, s.indicator_id, s.town_id): (s.actual, s.numerator, s.denominator, s.forecast, s.rank)
+            for s in snapshots
+        }
+
+    together = figures(progress_compute(campaign=chengjiang, dates=dates))
+    alone = {
+        key: value
+        for day in dates
+        for key, value in figures(progress_compute(campaign=chengjiang, dates=[day])).items()
+    }
+    assert together == alone
+    assert len({value[0] for value in together.values()}) > 10  # the dates' figures differ
+
+
 def test_an_indicator_without_data_is_listed_with_actual_zero(chengjiang: Campaign) -> None:
     payload = campaign_progress(campaign=chengjiang, as_of=JUNE_30)
     assert [item["code"] for item in payload["indicators"]] == [
