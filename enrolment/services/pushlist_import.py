@@ -42,7 +42,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.copying import copy_expert, copy_value
+from campaigns.copying import NULL, copy_expert, copy_value
 from campaigns.models import Campaign, User
 from campaigns.places import PlaceError, Places
 from campaigns.text import normalize_spaced_text, normalize_text
@@ -549,7 +549,7 @@ class _PostgresStore:
         )
         if "\\" in text:
             text = text.replace("\\", "\\\\")
-        null = "\\N"
+        null = NULL
         return (
             f"{text}\t{row.town_id}\t{null if row.last_paid is None else row.last_paid.isoformat()}\t"
             f"{null if row.employees is None else row.employees}\t{null if village_id is None else village_id}\t"
